@@ -1,0 +1,46 @@
+// The hvbc command line: one entry point, a table of commands over the same services as the console.
+import { inventoryCommand } from './commands/inventory';
+import { processIO, type CliCommand, type CliIO } from './io';
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CliCommand>;
+}
+
+/** Commands are loaded lazily so `hvbc --help` stays fast. */
+export const commands: Record<string, CommandEntry> = {
+  inventory: { summary: 'Show the estate: cluster, nodes, CSVs, VMs and flags', load: async () => inventoryCommand },
+};
+
+function usage(io: CliIO): void {
+  io.log('hvbc: the Hyper-V Backup Console command line\n');
+  io.log('Usage: hvbc <command> [options]   (every command takes --help and most take --json)\n');
+  io.log('Commands:');
+  for (const [name, c] of Object.entries(commands)) io.log(`  ${name.padEnd(12)} ${c.summary}`);
+  io.log('\nThe estate defaults to the embedded lab in the user data folder; --lab PATH or HVBC_LAB picks another.');
+}
+
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    usage(io);
+    return name === undefined ? 1 : 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    io.error(`hvbc: unknown command "${name}". Run "hvbc --help" for the list.`);
+    return 2;
+  }
+  try {
+    return await (await entry.load())(rest, io);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    io.error(`hvbc ${name}: ${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}`);
+    return 1;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /electron[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isMain) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}
