@@ -19,6 +19,8 @@ export const LabFaults = z
     vhdSetError: z.union([z.literal(32768), z.literal(32770), z.literal(32775)]).optional(),
     /** The VM fails to report a heartbeat when restored in a drill. */
     heartbeatFails: z.boolean().optional(),
+    /** The VM's SCSI controller was removed (2012 R2: no hot backup, event 10103). */
+    noScsiController: z.boolean().optional(),
   })
   .strict();
 export type LabFaults = z.infer<typeof LabFaults>;
@@ -96,6 +98,8 @@ export const LabDefinition = z
             size: Size,
             /** Bytes already used by other data on the volume. */
             used: z.number().int().nonnegative().default(0),
+            /** The volume is nearly full: a checkpoint that needs more than the free space fails (OUT_OF_SPACE). */
+            faults: z.object({ nearlyFull: z.boolean().optional() }).strict().optional(),
           })
           .strict(),
       )

@@ -1,0 +1,205 @@
+// Storage backends for the repository: a flat key space ("packs/ab/<id>", "index/<id>", …) of immutable
+// files plus a few mutable ones (locks, gc state). The local-folder backend also serves SMB/UNC shares
+// mounted as folders.
+
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+export interface BackendStat {
+  size: number;
+  /** Modification time in ms since the epoch, by the storage's clock. */
+  mtimeMs: number;
+}
+
+export interface Backend {
+  /** Keys under a prefix ("packs/", "index/"), any order. Temporary files are never listed. */
+  list(prefix: string): Promise<string[]>;
+  get(key: string): Promise<Buffer>;
+  /** Write an immutable object durably; false if the key already existed (the data is then not written). */
+  putIfAbsent(key: string, data: Buffer): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Extras: a byte range of an object, its size and time, and an atomic durable overwrite for mutable files. */
+  getRange(key: string, offset: number, length: number): Promise<Buffer>;
+  stat(key: string): Promise<BackendStat | null>;
+  put(key: string, data: Buffer): Promise<void>;
+}
+
+const TMP_MARK = '.tmp-';
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+/**
+ * A folder on a local disk or a mounted share. Writes go to a temporary file in the target's folder,
+ * are fsynced, then renamed over (put) or linked (putIfAbsent) into place, and the folder is fsynced.
+ */
+export class LocalFolderBackend implements Backend {
+  private readonly madeDirs = new Set<string>();
+
+  constructor(readonly root: string) {}
+
+  private file(key: string): string {
+    if (key.includes('..') || path.isAbsolute(key)) throw new Error(`Invalid repository key: ${key}`);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(this.file(rel || '.'), { withFileTypes: true });
+      } catch (e) {
+        if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+        throw e;
+      }
+      for (const ent of entries) {
+        const key = rel ? `${rel}/${ent.name}` : ent.name;
+        if (ent.isDirectory()) {
+          if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) await walk(key);
+        } else if (ent.isFile() && !ent.name.startsWith(TMP_MARK) && key.startsWith(prefix)) {
+          out.push(key);
+        }
+      }
+    };
+    // Start at the deepest folder the prefix names.
+    const slash = prefix.lastIndexOf('/');
+    await walk(slash > 0 ? prefix.slice(0, slash) : '');
+    return out;
+  }
+
+  async get(key: string): Promise<Buffer> {
+    return fs.readFile(this.file(key));
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    const fh = await fs.open(this.file(key), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === length ? buf : buf.subarray(0, done);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(key: string): Promise<BackendStat | null> {
+    try {
+      const st = await fs.stat(this.file(key));
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return null;
+      throw e;
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await fs.mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
+  }
+
+  private async writeTemp(target: string, data: Buffer): Promise<string> {
+    const dir = path.dirname(target);
+    await this.ensureDir(dir);
+    const tmp = path.join(dir, `${TMP_MARK}${randomBytes(8).toString('hex')}`);
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await fh.write(data, done, data.length - done, done);
+        done += bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return tmp;
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    // Directory fsync makes the rename durable; not supported on Windows or some network filesystems.
+    let fh: import('node:fs/promises').FileHandle | undefined;
+    try {
+      fh = await fs.open(dir, fsConstants.O_RDONLY);
+      await fh.sync();
+    } catch {
+      /* best effort */
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+  }
+
+  async putIfAbsent(key: string, data: Buffer): Promise<boolean> {
+    const target = this.file(key);
+    if (await this.stat(key)) return false;
+    const tmp = await this.writeTemp(target, data);
+    try {
+      // link() fails with EEXIST if someone else won the race: no overwrite, ever.
+      await fs.link(tmp, target);
+    } catch (e) {
+      await fs.unlink(tmp).catch(() => undefined);
+      if (isErrno(e, 'EEXIST')) return false;
+      if (isErrno(e, 'EPERM') || isErrno(e, 'ENOTSUP') || isErrno(e, 'EOPNOTSUPP') || isErrno(e, 'ENOSYS')) {
+        // Shares without hard links: fall back to rename (keys are random or content-addressed).
+        const tmp2 = await this.writeTemp(target, data);
+        await fs.rename(tmp2, target);
+        await this.syncDir(path.dirname(target));
+        return true;
+      }
+      throw e;
+    }
+    await fs.unlink(tmp).catch(() => undefined);
+    await this.syncDir(path.dirname(target));
+    return true;
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const target = this.file(key);
+    const tmp = await this.writeTemp(target, data);
+    await fs.rename(tmp, target);
+    await this.syncDir(path.dirname(target));
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await fs.unlink(this.file(key));
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
+  }
+
+  /** Temporary files left by a crash, with their age; gc removes old ones. */
+  async listTemp(): Promise<Array<{ file: string; mtimeMs: number }>> {
+    const out: Array<{ file: string; mtimeMs: number }> = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const ent of entries) {
+        const p = path.join(dir, ent.name);
+        if (ent.isDirectory()) await walk(p);
+        else if (ent.name.startsWith(TMP_MARK)) {
+          const st = await fs.stat(p).catch(() => null);
+          if (st) out.push({ file: p, mtimeMs: st.mtimeMs });
+        }
+      }
+    };
+    await walk(this.root);
+    return out;
+  }
+
+  async removeTemp(file: string): Promise<void> {
+    await fs.unlink(file).catch(() => undefined);
+  }
+}

@@ -1,0 +1,1259 @@
+// The deduplicating backup repository: restore points (manifests) over content-addressed chunks in pack files.
+// Layout and guarantees: see README.md beside this file.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { HvbcError } from '../../../shared/errors';
+import { LocalFolderBackend, type Backend } from './backend';
+import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
+import { createChunkProcessor, type ChunkProcessor, type Ticket } from './chunk-pool';
+import { chunkCount } from './chunking';
+import { chunkId, createWrappedKey, deriveKeys, unwrapKey, DEFAULT_KDF, type RepoKeys } from './crypto';
+import {
+  DEFAULT_CHUNK,
+  DEFAULT_PACK_TARGET,
+  MAP_SEGMENT,
+  RepoConfig,
+  ZERO_ID,
+  decodeChunkMap,
+  decodeIndex,
+  decodeManifest,
+  encodeChunkMap,
+  encodeIndex,
+  encodeManifest,
+  isPointId,
+  newPointId,
+  packKey,
+  validateChunkSize,
+  type DiskManifest,
+  type IndexEntry,
+  type PointManifest,
+} from './format';
+import { acquireLock, DEFAULT_LOCK_TIMING, describeLock, listLocks, type Lock, type LockTiming } from './locks';
+import { PackStore, PACK_MAGIC } from './pack-store';
+
+export type { PointManifest, DiskManifest } from './format';
+
+export interface RepoOptions {
+  passphrase?: string;
+  /** Worker threads for hash + compress + encrypt (default: one per core, at most 4; 0 = on the main thread). */
+  threads?: number;
+  /** Lock refresh and staleness (defaults: refresh every minute, stale after 30 minutes). */
+  lockTiming?: Partial<LockTiming>;
+}
+
+export interface InitOptions extends RepoOptions {
+  chunkSize?: number;
+  /** zstd level, default 1 (3 compresses text ~2% better at less than half the speed). */
+  compressionLevel?: number;
+  /** Pack file target size, default 32 MiB (tests use small packs). */
+  packTargetSize?: number;
+  /** scrypt cost; the default (N=2^15, r=8, p=1) takes ~0.1 s. Lower only in tests. */
+  kdf?: { N: number; r: number; p: number };
+}
+
+export interface PointMeta {
+  vmId: string;
+  vmName: string;
+  kind: 'full' | 'incremental';
+  [k: string]: unknown;
+}
+
+export interface PointSummary {
+  id: string;
+  vmId: string;
+  vmName: string;
+  kind: 'full' | 'incremental';
+  /** When the backup began (ISO); retention uses it. */
+  time: string;
+  committedAt: string;
+  disks: Array<{ key: string; virtualSize: number; sha256?: string; basePointId?: string }>;
+  /** Sum of the disks' virtual sizes. */
+  logicalBytes: number;
+  /** Bytes in non-zero chunks. */
+  dataBytes: number;
+  /** Bytes this point added to the repository (new chunks after compression/encryption). */
+  bytesStored: number;
+  tags: string[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  missingChunks: string[];
+  corruptChunks: string[];
+  affectedPoints: string[];
+  errors: string[];
+  chunksChecked: number;
+}
+
+export interface GcResult {
+  packsDeleted: number;
+  packsRewritten: number;
+  bytesFreed: number;
+  /** Garbage kept this time because backups were running; a later gc removes it. */
+  deferredChunks: number;
+}
+
+export interface RepoStats {
+  chunkSize: number;
+  encrypted: boolean;
+  points: number;
+  vms: Array<{ vmId: string; vmName: string; points: number; oldest: string; newest: string; logicalBytes: number }>;
+  /** Sum over points of the disks' virtual sizes (what full copies would take). */
+  logicalBytes: number;
+  /** Sum over points of the bytes in non-zero chunks. */
+  dataBytes: number;
+  uniqueChunks: number;
+  /** Raw bytes of the distinct chunks the points use. */
+  uniqueRawBytes: number;
+  /** Stored (compressed, encrypted) bytes of those chunks. */
+  storedBytes: number;
+  /** Everything on storage: packs (including garbage not yet collected), index files, manifests. */
+  repoBytes: number;
+  packs: number;
+  indexFiles: number;
+  /** dataBytes / uniqueRawBytes */
+  dedupeRatio: number;
+  /** uniqueRawBytes / storedBytes */
+  compressionRatio: number;
+}
+
+export interface PointWriter {
+  readonly id: string;
+  beginDisk(diskKey: string, opts: { virtualSize: number; basePointId?: string; meta?: Record<string, unknown>; sha256?: boolean }): Promise<DiskWriter>;
+  commit(extraMeta?: Record<string, unknown>): Promise<PointSummary>;
+  abort(): Promise<void>;
+}
+
+export interface DiskWriter {
+  writeChunk(offset: number, data: Buffer): Promise<{ stored: boolean; bytes: number }>;
+  markZero(offset: number, length: number): Promise<void>;
+  finish(): Promise<{ sha256?: string; chunksNew: number; chunksReused: number; bytesRead: number; bytesStored: number }>;
+}
+
+const GC_PENDING = 'gc/pending';
+
+function canceled(what: string): HvbcError {
+  return new HvbcError('CANCELED', `${what} was canceled.`);
+}
+
+function summarize(m: PointManifest): PointSummary {
+  const disks = Object.entries(m.disks).map(([key, d]) => ({
+    key,
+    virtualSize: d.virtualSize,
+    ...(d.sha256 ? { sha256: d.sha256 } : {}),
+    ...(d.basePointId ? { basePointId: d.basePointId } : {}),
+  }));
+  const tags = Array.isArray(m.meta.tags) ? m.meta.tags.filter((t): t is string => typeof t === 'string') : [];
+  return {
+    id: m.id,
+    vmId: m.vmId,
+    vmName: m.vmName,
+    kind: m.kind,
+    time: m.createdAt,
+    committedAt: m.committedAt,
+    disks,
+    logicalBytes: disks.reduce((s, d) => s + d.virtualSize, 0),
+    dataBytes: Object.values(m.disks).reduce((s, d) => s + d.stats.dataBytes, 0),
+    bytesStored: Object.values(m.disks).reduce((s, d) => s + d.stats.bytesStored, 0),
+    tags,
+  };
+}
+
+export class Repository {
+  readonly chunkSize: number;
+  /** In-memory index: chunk id → where it is stored. */
+  private readonly index = new Map<string, IndexEntry>();
+  private readonly loadedIndex = new Set<string>();
+  /** Chunks accepted by a writer in this process but not yet in an index file. */
+  private readonly pendingIds = new Set<string>();
+  /** "id:pack" entries gc has marked as garbage: writers never dedupe against them. */
+  private gcPending = new Set<string>();
+  private readonly manifests = new Map<string, PointManifest>();
+  private readonly zeroChunk: Buffer;
+  private pool: Promise<ChunkProcessor> | null = null;
+  private packs: PackStore | null = null;
+  private readonly timing: LockTiming;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly backend: Backend,
+    readonly config: RepoConfig,
+    private readonly keys: RepoKeys,
+    private readonly opts: RepoOptions,
+  ) {
+    this.chunkSize = config.chunkSize;
+    this.zeroChunk = Buffer.alloc(config.chunkSize);
+    this.timing = { ...DEFAULT_LOCK_TIMING, ...opts.lockTiming };
+  }
+
+  get encrypted(): boolean {
+    return this.config.encryption !== null;
+  }
+
+  // ---- create / open ------------------------------------------------------------------------------------------
+
+  static async init(dir: string, opts: InitOptions = {}): Promise<Repository> {
+    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK;
+    validateChunkSize(chunkSize);
+    const level = opts.compressionLevel ?? 1;
+    const packTargetSize = opts.packTargetSize ?? DEFAULT_PACK_TARGET;
+    if (!Number.isInteger(packTargetSize) || packTargetSize < 64 * 1024 || packTargetSize > 1024 * 1024 * 1024) {
+      throw new HvbcError('VALIDATION', 'Pack target size must be between 64 KiB and 1 GiB.');
+    }
+    const backend = new LocalFolderBackend(dir);
+    if (await backend.stat('config')) {
+      throw new HvbcError('VALIDATION', `There is already a backup repository at ${dir}. Open it instead, or choose an empty folder.`, { dir });
+    }
+    let master: Buffer | null = null;
+    let encryption: RepoConfig['encryption'] = null;
+    if (opts.passphrase !== undefined) {
+      const w = createWrappedKey(opts.passphrase, opts.kdf ?? DEFAULT_KDF);
+      master = w.master;
+      encryption = { cipher: 'aes-256-gcm', chunkIds: 'hmac-sha256', key: w.key };
+    }
+    const config: RepoConfig = {
+      format: 'hvbc-repository',
+      version: 1,
+      id: randomBytes(16).toString('hex'),
+      createdAt: new Date().toISOString(),
+      chunkSize,
+      packTargetSize,
+      compression: { codec: 'zstd', level },
+      encryption,
+    };
+    if (!(await backend.putIfAbsent('config', Buffer.from(JSON.stringify(config, null, 2) + '\n')))) {
+      throw new HvbcError('VALIDATION', `There is already a backup repository at ${dir}. Open it instead, or choose an empty folder.`, { dir });
+    }
+    await ensureZstd();
+    return new Repository(dir, backend, config, deriveKeys(master), opts);
+  }
+
+  static async open(dir: string, opts: RepoOptions = {}): Promise<Repository> {
+    const backend = new LocalFolderBackend(dir);
+    let raw: Buffer;
+    try {
+      raw = await backend.get('config');
+    } catch {
+      throw new HvbcError('REPO_NOT_FOUND', `No backup repository at ${dir}. Check the path (and that the share is reachable), or create a repository there first.`, { dir });
+    }
+    let config: RepoConfig;
+    try {
+      config = RepoConfig.parse(JSON.parse(raw.toString('utf8')));
+      validateChunkSize(config.chunkSize);
+    } catch {
+      throw new HvbcError('REPO_CORRUPT', `The repository config at ${dir} is damaged or from an unknown version. Restore the config file from a copy of the repository.`, { dir });
+    }
+    let master: Buffer | null = null;
+    if (config.encryption) {
+      if (opts.passphrase === undefined || opts.passphrase === '') {
+        throw new HvbcError('WRONG_PASSPHRASE', `The repository at ${dir} is encrypted. Give its passphrase to open it.`, { dir });
+      }
+      master = unwrapKey(config.encryption.key, opts.passphrase);
+    }
+    await ensureZstd();
+    const repo = new Repository(dir, backend, config, deriveKeys(master), opts);
+    await repo.refreshIndex();
+    return repo;
+  }
+
+  // ---- index ---------------------------------------------------------------------------------------------------
+
+  private addEntry(e: IndexEntry): void {
+    const cur = this.index.get(e.id);
+    if (!cur || (this.gcPending.has(`${cur.id}:${cur.pack}`) && !this.gcPending.has(`${e.id}:${e.pack}`))) this.index.set(e.id, e);
+  }
+
+  private async readIndexFile(key: string): Promise<IndexEntry[]> {
+    return decodeIndex(openFile('index', key, await this.backend.get(key), this.keys.dataKey), key);
+  }
+
+  /** Load index files written since the last look; reload everything if some were removed (by gc). */
+  private async refreshIndex(): Promise<void> {
+    const keys = await this.backend.list('index/');
+    const present = new Set(keys);
+    if ([...this.loadedIndex].some((k) => !present.has(k))) {
+      this.index.clear();
+      this.loadedIndex.clear();
+    }
+    const fresh = keys.filter((k) => !this.loadedIndex.has(k));
+    const loaded = await mapLimit(fresh, 8, async (k) => {
+      try {
+        return { k, entries: await this.readIndexFile(k) };
+      } catch (e) {
+        // A vanished file (gc) is fine; a damaged one is reported by check.
+        if (!(await this.backend.stat(k))) return null;
+        throw e;
+      }
+    });
+    for (const r of loaded) {
+      if (!r) continue;
+      for (const e of r.entries) this.addEntry(e);
+      this.loadedIndex.add(r.k);
+    }
+  }
+
+  private async loadGcPending(): Promise<{ time: number; entries: Set<string> } | null> {
+    try {
+      const raw = openFile('gc', GC_PENDING, await this.backend.get(GC_PENDING), this.keys.dataKey);
+      const j = JSON.parse(raw.toString('utf8')) as { time: number; entries: string[] };
+      return { time: j.time, entries: new Set(j.entries) };
+    } catch {
+      return null;
+    }
+  }
+
+  private getPacks(): PackStore {
+    this.packs ??= new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, (entries, key) => {
+      for (const e of entries) {
+        this.addEntry(e);
+        this.pendingIds.delete(e.id);
+      }
+      this.loadedIndex.add(key);
+    });
+    return this.packs;
+  }
+
+  private getPool(): Promise<ChunkProcessor> {
+    this.pool ??= createChunkProcessor({
+      idKey: this.keys.idKey,
+      dataKey: this.keys.dataKey,
+      level: this.config.compression.level,
+      ...(this.opts.threads !== undefined ? { threads: this.opts.threads } : {}),
+    });
+    return this.pool;
+  }
+
+  /** Number of worker threads used for chunk processing (0 = inline). */
+  async threads(): Promise<number> {
+    return (await this.getPool()).threads;
+  }
+
+  /** Is this chunk already stored (or on its way) so a writer can reference it? */
+  private known(id: string): boolean {
+    if (this.pendingIds.has(id)) return true;
+    const e = this.index.get(id);
+    return !!e && !this.gcPending.has(`${id}:${e.pack}`);
+  }
+
+  /** Store a small blob (chunk maps) from the main thread. */
+  private async storeInline(data: Buffer): Promise<{ id: string; stored: number }> {
+    const id = chunkId(data, this.keys.idKey);
+    if (this.known(id)) return { id, stored: 0 };
+    this.pendingIds.add(id);
+    const { blob, codec } = encodeBlob(data, id, this.keys.dataKey, 3);
+    await this.getPacks().add(id, Buffer.from(blob), codec, data.length);
+    return { id, stored: blob.length };
+  }
+
+  /** Read and verify one chunk; REPO_CORRUPT naming it when missing or damaged. */
+  private async loadChunk(id: string, context: string): Promise<Buffer> {
+    const e = this.index.get(id);
+    if (!e) {
+      throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) is missing from the repository index. Run a repository check to see which restore points are affected.`, { chunk: id });
+    }
+    let blob: Buffer;
+    try {
+      blob = await this.backend.getRange(packKey(e.pack), e.offset, e.length);
+    } catch {
+      throw new HvbcError('REPO_CORRUPT', `Pack ${e.pack} holding chunk ${id} (${context}) cannot be read. Run a repository check.`, { chunk: id, pack: e.pack });
+    }
+    const raw = blob.length === e.length ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey) : null;
+    // Encrypted blobs are authenticated (AES-GCM, chunk id as associated data); plain ones are re-hashed.
+    if (!raw || (!this.keys.dataKey && chunkId(raw, null) !== id)) {
+      throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) in pack ${e.pack} is damaged. Run a repository check with read-data to find every affected restore point.`, { chunk: id, pack: e.pack });
+    }
+    return raw;
+  }
+
+  private async loadTable(point: string, diskKey: string, d: DiskManifest): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (const mapId of d.maps) parts.push(decodeChunkMap(await this.loadChunk(mapId, `chunk map of ${point}/${diskKey}`), mapId));
+    const table = Buffer.concat(parts);
+    if (table.length !== d.chunkCount * 32) {
+      throw new HvbcError('REPO_CORRUPT', `The chunk map of ${point}/${diskKey} has the wrong length. Run a repository check.`, { point, disk: diskKey });
+    }
+    return table;
+  }
+
+  // ---- points ----------------------------------------------------------------------------------------------------
+
+  async beginPoint(meta: PointMeta): Promise<PointWriter> {
+    this.assertOpen();
+    if (!meta || typeof meta.vmId !== 'string' || !meta.vmId || typeof meta.vmName !== 'string' || (meta.kind !== 'full' && meta.kind !== 'incremental')) {
+      throw new HvbcError('VALIDATION', 'A restore point needs vmId, vmName and kind ("full" or "incremental").');
+    }
+    const lock = await acquireLock(this.backend, 'backup', `backup of ${meta.vmName}`, this.timing);
+    try {
+      // Lock first, then read gc's garbage list, then the index: see gc().
+      const pending = await this.loadGcPending();
+      this.gcPending = pending?.entries ?? new Set();
+      for (const [id, e] of this.index) if (this.gcPending.has(`${id}:${e.pack}`)) this.index.delete(id);
+      this.loadedIndex.clear(); // reload so that non-garbage copies of excluded chunks are found again
+      await this.refreshIndex();
+      const pool = await this.getPool();
+      return new PointWriterImpl(this, pool, lock, meta);
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  async listPoints(filter: { vmId?: string } = {}): Promise<PointSummary[]> {
+    this.assertOpen();
+    const out: PointSummary[] = [];
+    for (const key of await this.backend.list('points/')) {
+      const id = key.slice('points/'.length);
+      if (!isPointId(id)) continue;
+      let m: PointManifest;
+      try {
+        m = await this.getPoint(id);
+      } catch {
+        continue; // damaged or just deleted; check() reports damage
+      }
+      if (filter.vmId === undefined || m.vmId === filter.vmId) out.push(summarize(m));
+    }
+    return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async getPoint(id: string): Promise<PointManifest> {
+    this.assertOpen();
+    if (typeof id !== 'string' || !isPointId(id)) throw new HvbcError('NOT_FOUND', `There is no restore point ${String(id)}.`, { pointId: id });
+    const cached = this.manifests.get(id);
+    if (cached) return cached;
+    let raw: Buffer;
+    try {
+      raw = await this.backend.get(`points/${id}`);
+    } catch {
+      throw new HvbcError('NOT_FOUND', `There is no restore point ${id}; it may have been deleted by retention. List the points and pick another.`, { pointId: id });
+    }
+    const m = decodeManifest(openFile('point', `points/${id}`, raw, this.keys.dataKey), `points/${id}`);
+    if (m.id !== id) throw new HvbcError('REPO_CORRUPT', `The restore point file ${id} holds point ${m.id}. Run a repository check.`, { pointId: id });
+    this.manifests.set(id, m);
+    return m;
+  }
+
+  async readDisk(
+    pointId: string,
+    diskKey: string,
+    sink: (offset: number, data: Buffer | null, length: number) => Promise<void>,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ sha256: string }> {
+    this.assertOpen();
+    const m = await this.getPoint(pointId);
+    const d = m.disks[diskKey];
+    if (!d) throw new HvbcError('NOT_FOUND', `Restore point ${pointId} has no disk "${diskKey}". It has: ${Object.keys(m.disks).join(', ') || 'none'}.`, { pointId, diskKey });
+    const lock = await acquireLock(this.backend, 'read', `reading ${pointId}/${diskKey}`, this.timing);
+    try {
+      await this.refreshIndex();
+      const table = await this.loadTable(pointId, diskKey, d);
+      const hash = createHash('sha256');
+      const n = d.chunkCount;
+      const window = 8;
+      const fetches = new Map<number, Promise<Buffer>>();
+      const idAt = (i: number): string => table.toString('hex', i * 32, i * 32 + 32);
+      let ahead = 0;
+      const prefetch = (upTo: number): void => {
+        for (; ahead < Math.min(n, upTo); ahead++) {
+          const id = idAt(ahead);
+          if (id === ZERO_ID) continue;
+          const p = this.loadChunk(id, `${pointId}/${diskKey} offset ${ahead * d.chunkSize}`);
+          p.catch(() => undefined); // observed below
+          fetches.set(ahead, p);
+        }
+      };
+      for (let i = 0; i < n; i++) {
+        if (opts.signal?.aborted) throw canceled('Reading the disk');
+        prefetch(i + window);
+        const offset = i * d.chunkSize;
+        const length = Math.min(d.chunkSize, d.virtualSize - offset);
+        const f = fetches.get(i);
+        if (!f) {
+          hash.update(this.zeroChunk.subarray(0, length));
+          await sink(offset, null, length);
+        } else {
+          fetches.delete(i);
+          const data = await f;
+          hash.update(data);
+          await sink(offset, data, length);
+        }
+      }
+      return { sha256: hash.digest('hex') };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The chunk ids of a disk of a point ('zero' for all-zero chunks), for tools and tests. */
+  async diskChunks(pointId: string, diskKey: string): Promise<Array<string | 'zero'>> {
+    const m = await this.getPoint(pointId);
+    const d = m.disks[diskKey];
+    if (!d) throw new HvbcError('NOT_FOUND', `Restore point ${pointId} has no disk "${diskKey}".`);
+    await this.refreshIndex();
+    const t = await this.loadTable(pointId, diskKey, d);
+    const out: Array<string | 'zero'> = [];
+    for (let o = 0; o < t.length; o += 32) {
+      const id = t.toString('hex', o, o + 32);
+      out.push(id === ZERO_ID ? 'zero' : id);
+    }
+    return out;
+  }
+
+  async deletePoint(id: string): Promise<void> {
+    this.assertOpen();
+    await this.getPoint(id); // NOT_FOUND
+    const lock = await acquireLock(this.backend, 'prune', `deleting ${id}`, this.timing);
+    try {
+      const usedAsBase = async (): Promise<string | null> => {
+        for (const l of await listLocks(this.backend, this.timing)) if (l.info.kind === 'backup' && l.info.basePoints?.includes(id)) return describeLock(l.info);
+        return null;
+      };
+      const busy = (who: string): HvbcError =>
+        new HvbcError('REPO_LOCKED', `Restore point ${id} is the base of a backup that is running (${who}). Delete it after that backup finishes.`, { pointId: id });
+      const who = await usedAsBase();
+      if (who) throw busy(who);
+      const raw = await this.backend.get(`points/${id}`);
+      await this.backend.delete(`points/${id}`);
+      this.manifests.delete(id);
+      // A backup may have picked it as its base meanwhile (it records the base in its lock before reading it).
+      const late = await usedAsBase();
+      if (late) {
+        await this.backend.putIfAbsent(`points/${id}`, raw);
+        throw busy(late);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  // ---- check -------------------------------------------------------------------------------------------------------
+
+  async check(opts: { readData?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<CheckResult> {
+    this.assertOpen();
+    const lock = await acquireLock(this.backend, 'read', opts.readData ? 'check --read-data' : 'check', this.timing);
+    try {
+      return await this.runCheck(opts);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async runCheck(opts: { readData?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<CheckResult> {
+    const errors: string[] = [];
+    const missing = new Set<string>();
+    const corrupt = new Set<string>();
+    const affected = new Set<string>();
+    // Every index entry, by chunk id (a chunk may be stored twice, e.g. by two concurrent backups).
+    const entries = new Map<string, IndexEntry[]>();
+    for (const key of await this.backend.list('index/')) {
+      try {
+        for (const e of await this.readIndexFile(key)) {
+          const list = entries.get(e.id);
+          if (list) list.push(e);
+          else entries.set(e.id, [e]);
+        }
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    const packSizes = new Map<string, number>();
+    for (const key of await this.backend.list('packs/')) {
+      const st = await this.backend.stat(key);
+      if (st) packSizes.set(key.slice(key.lastIndexOf('/') + 1), st.size);
+    }
+    const structurallyOk = (e: IndexEntry): boolean => {
+      const size = packSizes.get(e.pack);
+      return size !== undefined && e.offset >= PACK_MAGIC.length && e.offset + e.length <= size;
+    };
+    const goodEntry = (id: string): IndexEntry | undefined => entries.get(id)?.find(structurallyOk);
+    const badPacks = new Set<string>();
+    for (const list of entries.values()) for (const e of list) if (!structurallyOk(e)) badPacks.add(e.pack);
+    for (const p of badPacks) {
+      errors.push(packSizes.has(p) ? `Pack ${p} is shorter than its index says.` : `Pack ${p} is missing.`);
+    }
+
+    // Which chunks each point uses.
+    const users = new Map<string, Set<string>>();
+    const use = (id: string, point: string): void => {
+      const s = users.get(id);
+      if (s) s.add(point);
+      else users.set(id, new Set([point]));
+    };
+    const readEntry = async (e: IndexEntry): Promise<Buffer | null> => {
+      try {
+        const blob = await this.backend.getRange(packKey(e.pack), e.offset, e.length);
+        const raw = blob.length === e.length ? decodeBlob(blob, e.id, e.codec, e.rawLength, this.keys.dataKey) : null;
+        return raw && chunkId(raw, this.keys.idKey) === e.id ? raw : null;
+      } catch {
+        return null;
+      }
+    };
+    const pointKeys = await this.backend.list('points/');
+    let refs = 0;
+    for (const key of pointKeys) {
+      if (opts.signal?.aborted) throw canceled('The repository check');
+      const point = key.slice('points/'.length);
+      let m: PointManifest;
+      try {
+        m = decodeManifest(openFile('point', key, await this.backend.get(key), this.keys.dataKey), key);
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+        affected.add(point);
+        continue;
+      }
+      for (const [diskKey, d] of Object.entries(m.disks)) {
+        const parts: Buffer[] = [];
+        let mapsOk = true;
+        for (const mapId of d.maps) {
+          use(mapId, point);
+          const e = goodEntry(mapId);
+          const raw = e ? await readEntry(e) : null;
+          if (!raw) {
+            (e ? corrupt : missing).add(mapId);
+            errors.push(`The chunk map ${mapId} of ${point}/${diskKey} is ${e ? 'damaged' : 'missing'}; the disk cannot be restored.`);
+            affected.add(point);
+            mapsOk = false;
+            continue;
+          }
+          try {
+            parts.push(decodeChunkMap(raw, mapId));
+          } catch (err) {
+            errors.push(err instanceof Error ? err.message : String(err));
+            affected.add(point);
+            mapsOk = false;
+          }
+        }
+        if (!mapsOk) continue;
+        const table = Buffer.concat(parts);
+        if (table.length !== d.chunkCount * 32) {
+          errors.push(`The chunk map of ${point}/${diskKey} has the wrong length.`);
+          affected.add(point);
+          continue;
+        }
+        for (let o = 0; o < table.length; o += 32) {
+          const id = table.toString('hex', o, o + 32);
+          if (id === ZERO_ID) continue;
+          refs++;
+          use(id, point);
+          if (!goodEntry(id)) {
+            missing.add(id);
+            affected.add(point);
+          }
+        }
+      }
+    }
+
+    let checked = 0;
+    if (opts.readData) {
+      // Re-read every stored chunk (used or not: an unused one may be deduplicated against later), pack by pack.
+      const byPack = new Map<string, IndexEntry[]>();
+      for (const list of entries.values()) for (const e of list) if (structurallyOk(e)) (byPack.get(e.pack) ?? byPack.set(e.pack, []).get(e.pack))?.push(e);
+      const total = [...byPack.values()].reduce((s, l) => s + l.length, 0);
+      opts.onProgress?.(0, total);
+      for (const [pack, list] of byPack) {
+        if (opts.signal?.aborted) throw canceled('The repository check');
+        let data: Buffer | null = null;
+        try {
+          data = await this.backend.get(packKey(pack));
+        } catch {
+          errors.push(`Pack ${pack} cannot be read.`);
+        }
+        for (const e of list) {
+          let ok = false;
+          if (data) {
+            const raw = decodeBlob(data.subarray(e.offset, e.offset + e.length), e.id, e.codec, e.rawLength, this.keys.dataKey);
+            ok = !!raw && chunkId(raw, this.keys.idKey) === e.id;
+          }
+          if (!ok) {
+            corrupt.add(e.id);
+            for (const p of users.get(e.id) ?? []) affected.add(p);
+          }
+          checked++;
+        }
+        opts.onProgress?.(checked, total);
+      }
+      for (const id of corrupt) if (!users.has(id)) errors.push(`Unused chunk ${id} is damaged (no restore point needs it; gc will remove it).`);
+    } else {
+      checked = refs;
+      opts.onProgress?.(refs, refs);
+    }
+    for (const id of missing) for (const p of users.get(id) ?? []) affected.add(p);
+    const result: CheckResult = {
+      ok: errors.length === 0 && missing.size === 0 && corrupt.size === 0,
+      missingChunks: [...missing].sort(),
+      corruptChunks: [...corrupt].sort(),
+      affectedPoints: [...affected].sort(),
+      errors,
+      chunksChecked: checked,
+    };
+    return result;
+  }
+
+  // ---- gc ----------------------------------------------------------------------------------------------------------
+
+  /**
+   * Mark and sweep. Safe while backups run: see README.md ("gc while backups run"). graceMs protects packs
+   * younger than (oldest running backup or now) − graceMs (default 10 minutes; clock skew between hosts).
+   */
+  async gc(opts: { signal?: AbortSignal; graceMs?: number } = {}): Promise<GcResult> {
+    this.assertOpen();
+    const lock = await acquireLock(this.backend, 'gc', 'gc', this.timing);
+    try {
+      return await this.runGc(opts);
+    } finally {
+      await lock.release();
+      // Our own index view is stale now.
+      this.index.clear();
+      this.loadedIndex.clear();
+      await this.refreshIndex().catch(() => undefined);
+    }
+  }
+
+  private async runGc(opts: { signal?: AbortSignal; graceMs?: number }): Promise<GcResult> {
+    const grace = opts.graceMs ?? 10 * 60_000;
+    const check = (): void => {
+      if (opts.signal?.aborted) throw canceled('Garbage collection');
+    };
+    const gcStart = Date.now();
+    const prev = await this.loadGcPending();
+    const writers1 = (await listLocks(this.backend, this.timing)).filter((l) => l.info.kind === 'backup');
+
+    // Load every index file.
+    const files = new Map<string, IndexEntry[]>();
+    for (const key of await this.backend.list('index/')) files.set(key, await this.readIndexFile(key));
+    const all: IndexEntry[] = [...files.values()].flat();
+    const byId = new Map<string, IndexEntry>();
+    for (const e of all) if (!byId.has(e.id)) byId.set(e.id, e);
+
+    // Mark: every chunk and chunk map of every point. Any unreadable point stops gc (never sweep on a partial mark).
+    const live = new Set<string>();
+    const seenPoints = new Set<string>();
+    const markPoint = async (key: string): Promise<void> => {
+      const id = key.slice('points/'.length);
+      const m = decodeManifest(openFile('point', key, await this.backend.get(key), this.keys.dataKey), key);
+      for (const [diskKey, d] of Object.entries(m.disks)) {
+        for (const mapId of d.maps) {
+          live.add(mapId);
+          const e = byId.get(mapId);
+          if (!e) throw new HvbcError('REPO_CORRUPT', `gc stopped: the chunk map ${mapId} of ${id}/${diskKey} is missing. Run a repository check.`);
+          const saved = this.index.get(mapId);
+          this.index.set(mapId, e);
+          let raw: Buffer;
+          try {
+            raw = await this.loadChunk(mapId, `chunk map of ${id}/${diskKey}`);
+          } finally {
+            if (saved) this.index.set(mapId, saved);
+            else this.index.delete(mapId);
+          }
+          const t = decodeChunkMap(raw, mapId);
+          for (let o = 0; o < t.length; o += 32) {
+            const cid = t.toString('hex', o, o + 32);
+            if (cid !== ZERO_ID) live.add(cid);
+          }
+        }
+      }
+      seenPoints.add(key);
+    };
+    for (const key of await this.backend.list('points/')) {
+      check();
+      await markPoint(key);
+    }
+
+    // Packs on storage, with time; those newer than the cutoff are never touched.
+    const oldestWriter = Math.min(gcStart, ...writers1.map((w) => Date.parse(w.info.created)).filter(Number.isFinite));
+    const cutoff = oldestWriter - grace;
+    const packInfo = new Map<string, { size: number; mtimeMs: number }>();
+    for (const key of await this.backend.list('packs/')) {
+      const st = await this.backend.stat(key);
+      if (st) packInfo.set(key.slice(key.lastIndexOf('/') + 1), st);
+    }
+    const old = (pack: string): boolean => {
+      const p = packInfo.get(pack);
+      return !!p && p.mtimeMs < cutoff;
+    };
+    const pair = (e: IndexEntry): string => `${e.id}:${e.pack}`;
+    const garbage = all.filter((e) => !live.has(e.id) && old(e.pack));
+    // Entries pointing at packs that are gone are dropped from the index if unused.
+    const dangling = all.filter((e) => !packInfo.has(e.pack) && !live.has(e.id));
+
+    // Publish the garbage list first: backups that start from now on do not dedupe against it.
+    const pendingTime = Date.now();
+    const writePending = async (entries: string[]): Promise<void> => {
+      if (!entries.length) await this.backend.delete(GC_PENDING);
+      else await this.backend.put(GC_PENDING, sealFile('gc', Buffer.from(JSON.stringify({ time: pendingTime, entries })), this.keys.dataKey));
+    };
+    await writePending(garbage.map(pair));
+    const writers2 = (await listLocks(this.backend, this.timing)).filter((l) => l.info.kind === 'backup');
+    // Points committed meanwhile (by backups that finished during the mark) are live too.
+    for (const key of await this.backend.list('points/')) if (!seenPoints.has(key)) await markPoint(key);
+
+    // What may go now: everything if no backup ran during gc; otherwise only garbage already published by the
+    // previous gc, and only if every running backup started after that (so it never deduplicated against it).
+    let deletable: Set<string>;
+    if (writers2.length === 0 && writers1.length === 0) {
+      deletable = new Set(garbage.filter((e) => !live.has(e.id)).map(pair));
+    } else if (prev && writers2.every((w) => Date.parse(w.info.created) > prev.time + grace)) {
+      deletable = new Set(garbage.filter((e) => !live.has(e.id) && prev.entries.has(pair(e))).map(pair));
+    } else {
+      deletable = new Set();
+    }
+    for (const e of dangling) deletable.add(pair(e));
+    check();
+
+    // Sweep: packs whose entries all go are deleted; packs with ≥ 20% dead bytes are rewritten.
+    const byPack = new Map<string, IndexEntry[]>();
+    for (const e of all) (byPack.get(e.pack) ?? byPack.set(e.pack, []).get(e.pack))?.push(e);
+    const deletePacks = new Set<string>();
+    const rewritePacks = new Set<string>();
+    for (const [pack, list] of byPack) {
+      if (!packInfo.has(pack) || !old(pack)) continue;
+      const dead = list.filter((e) => deletable.has(pair(e)));
+      if (!dead.length) continue;
+      if (dead.length === list.length) deletePacks.add(pack);
+      else if (dead.reduce((s, e) => s + e.length, 0) >= 0.2 * (packInfo.get(pack)?.size ?? 0)) rewritePacks.add(pack);
+    }
+    // Orphan packs (no index entry: a backup that crashed before writing its index).
+    const indexed = new Set(all.map((e) => e.pack));
+    for (const [pack, st] of packInfo) if (!indexed.has(pack) && st.mtimeMs < cutoff) deletePacks.add(pack);
+
+    let bytesFreed = 0;
+    const moved: IndexEntry[] = [];
+    if (rewritePacks.size) {
+      const store = new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, (entries) => moved.push(...entries));
+      for (const pack of rewritePacks) {
+        check();
+        const data = await this.backend.get(packKey(pack));
+        const keep = new Set<string>();
+        for (const e of byPack.get(pack) ?? []) {
+          if (deletable.has(pair(e)) || keep.has(e.id)) continue;
+          keep.add(e.id);
+          await store.add(e.id, Buffer.from(data.subarray(e.offset, e.offset + e.length)), e.codec, e.rawLength);
+        }
+        bytesFreed += data.length;
+      }
+      await store.flush(); // new packs, then their index
+      bytesFreed -= moved.reduce((s, e) => s + e.length, 0) + store.packsWritten * PACK_MAGIC.length;
+    }
+    // Replace index files that mention removed entries, then delete the old files, then the packs.
+    const gone = (e: IndexEntry): boolean => deletable.has(pair(e)) || deletePacks.has(e.pack) || rewritePacks.has(e.pack);
+    const stale = [...files].filter(([, list]) => list.some(gone));
+    const survivors = stale.flatMap(([, list]) => list.filter((e) => !gone(e)));
+    if (survivors.length) {
+      await this.backend.putIfAbsent(`index/${randomBytes(16).toString('hex')}`, sealFile('index', encodeIndex(survivors), this.keys.dataKey));
+    }
+    for (const [key] of stale) await this.backend.delete(key);
+    for (const pack of [...deletePacks, ...rewritePacks]) {
+      if (deletePacks.has(pack)) bytesFreed += packInfo.get(pack)?.size ?? 0;
+      await this.backend.delete(packKey(pack));
+    }
+    // Temporary files left by crashed writers.
+    if (this.backend instanceof LocalFolderBackend) {
+      for (const t of await this.backend.listTemp()) if (t.mtimeMs < cutoff) await this.backend.removeTemp(t.file);
+    }
+    const remaining = garbage.filter((e) => !gone(e) && !live.has(e.id)).map(pair);
+    await writePending(remaining);
+    return { packsDeleted: deletePacks.size, packsRewritten: rewritePacks.size, bytesFreed: Math.max(0, bytesFreed), deferredChunks: remaining.length };
+  }
+
+  // ---- stats -------------------------------------------------------------------------------------------------------
+
+  async stats(): Promise<RepoStats> {
+    this.assertOpen();
+    await this.refreshIndex();
+    const points = await this.listPoints();
+    const vms = new Map<string, RepoStats['vms'][number]>();
+    const unique = new Set<string>();
+    let logicalBytes = 0;
+    let dataBytes = 0;
+    for (const p of points) {
+      logicalBytes += p.logicalBytes;
+      dataBytes += p.dataBytes;
+      const v = vms.get(p.vmId) ?? { vmId: p.vmId, vmName: p.vmName, points: 0, oldest: p.time, newest: p.time, logicalBytes: 0 };
+      v.points++;
+      v.vmName = p.vmName;
+      v.logicalBytes += p.logicalBytes;
+      if (p.time < v.oldest) v.oldest = p.time;
+      if (p.time > v.newest) v.newest = p.time;
+      vms.set(p.vmId, v);
+      const m = await this.getPoint(p.id);
+      for (const [diskKey, d] of Object.entries(m.disks)) {
+        const t = await this.loadTable(p.id, diskKey, d);
+        for (let o = 0; o < t.length; o += 32) {
+          const id = t.toString('hex', o, o + 32);
+          if (id !== ZERO_ID) unique.add(id);
+        }
+      }
+    }
+    let uniqueRawBytes = 0;
+    let storedBytes = 0;
+    for (const id of unique) {
+      const e = this.index.get(id);
+      if (!e) continue;
+      uniqueRawBytes += e.rawLength;
+      storedBytes += e.length;
+    }
+    let repoBytes = 0;
+    let packs = 0;
+    let indexFiles = 0;
+    for (const prefix of ['packs/', 'index/', 'points/']) {
+      for (const key of await this.backend.list(prefix)) {
+        repoBytes += (await this.backend.stat(key))?.size ?? 0;
+        if (prefix === 'packs/') packs++;
+        if (prefix === 'index/') indexFiles++;
+      }
+    }
+    return {
+      chunkSize: this.chunkSize,
+      encrypted: this.encrypted,
+      points: points.length,
+      vms: [...vms.values()],
+      logicalBytes,
+      dataBytes,
+      uniqueChunks: unique.size,
+      uniqueRawBytes,
+      storedBytes,
+      repoBytes,
+      packs,
+      indexFiles,
+      dedupeRatio: uniqueRawBytes ? dataBytes / uniqueRawBytes : 1,
+      compressionRatio: storedBytes ? uniqueRawBytes / storedBytes : 1,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await (await pool).close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HvbcError('VALIDATION', 'The repository is closed. Open it again.');
+  }
+
+  // ---- internals used by the writers ---------------------------------------------------------------------------------
+
+  /** @internal */
+  _internals() {
+    return {
+      backend: this.backend,
+      keys: this.keys,
+      zeroChunk: this.zeroChunk,
+      known: (id: string) => this.known(id),
+      accept: (id: string) => this.pendingIds.add(id),
+      packs: () => this.getPacks(),
+      storeInline: (data: Buffer) => this.storeInline(data),
+      loadTable: (point: string, diskKey: string, d: DiskManifest) => this.loadTable(point, diskKey, d),
+      refreshIndex: () => this.refreshIndex(),
+      hasEntry: (id: string) => this.index.has(id),
+      cache: (m: PointManifest) => this.manifests.set(m.id, m),
+    };
+  }
+}
+
+// ---- writers -----------------------------------------------------------------------------------------------------
+
+class PointWriterImpl implements PointWriter {
+  readonly id: string;
+  private readonly createdAt: Date;
+  private readonly disks = new Map<string, DiskWriterImpl>();
+  private readonly bases: string[] = [];
+  private done = false;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly pool: ChunkProcessor,
+    private readonly lock: Lock,
+    private readonly meta: PointMeta,
+  ) {
+    this.createdAt = new Date();
+    this.id = newPointId(this.createdAt, randomBytes(4).toString('hex'));
+  }
+
+  private assertActive(): void {
+    if (this.done) throw new HvbcError('VALIDATION', `Restore point ${this.id} was already committed or aborted.`);
+  }
+
+  async beginDisk(diskKey: string, opts: { virtualSize: number; basePointId?: string; meta?: Record<string, unknown>; sha256?: boolean }): Promise<DiskWriter> {
+    this.assertActive();
+    if (typeof diskKey !== 'string' || !diskKey) throw new HvbcError('VALIDATION', 'A disk needs a non-empty key.');
+    if (this.disks.has(diskKey)) throw new HvbcError('VALIDATION', `Disk "${diskKey}" was already started in this restore point.`);
+    if (!Number.isSafeInteger(opts.virtualSize) || opts.virtualSize < 0) throw new HvbcError('VALIDATION', `Virtual size ${opts.virtualSize} is not a valid size.`);
+    const internals = this.repo._internals();
+    let base: { table: Buffer; virtualSize: number } | null = null;
+    if (opts.basePointId) {
+      // Record the base in our lock before reading it, so deletePoint cannot remove it under us.
+      if (!this.bases.includes(opts.basePointId)) {
+        this.bases.push(opts.basePointId);
+        await this.lock.setBasePoints(this.bases);
+      }
+      const bm = await this.repo.getPoint(opts.basePointId);
+      const bd = bm.disks[diskKey];
+      if (!bd) {
+        throw new HvbcError('NOT_FOUND', `Base point ${opts.basePointId} has no disk "${diskKey}". Take a full backup of this disk instead.`, { basePointId: opts.basePointId, diskKey });
+      }
+      if (bd.chunkSize !== this.repo.chunkSize) throw new HvbcError('REPO_CORRUPT', `Base point ${opts.basePointId} uses another chunk size.`);
+      base = { table: await internals.loadTable(opts.basePointId, diskKey, bd), virtualSize: bd.virtualSize };
+    }
+    const w = new DiskWriterImpl(this.repo, this.pool, diskKey, opts.virtualSize, base, opts.basePointId, opts.meta ?? {}, opts.sha256 !== false);
+    this.disks.set(diskKey, w);
+    return w;
+  }
+
+  async commit(extraMeta: Record<string, unknown> = {}): Promise<PointSummary> {
+    this.assertActive();
+    const internals = this.repo._internals();
+    try {
+      for (const d of this.disks.values()) if (!d.finished) await d.finish();
+      await internals.packs().flush();
+      // Everything this point refers to must be indexed (a failed write, or a concurrent gc, would show here).
+      await internals.refreshIndex();
+      for (const d of this.disks.values()) {
+        for (const id of d.referencedIds()) {
+          if (!internals.hasEntry(id)) {
+            throw new HvbcError('REPO_CORRUPT', `Chunk ${id} of disk "${d.diskKey}" is not in the repository. The backup was not saved; run it again (and a repository check if it repeats).`, { chunk: id });
+          }
+        }
+      }
+      const { vmId, vmName, kind, ...rest } = this.meta;
+      const disks: Record<string, DiskManifest> = {};
+      for (const [k, d] of this.disks) disks[k] = d.manifest();
+      const m: PointManifest = {
+        format: 'hvbc-point',
+        version: 1,
+        id: this.id,
+        vmId,
+        vmName,
+        kind,
+        createdAt: this.createdAt.toISOString(),
+        committedAt: new Date().toISOString(),
+        meta: { ...rest, ...extraMeta },
+        disks,
+      };
+      const file = sealFile('point', encodeManifest(m), internals.keys.dataKey);
+      if (!(await internals.backend.putIfAbsent(`points/${this.id}`, file))) {
+        throw new HvbcError('INTERNAL', `Restore point ${this.id} already exists.`);
+      }
+      internals.cache(m);
+      this.done = true;
+      return summarize(m);
+    } finally {
+      if (this.done) await this.lock.release();
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    for (const d of this.disks.values()) await d.settle();
+    // Chunks already queued still go to storage (other writers in this process may share them); gc removes
+    // whatever no point uses.
+    await this.repo._internals().packs().flush().catch(() => undefined);
+    await this.lock.release();
+  }
+}
+
+class DiskWriterImpl implements DiskWriter {
+  private readonly table: Buffer;
+  private readonly count: number;
+  private readonly inflight = new Set<Promise<void>>();
+  private error: unknown = null;
+  private hash: ReturnType<typeof createHash> | null;
+  private hashPos = 0;
+  private maps: string[] = [];
+  private sha256: string | undefined;
+  finished = false;
+  private readonly stats = { chunksNew: 0, chunksReused: 0, chunksFromBase: 0, chunksZero: 0, bytesRead: 0, bytesStored: 0, dataBytes: 0 };
+  private readonly maxInflight: number;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly pool: ChunkProcessor,
+    readonly diskKey: string,
+    private readonly virtualSize: number,
+    base: { table: Buffer; virtualSize: number } | null,
+    private readonly basePointId: string | undefined,
+    private readonly meta: Record<string, unknown>,
+    wantHash: boolean,
+  ) {
+    const cs = repo.chunkSize;
+    this.count = chunkCount(virtualSize, cs);
+    this.table = Buffer.alloc(this.count * 32);
+    if (base) {
+      // Unchanged chunks come from the base by reference. If the size changed, a partial tail chunk of either
+      // size is not carried over (its content length differs): the caller writes it.
+      let n = Math.min(chunkCount(base.virtualSize, cs), this.count);
+      if (base.virtualSize !== virtualSize && n > 0) {
+        const lastFull = (i: number, size: number): boolean => (i + 1) * cs <= size;
+        if (!lastFull(n - 1, base.virtualSize) || !lastFull(n - 1, virtualSize)) n--;
+      }
+      base.table.copy(this.table, 0, 0, n * 32);
+    }
+    // The whole-disk SHA-256 is computed when the data arrives in order; without a base, gaps are zeros.
+    this.hash = wantHash && !base ? createHash('sha256') : null;
+    this.maxInflight = Math.max(4, pool.threads * 3);
+  }
+
+  private checkRange(offset: number, length: number, what: string): void {
+    const cs = this.repo.chunkSize;
+    if (this.finished) throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is finished; no more writes.`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % cs !== 0 || offset >= this.virtualSize) {
+      throw new HvbcError('VALIDATION', `${what} at offset ${offset} is not chunk-aligned inside the disk (chunk size ${cs}, disk size ${this.virtualSize}).`, { offset });
+    }
+    const end = offset + length;
+    if (!Number.isSafeInteger(length) || length <= 0 || end > this.virtualSize || (end % cs !== 0 && end !== this.virtualSize)) {
+      throw new HvbcError('VALIDATION', `${what} of ${length} bytes at offset ${offset} must cover whole chunks (chunk size ${cs}; only the disk's last chunk may be short).`, { offset, length });
+    }
+  }
+
+  private feedHash(offset: number, data: Buffer | null, length: number): void {
+    if (!this.hash) return;
+    if (offset < this.hashPos) {
+      this.hash = null; // out of order: no whole-disk hash
+      return;
+    }
+    const zero = this.repo._internals().zeroChunk;
+    while (this.hashPos < offset) {
+      const n = Math.min(zero.length, offset - this.hashPos);
+      this.hash.update(zero.subarray(0, n));
+      this.hashPos += n;
+    }
+    if (data) this.hash.update(data);
+    else for (let done = 0; done < length; done += zero.length) this.hash.update(zero.subarray(0, Math.min(zero.length, length - done)));
+    this.hashPos += length;
+  }
+
+  private setEntry(index: number, id: string | null): void {
+    if (id) this.table.write(id, index * 32, 32, 'hex');
+    else this.table.fill(0, index * 32, index * 32 + 32);
+  }
+
+  async writeChunk(offset: number, data: Buffer): Promise<{ stored: boolean; bytes: number }> {
+    const cs = this.repo.chunkSize;
+    if (!Buffer.isBuffer(data) && !((data as unknown) instanceof Uint8Array)) throw new HvbcError('VALIDATION', 'Chunk data must be a Buffer.');
+    const expected = Math.min(cs, this.virtualSize - offset);
+    this.checkRange(offset, data.length, 'A chunk');
+    if (data.length !== expected) {
+      throw new HvbcError('VALIDATION', `A chunk at offset ${offset} must be ${expected} bytes, not ${data.length}.`, { offset, length: data.length });
+    }
+    if (this.error) throw this.error;
+    const index = offset / cs;
+    const internals = this.repo._internals();
+    this.feedHash(offset, data, data.length);
+    this.stats.bytesRead += data.length;
+    if (data.equals(internals.zeroChunk.subarray(0, data.length))) {
+      this.setEntry(index, null);
+      return { stored: false, bytes: data.length };
+    }
+    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+    const ticket: Ticket = await this.pool.hash(data);
+    this.setEntry(index, ticket.id);
+    if (internals.known(ticket.id)) {
+      this.pool.drop(ticket);
+      this.stats.chunksReused++;
+      return { stored: false, bytes: data.length };
+    }
+    internals.accept(ticket.id);
+    this.stats.chunksNew++;
+    const job = this.pool
+      .seal(ticket)
+      .then(async ({ blob, codec }) => {
+        this.stats.bytesStored += blob.length;
+        await internals.packs().add(ticket.id, blob, codec, data.length);
+      })
+      .catch((e: unknown) => {
+        this.error ??= e;
+      });
+    const tracked: Promise<void> = job.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+    return { stored: true, bytes: data.length };
+  }
+
+  async markZero(offset: number, length: number): Promise<void> {
+    this.checkRange(offset, length, 'A zero range');
+    const cs = this.repo.chunkSize;
+    this.feedHash(offset, null, length);
+    this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
+  }
+
+  /** Wait for chunks in flight (errors kept). */
+  async settle(): Promise<void> {
+    while (this.inflight.size) await Promise.all(this.inflight);
+  }
+
+  async finish(): Promise<{ sha256?: string; chunksNew: number; chunksReused: number; bytesRead: number; bytesStored: number }> {
+    if (this.finished) throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is already finished.`);
+    await this.settle();
+    if (this.error) throw this.error;
+    this.finished = true;
+    if (this.hash) {
+      this.feedHash(this.virtualSize, null, 0);
+      this.sha256 = this.hash ? this.hash.digest('hex') : undefined;
+    }
+    const internals = this.repo._internals();
+    const segBytes = MAP_SEGMENT * 32;
+    this.maps = [];
+    for (let o = 0; o < this.table.length || (o === 0 && this.maps.length === 0); o += segBytes) {
+      const { id, stored } = await internals.storeInline(encodeChunkMap(this.table.subarray(o, o + segBytes)));
+      this.maps.push(id);
+      this.stats.bytesStored += stored;
+      if (this.table.length === 0) break;
+    }
+    let zero = 0;
+    let fromBase = 0;
+    for (let i = 0; i < this.count; i++) {
+      const isZero = this.table.subarray(i * 32, i * 32 + 32).equals(ZERO_CHUNK_ID);
+      if (isZero) zero++;
+      else this.stats.dataBytes += Math.min(this.repo.chunkSize, this.virtualSize - i * this.repo.chunkSize);
+    }
+    fromBase = this.count - zero - this.stats.chunksNew - this.stats.chunksReused;
+    this.stats.chunksZero = zero;
+    this.stats.chunksFromBase = Math.max(0, fromBase);
+    return {
+      ...(this.sha256 ? { sha256: this.sha256 } : {}),
+      chunksNew: this.stats.chunksNew,
+      chunksReused: this.stats.chunksReused,
+      bytesRead: this.stats.bytesRead,
+      bytesStored: this.stats.bytesStored,
+    };
+  }
+
+  referencedIds(): Set<string> {
+    const out = new Set<string>(this.maps);
+    for (let o = 0; o < this.table.length; o += 32) {
+      if (this.table.subarray(o, o + 32).equals(ZERO_CHUNK_ID)) continue;
+      out.add(this.table.toString('hex', o, o + 32));
+    }
+    return out;
+  }
+
+  manifest(): DiskManifest {
+    return {
+      virtualSize: this.virtualSize,
+      chunkSize: this.repo.chunkSize,
+      chunkCount: this.count,
+      maps: this.maps,
+      ...(this.sha256 ? { sha256: this.sha256 } : {}),
+      ...(this.basePointId ? { basePointId: this.basePointId } : {}),
+      meta: this.meta,
+      stats: { ...this.stats },
+    };
+  }
+}
+
+const ZERO_CHUNK_ID = Buffer.alloc(32);
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,100 @@
+// Positional file I/O for the engine: full reads/writes, fsync, and an optional in-memory overlay (log replay without writing).
+import type { FileHandle } from 'node:fs/promises';
+import type { LogOp } from './log';
+
+/** Largest single read/write handed to the OS (fs limits one call to < 2 GiB). */
+const MAX_IO = 1 << 30;
+
+export class FileIo {
+  /** Ops applied on top of what is read from disk (in-memory log replay); in order. */
+  private overlay: LogOp[] = [];
+  private overlayMin = Infinity;
+  private overlayMax = -Infinity;
+
+  constructor(
+    readonly fh: FileHandle,
+    readonly path: string,
+    /** Physical size of the file on disk. */
+    public diskSize: number,
+  ) {}
+
+  /** Size as the engine sees it: disk size, or larger after an in-memory replay extended it. */
+  logicalSize = 0;
+
+  setOverlay(ops: LogOp[], logicalSize: number): void {
+    this.overlay = ops;
+    this.logicalSize = Math.max(this.diskSize, logicalSize);
+    for (const op of ops) {
+      const len = op.data ? op.data.length : (op.zeroLength ?? 0);
+      this.overlayMin = Math.min(this.overlayMin, op.fileOffset);
+      this.overlayMax = Math.max(this.overlayMax, op.fileOffset + len);
+    }
+  }
+
+  get size(): number {
+    return Math.max(this.diskSize, this.logicalSize);
+  }
+
+  /**
+   * Read up to `len` bytes at `pos` into `buf[off..]`; stops at end of file. Returns bytes read.
+   * Bytes past the physical end but inside the logical size (after an in-memory replay) read as zeros.
+   */
+  async readInto(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    let done = 0;
+    while (done < len) {
+      const want = Math.min(len - done, MAX_IO);
+      const { bytesRead } = await this.fh.read(buf, off + done, want, pos + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    if (done < len && this.logicalSize > this.diskSize) {
+      const until = Math.min(len, Math.max(0, this.logicalSize - pos));
+      if (until > done) {
+        buf.fill(0, off + done, off + until);
+        done = until;
+      }
+    }
+    if (this.overlay.length > 0 && pos < this.overlayMax && pos + len > this.overlayMin) this.applyOverlay(buf, off, len, pos);
+    return done;
+  }
+
+  /** Read exactly `len` bytes; bytes past end of file are zero. */
+  async readZeroPadded(pos: number, len: number): Promise<Buffer> {
+    const b = Buffer.allocUnsafe(len);
+    const n = await this.readInto(b, 0, len, pos);
+    if (n < len) b.fill(0, n);
+    return b;
+  }
+
+  private applyOverlay(buf: Buffer, off: number, len: number, pos: number): void {
+    const end = pos + len;
+    for (const op of this.overlay) {
+      const opLen = op.data ? op.data.length : (op.zeroLength ?? 0);
+      const s = Math.max(pos, op.fileOffset);
+      const e = Math.min(end, op.fileOffset + opLen);
+      if (s >= e) continue;
+      if (op.data) op.data.copy(buf, off + (s - pos), s - op.fileOffset, e - op.fileOffset);
+      else buf.fill(0, off + (s - pos), off + (e - pos));
+    }
+  }
+
+  async writeAll(data: Buffer, pos: number): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const want = Math.min(data.length - done, MAX_IO);
+      const { bytesWritten } = await this.fh.write(data, done, want, pos + done);
+      if (bytesWritten <= 0) throw new Error(`short write to ${this.path} at ${pos + done}`);
+      done += bytesWritten;
+    }
+    if (pos + data.length > this.diskSize) this.diskSize = pos + data.length;
+  }
+
+  async sync(): Promise<void> {
+    await this.fh.sync();
+  }
+
+  async truncate(size: number): Promise<void> {
+    await this.fh.truncate(size);
+    this.diskSize = size;
+  }
+}

@@ -1,0 +1,33 @@
+// Web-mode entry point: build the services, serve the renderer and the contract, print the URL with its token.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createServices } from '../services/services';
+import { startWebHost } from './server';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { lab: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, static: { type: 'string' } },
+  });
+  const services = await createServices({ ...(values.lab ? { labDir: values.lab } : {}), ...(values.data ? { dataDir: values.data } : {}) });
+  const host = await startWebHost(services, {
+    staticDir: values.static ?? path.resolve(here, '../../dist/renderer'),
+    ...(values.port ? { port: Number(values.port) } : {}),
+  });
+  process.stdout.write(`Hyper-V Backup Console (web mode) on the lab at ${services.labDir}\nOpen: ${host.openUrl}\n`);
+  const stop = async () => {
+    await host.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((e: unknown) => {
+  const err = e as { code?: string; message?: string };
+  process.stderr.write(`Could not start: ${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+// Vite build of the renderer into dist/renderer, with relative asset paths so file:// (Electron) and http work.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export default defineConfig({
+  root: here,
+  base: './',
+  plugins: [react()],
+  build: { outDir: path.resolve(here, '../dist/renderer'), emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+});
