@@ -10,6 +10,10 @@ interface CommandEntry {
 /** Commands are loaded lazily so `hvbc --help` stays fast. */
 export const commands: Record<string, CommandEntry> = {
   inventory: { summary: 'Show the estate: cluster, nodes, CSVs, VMs and flags', load: async () => inventoryCommand },
+  backup: { summary: 'Back up VMs into the repository (full or incremental)', load: async () => (await import('./commands/backup')).backupCommand },
+  restore: { summary: 'Restore a point as a new VM, verified by hash', load: async () => (await import('./commands/backup')).restoreCommand },
+  points: { summary: 'List restore points', load: async () => (await import('./commands/backup')).pointsCommand },
+  repo: { summary: 'Repository: init, check, gc, stats, forget', load: async () => (await import('./commands/backup')).repoCommand },
 };
 
 function usage(io: CliIO): void {

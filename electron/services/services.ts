@@ -6,6 +6,8 @@ import { LabProvider } from './providers/lab/provider';
 import { createLabFile, labExists } from './providers/lab/store';
 import { scenarios } from './providers/lab/scenarios';
 import type { EstateProvider } from './providers/types';
+import { JobHistory } from './engine/job-history';
+import { RepoManager } from './engine/repo-manager';
 import { TaskManager } from './tasks/task-manager';
 
 export interface ServiceOptions {
@@ -18,6 +20,8 @@ export interface ServiceOptions {
 export interface Services {
   provider: EstateProvider;
   tasks: TaskManager;
+  repos: RepoManager;
+  history: JobHistory;
   dataDir: string;
   labDir: string;
   /** Subscribe to everything pushed to clients. */
@@ -51,6 +55,8 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   }
   const provider = await LabProvider.open(labDir);
   const tasks = new TaskManager();
+  const repos = new RepoManager(dataDir);
+  const history = new JobHistory(path.join(dataDir, 'jobs.jsonl'));
   type Listener = <E extends EventName>(event: E, payload: EventMap[E]) => void;
   const listeners = new Set<Listener>();
   const emit: Listener = (event, payload) => {
@@ -64,6 +70,8 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   return {
     provider,
     tasks,
+    repos,
+    history,
     dataDir,
     labDir,
     onEvent(l) {
@@ -74,6 +82,7 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
       offTasks();
       offProvider();
       await tasks.shutdown();
+      await repos.close();
       await provider.close();
     },
   };

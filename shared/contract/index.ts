@@ -4,18 +4,22 @@ import type { Result } from '../errors';
 import type { HyperVEvent } from '../model';
 import type { TaskRecord } from '../tasks';
 import type { MethodDef } from './define';
+import { backupMethods } from './backup';
 import { estateMethods } from './estate';
 import { taskMethods } from './tasks';
 
 export const methods = {
   ...estateMethods,
   ...taskMethods,
+  ...backupMethods,
 };
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;
 type DefOf<K extends MethodName> = Methods[K] extends MethodDef<infer P, infer R> ? { p: P; r: R } : never;
 export type ParamsOf<K extends MethodName> = z.input<DefOf<K>['p']>;
+/** Params as the handler receives them: validated, with defaults applied. */
+export type ParsedParamsOf<K extends MethodName> = z.output<DefOf<K>['p']>;
 export type ResultOf<K extends MethodName> = DefOf<K>['r'];
 
 /** Events pushed from the service host to every client. */

@@ -2,6 +2,7 @@
 import { HvbcError, toErrorData, type Result } from '../../../shared/errors';
 import { isMethodName, methods } from '../../../shared/contract';
 import type { Services } from '../services';
+import { backupHandlers } from './backup';
 import { estateHandlers, taskHandlers } from './estate';
 import type { Handlers } from './types';
 
@@ -11,6 +12,7 @@ export function createHandlers(s: Services): Handlers {
   return {
     ...estateHandlers(s),
     ...taskHandlers(s),
+    ...backupHandlers(s),
   };
 }
 

@@ -168,6 +168,7 @@ export class Repository {
   private readonly pendingIds = new Set<string>();
   /** "id:pack" entries gc has marked as garbage: writers never dedupe against them. */
   private gcPending = new Set<string>();
+  private gcPendingTime = 0;
   private readonly manifests = new Map<string, PointManifest>();
   private readonly zeroChunk: Buffer;
   private pool: Promise<ChunkProcessor> | null = null;
@@ -352,6 +353,11 @@ export class Repository {
     if (!e) {
       throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) is missing from the repository index. Run a repository check to see which restore points are affected.`, { chunk: id });
     }
+    return this.readEntry(e, context);
+  }
+
+  private async readEntry(e: IndexEntry, context: string): Promise<Buffer> {
+    const id = e.id;
     let blob: Buffer;
     try {
       blob = await this.backend.getRange(packKey(e.pack), e.offset, e.length);
@@ -387,9 +393,13 @@ export class Repository {
     try {
       // Lock first, then read gc's garbage list, then the index: see gc().
       const pending = await this.loadGcPending();
-      this.gcPending = pending?.entries ?? new Set();
-      for (const [id, e] of this.index) if (this.gcPending.has(`${id}:${e.pack}`)) this.index.delete(id);
-      this.loadedIndex.clear(); // reload so that non-garbage copies of excluded chunks are found again
+      if ((pending?.time ?? 0) !== this.gcPendingTime) {
+        this.gcPending = pending?.entries ?? new Set();
+        this.gcPendingTime = pending?.time ?? 0;
+        // Reload so that the preferred (non-garbage) copy of each chunk is the one indexed.
+        this.index.clear();
+        this.loadedIndex.clear();
+      }
       await this.refreshIndex();
       const pool = await this.getPool();
       return new PointWriterImpl(this, pool, lock, meta);
@@ -736,16 +746,7 @@ export class Repository {
           live.add(mapId);
           const e = byId.get(mapId);
           if (!e) throw new HvbcError('REPO_CORRUPT', `gc stopped: the chunk map ${mapId} of ${id}/${diskKey} is missing. Run a repository check.`);
-          const saved = this.index.get(mapId);
-          this.index.set(mapId, e);
-          let raw: Buffer;
-          try {
-            raw = await this.loadChunk(mapId, `chunk map of ${id}/${diskKey}`);
-          } finally {
-            if (saved) this.index.set(mapId, saved);
-            else this.index.delete(mapId);
-          }
-          const t = decodeChunkMap(raw, mapId);
+          const t = decodeChunkMap(await this.readEntry(e, `chunk map of ${id}/${diskKey}`), mapId);
           for (let o = 0; o < t.length; o += 32) {
             const cid = t.toString('hex', o, o + 32);
             if (cid !== ZERO_ID) live.add(cid);

@@ -1,0 +1,261 @@
+// Backs up VMs through the provider into the repository: checkpoint → frozen chain → chunks → manifest → reference point.
+import { HvbcError, toErrorData } from '../../../shared/errors';
+import type { BackupRequest, BackupRunResult, DiskBackupOutcome, VmBackupOutcome } from '../../../shared/backup';
+import type { Vm } from '../../../shared/model';
+import type { TaskProgress } from '../../../shared/tasks';
+import type { EstateProvider } from '../providers/types';
+import { chunkRangesFor } from '../repository/chunking';
+import type { PointSummary, Repository } from '../repository/repository';
+import type { TaskContext } from '../tasks/task-manager';
+import { openChain } from '../vhdx';
+import { bytesIn, copyChunks, dataChunks } from './read-disk';
+
+type Item = TaskProgress['items'][number];
+
+/** What the previous point of a VM tells an incremental: its reference point and the disks it holds. */
+interface BaseInfo {
+  pointId: string;
+  referencePointId: string | null;
+  diskKeys: Set<string>;
+}
+
+async function baseFor(repo: Repository, vmId: string): Promise<BaseInfo | null> {
+  const points = (await repo.listPoints({ vmId })).sort((a, b) => a.time.localeCompare(b.time));
+  const last = points[points.length - 1];
+  if (!last) return null;
+  const manifest = await repo.getPoint(last.id);
+  const rp = manifest.meta.referencePointId;
+  return { pointId: last.id, referencePointId: typeof rp === 'string' ? rp : null, diskKeys: new Set(Object.keys(manifest.disks)) };
+}
+
+function fileName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
+
+export interface BackupDeps {
+  provider: EstateProvider;
+  repo: Repository;
+}
+
+/** Run a backup of several VMs, one after another; a failed VM does not stop the others. */
+export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: TaskContext): Promise<BackupRunResult> {
+  const inv = await deps.provider.inventory();
+  const vms = req.vmIds.map((id) => {
+    const vm = inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase());
+    if (!vm) throw new HvbcError('NOT_FOUND', `No VM "${id}" in ${inv.cluster.name}. Check the name with "hvbc inventory".`);
+    return vm;
+  });
+  const items: Item[] = vms.flatMap((vm) =>
+    vm.disks
+      .filter((d) => d.attachment === 'virtual')
+      .map((d) => ({ key: `${vm.id}/${d.id}`, label: `${vm.name} · ${fileName(d.chain[0]?.path ?? d.path)}`, phase: 'waiting', fraction: 0, bytesDone: 0, bytesTotal: d.virtualSize, state: 'queued' as const })),
+  );
+  const started = Date.now();
+  const counters = { bytesRead: 0, bytesWritten: 0, vmsDone: 0, vmsFailed: 0 };
+  const push = (message: string, phase: string) => {
+    const total = items.reduce((s, i) => s + i.bytesTotal, 0);
+    const done = items.reduce((s, i) => s + i.bytesDone, 0);
+    const secs = (Date.now() - started) / 1000;
+    const throughput = secs > 0.5 ? counters.bytesRead / secs : null;
+    ctx.progress({
+      phase,
+      message,
+      fraction: total > 0 ? Math.min(1, done / total) : null,
+      items: items.map((i) => ({ ...i })),
+      counters: { ...counters },
+      throughput,
+      etaSeconds: throughput ? Math.max(0, (total - done) / Math.max(throughput, 1)) : null,
+    });
+  };
+
+  const outcomes: VmBackupOutcome[] = [];
+  for (const vm of vms) {
+    if (ctx.signal.aborted) {
+      outcomes.push(skipped(vm, req, 'canceled'));
+      continue;
+    }
+    const o = await backupOneVm(deps, vm, req, ctx, items, counters, push);
+    outcomes.push(o);
+    if (o.status === 'succeeded') counters.vmsDone++;
+    else counters.vmsFailed++;
+    for (const f of o.cleanupFailures) ctx.warn(f);
+    push(`${vm.name}: ${o.status}`, 'running');
+  }
+  const ok = outcomes.filter((o) => o.status === 'succeeded').length;
+  const status: BackupRunResult['status'] = ctx.signal.aborted && ok < outcomes.length ? 'canceled' : ok === outcomes.length ? 'succeeded' : ok === 0 ? 'failed' : 'partial';
+  const result: BackupRunResult = { status, vms: outcomes, overrides: req.overrides };
+  if (status !== 'succeeded') {
+    const failed = outcomes.filter((o) => o.status !== 'succeeded');
+    const code = status === 'canceled' ? 'CANCELED' : (failed[0]?.error?.code as never) ?? 'INTERNAL';
+    throw Object.assign(
+      new HvbcError(code, `${failed.length} of ${outcomes.length} VM backups did not succeed: ${failed.map((f) => `${f.vmName} (${f.error?.message ?? f.status})`).join('; ')}`),
+      { partialResult: result },
+    );
+  }
+  return result;
+}
+
+function skipped(vm: Vm, req: BackupRequest, status: 'canceled' | 'failed'): VmBackupOutcome {
+  const now = new Date().toISOString();
+  return { vmId: vm.id, vmName: vm.name, status, consistencyRequested: req.consistency, disks: [], cleanupFailures: [], startedAt: now, endedAt: now, durationSeconds: 0, error: { code: 'CANCELED', message: 'Not started: the run was canceled.' } };
+}
+
+async function backupOneVm(
+  deps: BackupDeps,
+  vm: Vm,
+  req: BackupRequest,
+  ctx: TaskContext,
+  items: Item[],
+  counters: { bytesRead: number; bytesWritten: number },
+  push: (m: string, phase: string) => void,
+): Promise<VmBackupOutcome> {
+  const { provider, repo } = deps;
+  const t0 = Date.now();
+  const outcome: VmBackupOutcome = { vmId: vm.id, vmName: vm.name, status: 'failed', consistencyRequested: req.consistency, disks: [], cleanupFailures: [], startedAt: new Date(t0).toISOString(), endedAt: '', durationSeconds: 0 };
+  const itemOf = (diskId: string) => items.find((i) => i.key === `${vm.id}/${diskId}`);
+  const setPhase = (phase: string, state: Item['state'] = 'running') => {
+    for (const i of items) if (i.key.startsWith(`${vm.id}/`)) Object.assign(i, { phase, state });
+    push(`${vm.name}: ${phase}`, phase);
+  };
+  let checkpointId: string | null = null;
+  let referencePointId: string | null = null;
+  let writer: Awaited<ReturnType<Repository['beginPoint']>> | null = null;
+  try {
+    const base = req.full ? null : await baseFor(repo, vm.id);
+    setPhase('checkpoint');
+    const cp = await provider.createCheckpoint(vm.id, {
+      type: 'recovery',
+      consistency: req.consistency,
+      requireConsistency: req.requireConsistency,
+      name: `Backup ${new Date().toISOString()}`,
+      createdBy: `backup task ${ctx.id}`,
+      taskId: ctx.id,
+      signal: ctx.signal,
+    });
+    checkpointId = cp.checkpoint.id;
+    outcome.checkpointId = checkpointId;
+    outcome.consistencyReached = cp.consistencyReached;
+    if (cp.fallbackReason) outcome.fallbackReason = cp.fallbackReason;
+    const disks = await provider.frozenDisks(vm.id, checkpointId);
+    // Decide full or incremental per disk first, so the point's kind is known before it is written.
+    const plans = [];
+    for (const d of disks) {
+      let changed: Array<{ offset: number; length: number }> | null = null;
+      let fullReason: string | undefined;
+      if (req.full) fullReason = 'A full backup was requested.';
+      else if (!base) fullReason = 'First backup of this VM in this repository.';
+      else if (!base.diskKeys.has(d.diskId)) fullReason = 'This disk is new since the last backup.';
+      else if (!base.referencePointId) fullReason = 'The last backup left no reference point to compare against.';
+      else {
+        const ch = await provider.changedRanges(vm.id, d.diskId, base.referencePointId);
+        if (ch.kind === 'ranges') changed = ch.ranges;
+        else fullReason = ch.reason;
+      }
+      plans.push({ d, changed, fullReason, mode: changed ? ('incremental' as const) : ('full' as const) });
+    }
+    const anyIncremental = plans.some((p) => p.mode === 'incremental');
+    writer = await repo.beginPoint({
+      vmId: vm.id,
+      vmName: vm.name,
+      kind: anyIncremental ? 'incremental' : 'full',
+      tags: vm.tags,
+      trigger: req.trigger,
+    });
+    for (const { d, changed, fullReason, mode } of plans) {
+      ctx.throwIfCanceled();
+      const item = itemOf(d.diskId);
+      const invDisk = vm.disks.find((x) => x.id === d.diskId);
+      const file = fileName(invDisk?.chain[0]?.path ?? d.chainPath);
+      if (item) Object.assign(item, { phase: 'read', state: 'running' });
+      const chain = await openChain(d.chainPath);
+      try {
+        const dw = await writer.beginDisk(d.diskId, {
+          virtualSize: chain.virtualSize,
+          ...(mode === 'incremental' && base ? { basePointId: base.pointId } : {}),
+          meta: { file, chainPath: d.chainPath },
+        });
+        const cs = repo.chunkSize;
+        const indices = changed ? chunkRangesFor(changed, cs, chain.virtualSize) : dataChunks(await chain.extents(), cs, chain.virtualSize);
+        if (item) item.bytesTotal = indices.reduce((s, i) => s + Math.min(cs, chain.virtualSize - i * cs), 0);
+        let last = 0;
+        await copyChunks(chain, dw, cs, indices, {
+          markRestZero: mode === 'full',
+          signal: ctx.signal,
+          onProgress: (done, total) => {
+            counters.bytesRead += done - last;
+            last = done;
+            if (item) Object.assign(item, { bytesDone: done, fraction: total ? done / total : 1, phase: 'write' });
+            push(`${vm.name}: reading ${file}`, 'read');
+          },
+        });
+        const fin = await dw.finish();
+        counters.bytesWritten += fin.bytesStored;
+        const o: DiskBackupOutcome = {
+          diskId: d.diskId,
+          file,
+          virtualSize: chain.virtualSize,
+          mode,
+          bytesRead: fin.bytesRead,
+          bytesStored: fin.bytesStored,
+          chunksNew: fin.chunksNew,
+          chunksReused: fin.chunksReused,
+          changedBytes: changed ? bytesIn(changed) : fin.bytesRead,
+          ...(fullReason ? { fullReason } : {}),
+          ...(fin.sha256 ? { sha256: fin.sha256 } : {}),
+        };
+        outcome.disks.push(o);
+        if (item) Object.assign(item, { phase: 'done', state: 'succeeded', fraction: 1, bytesDone: item.bytesTotal, message: mode === 'incremental' ? 'incremental' : `full: ${fullReason ?? ''}` });
+      } finally {
+        await chain.close();
+      }
+    }
+    ctx.throwIfCanceled();
+    setPhase('reference point');
+    const rp = await provider.convertToReferencePoint(vm.id, checkpointId);
+    referencePointId = rp.id;
+    checkpointId = null; // converted: the checkpoint no longer exists
+    outcome.referencePointId = rp.id;
+    const events = (await provider.events({ taskId: ctx.id })).slice(-50);
+    const summary: PointSummary = await writer.commit({
+      vmConfig: vm,
+      checkpointId: outcome.checkpointId,
+      referencePointId: rp.id,
+      rctIds: rp.rctIds,
+      consistencyRequested: req.consistency,
+      consistencyReached: cp.consistencyReached,
+      fallbackReason: cp.fallbackReason ?? null,
+      overrides: req.overrides.filter((o) => o.vmId === undefined || o.vmId === vm.id),
+      events,
+      taskId: ctx.id,
+      disks: outcome.disks,
+    });
+    writer = null;
+    outcome.pointId = summary.id;
+    // Keep only the newest reference point of this VM: older ones are no longer a base.
+    for (const old of await provider.listReferencePoints(vm.id)) {
+      if (old.id !== rp.id) await provider.removeReferencePoint(vm.id, old.id).catch((e: unknown) => outcome.cleanupFailures.push(`Could not remove the old reference point ${old.id} of ${vm.name}: ${toErrorData(e).message}`));
+    }
+    outcome.status = 'succeeded';
+    setPhase('done', 'succeeded');
+  } catch (e) {
+    const err = toErrorData(e);
+    outcome.status = err.code === 'CANCELED' || ctx.signal.aborted ? 'canceled' : 'failed';
+    outcome.error = { code: ctx.signal.aborted ? 'CANCELED' : err.code, message: err.message };
+    setPhase(outcome.status, outcome.status === 'canceled' ? 'canceled' : 'failed');
+  } finally {
+    if (writer) await writer.abort().catch(() => undefined);
+    if (checkpointId) {
+      try {
+        await provider.removeCheckpoint(vm.id, checkpointId, { taskId: ctx.id });
+      } catch (e) {
+        outcome.cleanupFailures.push(`CHECKPOINT LEFT BEHIND: could not remove recovery checkpoint ${checkpointId} of ${vm.name}: ${toErrorData(e).message}. Remove it in Hyper-V Manager or with "hvbc doctor --repair".`);
+      }
+    }
+    if (referencePointId && outcome.status !== 'succeeded') {
+      await provider.removeReferencePoint(vm.id, referencePointId).catch((e: unknown) => outcome.cleanupFailures.push(`Could not remove reference point ${referencePointId} of ${vm.name}: ${toErrorData(e).message}`));
+    }
+    outcome.endedAt = new Date().toISOString();
+    outcome.durationSeconds = (Date.now() - t0) / 1000;
+  }
+  return outcome;
+}

@@ -1,0 +1,94 @@
+// Long operations started as tasks (backup, restore, check, gc, retention), shared by handlers, CLI and scheduler.
+import type { BackupRequest, BackupRunResult, RestoreRequest } from '../../../shared/backup';
+import { HvbcError } from '../../../shared/errors';
+import type { TaskRecord } from '../../../shared/tasks';
+import { selectRetention } from '../repository/retention';
+import type { Services } from '../services';
+import { runBackup } from './backup';
+import { historyRecordOf } from './job-history';
+import { restorePoint } from './restore';
+
+/** Record every finished task of these kinds in the job history. */
+function recordWhenDone(s: Services, rec: TaskRecord, vmIds: string[]): TaskRecord {
+  void s.tasks.wait(rec.id).then(async (t) => {
+    const r = t.result as Partial<BackupRunResult> | undefined;
+    const disks = (r?.vms ?? []).flatMap((v) => v.disks);
+    const read = disks.reduce((a, d) => a + d.bytesRead, 0);
+    const logical = disks.reduce((a, d) => a + d.virtualSize, 0);
+    const changed = disks.reduce((a, d) => a + d.changedBytes, 0);
+    const stored = disks.reduce((a, d) => a + d.bytesStored, 0);
+    await s.history.append(
+      historyRecordOf(t, {
+        vmIds,
+        ...(disks.length ? { bytesRead: read, bytesWritten: stored, logicalBytes: logical, changedBytes: changed, dedupeRatio: stored > 0 ? read / stored : null } : {}),
+      }),
+    );
+  });
+  return rec;
+}
+
+export async function startBackup(s: Services, req: BackupRequest): Promise<TaskRecord> {
+  const repo = await s.repos.get();
+  const inv = await s.provider.inventory();
+  const names = req.vmIds.map((id) => inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id);
+  const title = `Back up ${names.length <= 3 ? names.join(', ') : `${names.length} VMs`}${req.full ? ' (full)' : ''}`;
+  const rec = s.tasks.start('backup', title, (ctx) => runBackup({ provider: s.provider, repo }, req, ctx));
+  return recordWhenDone(s, rec, req.vmIds);
+}
+
+export async function startRestore(s: Services, req: RestoreRequest): Promise<TaskRecord> {
+  const repo = await s.repos.get();
+  const point = await repo.getPoint(req.pointId);
+  const rec = s.tasks.start('restore', `Restore ${point.vmName} from ${point.createdAt}`, (ctx) => restorePoint(repo, req, { dataDir: s.dataDir, ctx }));
+  return recordWhenDone(s, rec, [point.vmId]);
+}
+
+export async function startCheck(s: Services, readData: boolean): Promise<TaskRecord> {
+  const repo = await s.repos.get();
+  const rec = s.tasks.start('repo-check', readData ? 'Verify repository data (re-hash every chunk)' : 'Check repository structure', async (ctx) => {
+    const r = await repo.check({ readData, signal: ctx.signal, onProgress: (done, total) => ctx.progress({ phase: 'check', fraction: total ? done / total : null, counters: { chunksChecked: done } }) });
+    if (!r.ok) {
+      throw Object.assign(new HvbcError('REPO_CORRUPT', `Repository check found ${r.missingChunks.length} missing and ${r.corruptChunks.length} corrupt chunks affecting ${r.affectedPoints.length} restore points: ${r.affectedPoints.join(', ') || 'none'}. ${r.errors.slice(0, 3).join(' ')}`), { partialResult: r });
+    }
+    return r;
+  });
+  return recordWhenDone(s, rec, []);
+}
+
+export async function startGc(s: Services): Promise<TaskRecord> {
+  const repo = await s.repos.get();
+  return recordWhenDone(s, s.tasks.start('repo-gc', 'Garbage collection', (ctx) => repo.gc({ signal: ctx.signal })), []);
+}
+
+export interface ForgetOptions {
+  keepLast?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+  yearly?: number;
+  vmId?: string;
+  dryRun: boolean;
+}
+
+/** Apply retention per VM; a VM whose newest point is missing or fails to read keeps everything. */
+export async function startForget(s: Services, o: ForgetOptions): Promise<TaskRecord> {
+  const repo = await s.repos.get();
+  if (!o.keepLast && !o.daily && !o.weekly && !o.monthly && !o.yearly) {
+    throw new HvbcError('VALIDATION', 'Give at least one of keepLast, daily, weekly, monthly or yearly; nothing was removed.');
+  }
+  const rec = s.tasks.start('repo-forget', o.dryRun ? 'Retention (dry run)' : 'Apply retention', async () => {
+    const points = await repo.listPoints(o.vmId ? { vmId: o.vmId } : {});
+    const byVm = new Map<string, typeof points>();
+    for (const p of points) byVm.set(p.vmId, [...(byVm.get(p.vmId) ?? []), p]);
+    const removed: string[] = [];
+    const kept: string[] = [];
+    for (const list of byVm.values()) {
+      const sel = selectRetention(list.map((p) => ({ id: p.id, time: p.time })), o);
+      kept.push(...sel.keep);
+      if (!o.dryRun) for (const id of sel.remove) await repo.deletePoint(id);
+      removed.push(...sel.remove);
+    }
+    return { dryRun: o.dryRun, removed, kept };
+  });
+  return recordWhenDone(s, rec, o.vmId ? [o.vmId] : []);
+}

@@ -1,0 +1,80 @@
+// Opens the console's repository once per service host: location from settings, passphrase kept in memory only.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { HvbcError } from '../../../shared/errors';
+import { Repository } from '../repository/repository';
+
+export interface RepoSettings {
+  path: string;
+  encrypted: boolean;
+}
+
+export class RepoManager {
+  private repo: Repository | null = null;
+  private passphrase: string | undefined;
+  private opening: Promise<Repository> | null = null;
+
+  constructor(
+    private readonly dataDir: string,
+    private repoPath: string = process.env.HVBC_REPO ?? path.join(dataDir, 'repository'),
+  ) {
+    this.passphrase = process.env.HVBC_REPO_PASSPHRASE || undefined;
+  }
+
+  get path(): string {
+    return this.repoPath;
+  }
+
+  async exists(): Promise<boolean> {
+    return fs.access(path.join(this.repoPath, 'config')).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Create the repository; refuses when one is already there. */
+  async init(opts: { path?: string; passphrase?: string; chunkSize?: number } = {}): Promise<Repository> {
+    await this.close();
+    if (opts.path) this.repoPath = path.resolve(opts.path);
+    if (await this.exists()) {
+      throw new HvbcError('CONFLICT', `A repository already exists in ${this.repoPath}. Open it instead, or choose an empty folder.`);
+    }
+    this.passphrase = opts.passphrase || undefined;
+    this.repo = await Repository.init(this.repoPath, {
+      ...(this.passphrase ? { passphrase: this.passphrase } : {}),
+      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+    });
+    return this.repo;
+  }
+
+  /** Point the console at another repository (and its passphrase, if encrypted). */
+  async select(repoPath: string, passphrase?: string): Promise<Repository> {
+    await this.close();
+    this.repoPath = path.resolve(repoPath);
+    this.passphrase = passphrase || undefined;
+    return this.get();
+  }
+
+  /** The open repository; the default one is created on first use (unencrypted unless a passphrase is set). */
+  async get(): Promise<Repository> {
+    if (this.repo) return this.repo;
+    this.opening ??= (async () => {
+      try {
+        const repo = (await this.exists())
+          ? await Repository.open(this.repoPath, this.passphrase ? { passphrase: this.passphrase } : {})
+          : await Repository.init(this.repoPath, this.passphrase ? { passphrase: this.passphrase } : {});
+        this.repo = repo;
+        return repo;
+      } finally {
+        this.opening = null;
+      }
+    })();
+    return this.opening;
+  }
+
+  async close(): Promise<void> {
+    const r = this.repo;
+    this.repo = null;
+    if (r) await r.close();
+  }
+}

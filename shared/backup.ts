@@ -1,0 +1,115 @@
+// Shared shapes of backup and restore runs: requests, per-VM outcomes, restore results and job history records.
+import { z } from 'zod';
+
+export const Consistency = z.enum(['application', 'file-system', 'crash']);
+export type Consistency = z.infer<typeof Consistency>;
+
+export const BackupRequest = z
+  .object({
+    vmIds: z.array(z.string().min(1)).min(1, 'choose at least one VM'),
+    consistency: Consistency.default('application'),
+    /** Fail the VM instead of falling back to a weaker consistency. */
+    requireConsistency: z.boolean().default(false),
+    /** Take a full backup even when change tracking could give an incremental. */
+    full: z.boolean().default(false),
+    /** Pre-flight warnings the admin chose to override, each with the reason that is recorded. */
+    overrides: z.array(z.object({ ruleId: z.string(), vmId: z.string().optional(), reason: z.string().min(3) })).default([]),
+    /** Who or what started it: "console", "cli", a policy id. */
+    trigger: z.string().default('console'),
+  })
+  .strict();
+export type BackupRequest = z.infer<typeof BackupRequest>;
+
+export interface DiskBackupOutcome {
+  diskId: string;
+  file: string;
+  virtualSize: number;
+  mode: 'full' | 'incremental';
+  /** Why a full was taken when an incremental was possible in principle. */
+  fullReason?: string;
+  bytesRead: number;
+  bytesStored: number;
+  chunksNew: number;
+  chunksReused: number;
+  changedBytes: number;
+  sha256?: string;
+}
+
+export interface VmBackupOutcome {
+  vmId: string;
+  vmName: string;
+  status: 'succeeded' | 'failed' | 'canceled';
+  pointId?: string;
+  consistencyRequested: Consistency;
+  consistencyReached?: Consistency;
+  fallbackReason?: string;
+  checkpointId?: string;
+  referencePointId?: string;
+  disks: DiskBackupOutcome[];
+  error?: { code: string; message: string };
+  /** Cleanup that did not happen (a checkpoint left behind): always shown loudly. */
+  cleanupFailures: string[];
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+}
+
+export interface BackupRunResult {
+  /** succeeded only when every VM succeeded; partial when some did. */
+  status: 'succeeded' | 'partial' | 'failed' | 'canceled';
+  vms: VmBackupOutcome[];
+  overrides: BackupRequest['overrides'];
+}
+
+export const RestoreRequest = z
+  .object({
+    pointId: z.string().min(1),
+    /** Folder for the restored VM; default: <data>/restores/<vm>-<time>. */
+    targetDir: z.string().optional(),
+    /** Give the restored VM a new id (default), so it can sit beside the original. */
+    newId: z.boolean().default(true),
+    /** Restore over the original VM's disks (lab only; the VM must be off). */
+    inPlace: z.boolean().default(false),
+    /** Required with inPlace: the admin typed the VM name to confirm. */
+    confirmVmName: z.string().optional(),
+  })
+  .strict();
+export type RestoreRequest = z.infer<typeof RestoreRequest>;
+
+export interface RestoredDisk {
+  diskKey: string;
+  path: string;
+  virtualSize: number;
+  sha256: string;
+  expectedSha256?: string;
+  verified: boolean;
+}
+
+export interface RestoreResult {
+  pointId: string;
+  vmId: string;
+  newVmId: string;
+  vmName: string;
+  targetDir: string;
+  configPath: string;
+  disks: RestoredDisk[];
+  durationSeconds: number;
+}
+
+/** One finished job, kept in the job history for charts and audits. */
+export interface JobHistoryRecord {
+  taskId: string;
+  kind: string;
+  title: string;
+  status: string;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  bytesRead: number;
+  bytesWritten: number;
+  logicalBytes: number;
+  changedBytes: number;
+  dedupeRatio: number | null;
+  vmIds: string[];
+  summary: string;
+}
