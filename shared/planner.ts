@@ -379,6 +379,8 @@ export interface DoctorFinding {
   diskId?: string;
   checkpointId?: string;
   path?: string;
+  /** For an orphaned differencing file: its parent, when the edge could read the header. */
+  parentPath?: string;
   sizeBytes?: number;
   message: string;
   evidence: string[];

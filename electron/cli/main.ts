@@ -14,6 +14,10 @@ export const commands: Record<string, CommandEntry> = {
   restore: { summary: 'Restore a point as a new VM, verified by hash', load: async () => (await import('./commands/backup')).restoreCommand },
   points: { summary: 'List restore points', load: async () => (await import('./commands/backup')).pointsCommand },
   repo: { summary: 'Repository: init, check, gc, stats, forget', load: async () => (await import('./commands/backup')).repoCommand },
+  drill: { summary: 'Restore drills: run, list, report, verify the hash chain', load: async () => (await import('./commands/drill')).drillCommand },
+  policy: { summary: 'Backup policies: list, add, remove, run, runs', load: async () => (await import('./commands/drill')).policyCommand },
+  'run-due': { summary: 'Run the policies that are due now (for Task Scheduler)', load: async () => (await import('./commands/drill')).runDueCommand },
+  service: { summary: 'Headless service host that runs policies on schedule', load: async () => (await import('./commands/drill')).serviceCommand },
 };
 
 function usage(io: CliIO): void {

@@ -1,7 +1,7 @@
 // Electron main: one window over the service layer; the contract is registered on IPC with the sender checked.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Notification, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CALL, IPC_EVENT } from '../../shared/bridge';
 import { createHandlers, dispatch } from '../services/handlers';
 import { createServices, type Services } from '../services/services';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) return app.quit();
   await app.whenReady();
   const labDir = argValue('--lab') ?? process.env.HVBC_LAB;
-  services = await createServices({ ...(labDir ? { labDir } : {}), dataDir: process.env.HVBC_DATA_DIR ?? app.getPath('userData') });
+  services = await createServices({ ...(labDir ? { labDir } : {}), dataDir: process.env.HVBC_DATA_DIR ?? app.getPath('userData'), scheduler: true });
   const handlers = createHandlers(services);
 
   ipcMain.handle(IPC_CALL, async (e: IpcMainInvokeEvent, method: unknown, params: unknown) => {
@@ -57,6 +57,10 @@ async function main(): Promise<void> {
   });
   services.onEvent((event, payload) => {
     for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC_EVENT, event, payload);
+    if (event === 'notification' && Notification.isSupported()) {
+      const n = payload as { title: string; body: string };
+      new Notification({ title: n.title, body: n.body }).show();
+    }
   });
 
   app.on('web-contents-created', (_e, wc) => hardenWebContents(wc, rendererIndexUrl));

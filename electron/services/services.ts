@@ -2,8 +2,16 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { EventMap, EventName } from '../../shared/contract';
+import { LabSandbox, type Sandbox } from './drills/sandbox';
+import { DrillStore } from './drills/store';
+import { createNotifier, type Notifier } from './notify';
+import { readLabFile } from './providers/lab/store';
+import { runPolicy } from './scheduler/policy-runner';
+import { PolicyStore } from './scheduler/policy-store';
+import { Scheduler } from './scheduler/scheduler';
 import { LabProvider } from './providers/lab/provider';
 import { createLabFile, labExists } from './providers/lab/store';
+import { vmId as vmIdOf } from './providers/lab/state';
 import { scenarios } from './providers/lab/scenarios';
 import type { EstateProvider } from './providers/types';
 import { JobHistory } from './engine/job-history';
@@ -15,6 +23,12 @@ export interface ServiceOptions {
   labDir?: string;
   /** Where the console keeps its own data (repository, drill evidence…). */
   dataDir?: string;
+  /** Run due backup policies while this service host lives (the console and `hvbc service`). */
+  scheduler?: boolean;
+  /** The scheduler's clock (tests). */
+  now?: () => Date;
+  /** Webhook transport (tests). */
+  fetch?: typeof fetch;
 }
 
 export interface Services {
@@ -22,6 +36,11 @@ export interface Services {
   tasks: TaskManager;
   repos: RepoManager;
   history: JobHistory;
+  drills: DrillStore;
+  policies: PolicyStore;
+  scheduler: Scheduler;
+  notifier: Notifier;
+  makeSandbox: (folder: string, drillId: string) => Sandbox;
   dataDir: string;
   labDir: string;
   /** Subscribe to everything pushed to clients. */
@@ -57,21 +76,30 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   const tasks = new TaskManager();
   const repos = new RepoManager(dataDir);
   const history = new JobHistory(path.join(dataDir, 'jobs.jsonl'));
+  const drills = new DrillStore(path.join(dataDir, 'drills', 'records.jsonl'));
+  const policies = new PolicyStore(dataDir);
   type Listener = <E extends EventName>(event: E, payload: EventMap[E]) => void;
   const listeners = new Set<Listener>();
   const emit: Listener = (event, payload) => {
     for (const l of listeners) l(event, payload);
   };
   const offTasks = tasks.onUpdate((t) => emit('task.updated', t));
+  const notifier = createNotifier((n) => emit('notification', n), opts.fetch);
+  const makeSandbox = (folder: string, drillId: string) => new LabSandbox(folder, drillId, (vmId) => labHeartbeatFails(labDir, vmId));
   const offProvider = provider.subscribe((c) => {
     emit('estate.changed', { reason: c.reason });
     if (c.event) emit('estate.event', c.event);
   });
-  return {
+  const services: Services = {
     provider,
     tasks,
     repos,
     history,
+    drills,
+    policies,
+    notifier,
+    makeSandbox,
+    scheduler: null as unknown as Scheduler,
     dataDir,
     labDir,
     onEvent(l) {
@@ -81,9 +109,28 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
     async close() {
       offTasks();
       offProvider();
+      await services.scheduler.stop();
       await tasks.shutdown();
       await repos.close();
       await provider.close();
     },
   };
+  services.scheduler = new Scheduler({
+    store: policies,
+    now: opts.now ?? (() => new Date()),
+    run: (p, slot, onStart) => runPolicy(services, p, slot, onStart),
+    onMissed: async (p, run) => {
+      await notifier.notify({ level: 'warning', title: `Backup policy "${p.name}" missed its run`, body: `${run.slot}: ${run.message}`, ref: { policyId: p.id } }, p.webhook);
+    },
+  });
+  if (opts.scheduler) services.scheduler.start();
+  return services;
+}
+
+/** The lab's drill fault: a VM whose restored copy never reports a heartbeat. */
+async function labHeartbeatFails(labDir: string, vmId: string): Promise<boolean> {
+  const lab = await readLabFile(labDir);
+  const i = lab.definition.vms.findIndex((v, k) => (v.id ?? vmIdOf(lab.definition, k)) === vmId);
+  const state = lab.state as unknown as { faults?: Record<string, { heartbeatFails?: boolean }> };
+  return state.faults?.[vmId]?.heartbeatFails ?? lab.definition.vms[i]?.faults.heartbeatFails ?? false;
 }

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { lab: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, static: { type: 'string' } },
   });
-  const services = await createServices({ ...(values.lab ? { labDir: values.lab } : {}), ...(values.data ? { dataDir: values.data } : {}) });
+  const services = await createServices({ ...(values.lab ? { labDir: values.lab } : {}), ...(values.data ? { dataDir: values.data } : {}), scheduler: true });
   const host = await startWebHost(services, {
     staticDir: values.static ?? path.resolve(here, '../../dist/renderer'),
     ...(values.port ? { port: Number(values.port) } : {}),

@@ -5,6 +5,7 @@ import type { HyperVEvent } from '../model';
 import type { TaskRecord } from '../tasks';
 import type { MethodDef } from './define';
 import { backupMethods } from './backup';
+import { drillMethods } from './drills';
 import { estateMethods } from './estate';
 import { taskMethods } from './tasks';
 
@@ -12,6 +13,7 @@ export const methods = {
   ...estateMethods,
   ...taskMethods,
   ...backupMethods,
+  ...drillMethods,
 };
 
 export type Methods = typeof methods;
@@ -27,9 +29,10 @@ export interface EventMap {
   'task.updated': TaskRecord;
   'estate.changed': { reason: string };
   'estate.event': HyperVEvent;
+  notification: { level: 'info' | 'warning' | 'error'; title: string; body: string; ref?: Record<string, string> };
 }
 export type EventName = keyof EventMap;
-export const eventNames: readonly EventName[] = ['task.updated', 'estate.changed', 'estate.event'];
+export const eventNames: readonly EventName[] = ['task.updated', 'estate.changed', 'estate.event', 'notification'];
 
 /** The client side of the contract: what the renderer's API client and the CLI call. */
 export interface ServiceClient {

@@ -3,6 +3,7 @@ import { HvbcError, toErrorData, type Result } from '../../../shared/errors';
 import { isMethodName, methods } from '../../../shared/contract';
 import type { Services } from '../services';
 import { backupHandlers } from './backup';
+import { drillHandlers } from './drills';
 import { estateHandlers, taskHandlers } from './estate';
 import type { Handlers } from './types';
 
@@ -13,6 +14,7 @@ export function createHandlers(s: Services): Handlers {
     ...estateHandlers(s),
     ...taskHandlers(s),
     ...backupHandlers(s),
+    ...drillHandlers(s),
   };
 }
 

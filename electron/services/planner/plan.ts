@@ -221,7 +221,7 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
     const res = b.csvId !== undefined ? csvName(inv, b.csvId) : (b.node ?? '');
     switch (b.kind) {
       case 'csv-ownership':
-        return `${u.label}'s backup waits for ${res} until ${labels(b.blockedBy)}'s snapshot is released: ${u.primaryNode} must own ${res} to snapshot it, and a CSV cannot change owner while it is snapshotted.`;
+        return `${u.label}'s backup waits for ${res} until ${b.blockedBy.length > 1 ? `the snapshots of ${labels(b.blockedBy)} are` : `${labels(b.blockedBy)}'s snapshot is`} released: ${u.primaryNode} must own ${res} to snapshot it, and a CSV cannot change owner while it is snapshotted.`;
       case 'csv-limit':
         return `${u.label}'s backup waits for a free slot on ${res}: at most ${o.maxPerCsv} ${hostVss ? 'snapshot jobs' : 'checkpoints'} per CSV at once, and ${labels(b.blockedBy)} ${b.blockedBy.length > 1 ? 'are' : 'is'} using it.`;
       case 'node-limit':

@@ -77,4 +77,15 @@ export interface EstateProvider {
   moveCsv(csvId: string, node: string): Promise<void>;
   guestVssWriters(vmId: string): Promise<VssWriter[]>;
   close(): Promise<void>;
+
+  /**
+   * Optional (the lab): compare a restored disk with the provider's own model of what the disk held when the
+   * given checkpoint (or the reference point it became) was taken. Used by restore drills.
+   */
+  verifyRestoredDisk?(
+    vmId: string,
+    diskId: string,
+    at: { checkpointId?: string; referencePointId?: string },
+    restoredPath: string,
+  ): Promise<{ match: boolean; detail: string; evidence: Record<string, unknown> }>;
 }

@@ -509,6 +509,13 @@ export class Repository {
     return out;
   }
 
+  /** Where a chunk is stored (for tools and tests): its pack, the pack's path in the repository, offset, length. */
+  async locateChunk(id: string): Promise<(IndexEntry & { packPath: string }) | null> {
+    await this.refreshIndex();
+    const e = this.index.get(id);
+    return e ? { ...e, packPath: packKey(e.pack) } : null;
+  }
+
   async deletePoint(id: string): Promise<void> {
     this.assertOpen();
     await this.getPoint(id); // NOT_FOUND
@@ -1203,15 +1210,13 @@ class DiskWriterImpl implements DiskWriter {
       if (this.table.length === 0) break;
     }
     let zero = 0;
-    let fromBase = 0;
     for (let i = 0; i < this.count; i++) {
       const isZero = this.table.subarray(i * 32, i * 32 + 32).equals(ZERO_CHUNK_ID);
       if (isZero) zero++;
       else this.stats.dataBytes += Math.min(this.repo.chunkSize, this.virtualSize - i * this.repo.chunkSize);
     }
-    fromBase = this.count - zero - this.stats.chunksNew - this.stats.chunksReused;
     this.stats.chunksZero = zero;
-    this.stats.chunksFromBase = Math.max(0, fromBase);
+    this.stats.chunksFromBase = Math.max(0, this.count - zero - this.stats.chunksNew - this.stats.chunksReused);
     return {
       ...(this.sha256 ? { sha256: this.sha256 } : {}),
       chunksNew: this.stats.chunksNew,

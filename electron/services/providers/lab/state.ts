@@ -1,6 +1,6 @@
 // The lab's mutable state (what Hyper-V would know): owners, hosts, power states, checkpoints, reference points,
 // disk files and their parents, faults switched at runtime, and intents of multi-step operations (crash recovery).
-import type { Checkpoint } from '../../../../shared/model';
+import type { Checkpoint, CsvAccess } from '../../../../shared/model';
 import type { Consistency, ReferencePoint } from '../types';
 import { stableGuid, type LabDefinition, type LabFaults } from './definition';
 import { hash32 } from './content';
@@ -62,12 +62,19 @@ export interface LabCsvSnapshot {
 }
 
 export type LabIntent =
-  | { kind: 'merge'; diskId: string; child: string; parent: string; started: string }
-  | { kind: 'delete'; diskId: string; file: string; started: string };
+  /** Merge file `child` into `parent`, then re-base the child's own children (leaves) onto the parent. */
+  | { kind: 'merge'; diskId: string; child: string; parent: string; rebase: string[]; started: string }
+  /** Discard file `file` (no checkpoint needs it and nothing is written to it). */
+  | { kind: 'delete'; diskId: string; file: string; started: string }
+  /** Storage migration: move every file of the disk (renames) to another CSV. */
+  | { kind: 'move'; diskId: string; csv: string | null; moves: { file: string; to: string }[]; vhdsTo?: string; started: string };
 
 export interface LabState {
   version: 2;
   csvOwners: Record<string, string>;
+  /** Per CSV: redirected access set explicitly (e.g. lost storage connectivity), on every node or on one. */
+  csvRedirected: Record<string, { state: Exclude<CsvAccess, 'Direct'>; reason: string; node?: string }>;
+  /** Host-level VSS snapshots of CSVs (2008 R2 – 2012 R2 backups): every node but the owner is redirected meanwhile. */
   csvSnapshots: Record<string, LabCsvSnapshot>;
   vmHosts: Record<string, string>;
   vmStates: Record<string, 'Running' | 'Off' | 'Saved' | 'Paused'>;
@@ -83,6 +90,8 @@ export interface LabState {
   intents: LabIntent[];
   /** Guest I/O bursts per VM (feeds the default seed of the next burst). */
   ioBursts: Record<string, number>;
+  /** What the last reconcile reported (orphan and missing files), so it is logged once, not at every open. */
+  lastReconcile?: { orphans: string[]; missing: string[] };
 }
 
 export function vmId(def: LabDefinition, index: number): string {
@@ -128,6 +137,7 @@ export function initialState(def: LabDefinition): LabState {
   const state: LabState = {
     version: 2,
     csvOwners: {},
+    csvRedirected: {},
     csvSnapshots: {},
     vmHosts: {},
     vmStates: {},
@@ -187,6 +197,7 @@ export function upgradeState(def: LabDefinition, raw: unknown): LabState {
     return {
       ...fresh,
       csvOwners: { ...fresh.csvOwners, ...(s.csvOwners ?? {}) },
+      csvRedirected: { ...(s.csvRedirected ?? {}) },
       vmHosts: { ...fresh.vmHosts, ...(s.vmHosts ?? {}) },
       vmStates: { ...fresh.vmStates, ...(s.vmStates ?? {}) },
     };

@@ -1,0 +1,206 @@
+<#
+.SYNOPSIS
+  Export-HvbcInventory.ps1 - writes a read-only inventory file for the Hyper-V Backup Console (offline mode).
+.DESCRIPTION
+  Run on a cluster node (or a standalone Hyper-V host) as an administrator:
+    powershell.exe -ExecutionPolicy Bypass -File .\Export-HvbcInventory.ps1 -OutFile C:\Temp\estate.hvbc.json -IncludeEvents
+  The file holds the same raw inventory the console collects live (format 'hvbc-inventory', formatVersion 1),
+  optionally the Hyper-V/cluster events of the last -EventHours hours. Open it in the console as an offline estate.
+  It changes nothing on the host. Unlike the console's own scripts, this one takes ordinary parameters: an admin
+  types them into their own shell.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string]$OutFile,
+    [switch]$IncludeEvents,
+    [int]$EventHours = 72,
+    [switch]$NoReferencePoints
+)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+
+#region hvbc-inventory-collect v1 (identical in Get-HvbcInventory.ps1 and Export-HvbcInventory.ps1; a unit test checks)
+# Raw inventory: every enum, GUID and date is stringified here (hyperv-api.md 3); the console normalises and validates.
+function ConvertTo-HvbcInvDate($Value) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    return [string]$Value
+}
+function Get-HvbcInvTarget([string]$Computer) {
+    # Splat for cmdlets that take -ComputerName; nothing for this machine (no WinRM loop-back).
+    if (-not $Computer -or $Computer -eq $env:COMPUTERNAME -or $Computer -eq 'localhost') { return @{} }
+    return @{ ComputerName = $Computer }
+}
+function Get-HvbcInvChain([string]$Path, [hashtable]$Target) {
+    $chain = @(); $seen = @{}; $p = $Path
+    while ($p -and -not $seen.ContainsKey($p.ToLowerInvariant())) {
+        $seen[$p.ToLowerInvariant()] = $true
+        $v = Get-VHD -Path $p @Target
+        $parent = $null; if ($v.ParentPath) { $parent = [string]$v.ParentPath }
+        $chain += [pscustomobject]@{ path = [string]$v.Path; vhdFormat = "$($v.VhdFormat)"; vhdType = "$($v.VhdType)"; size = $v.Size; fileSize = $v.FileSize; parentPath = $parent; diskIdentifier = [string]$v.DiskIdentifier }
+        $p = $parent
+    }
+    return , $chain
+}
+function Get-HvbcInvDrives($Drives, [hashtable]$Target) {
+    @($Drives | ForEach-Object {
+        $d = $_; $chain = @(); $chainError = $null
+        if ($d.Path -and $null -eq $d.DiskNumber) { try { $chain = Get-HvbcInvChain ([string]$d.Path) $Target } catch { $chainError = $_.Exception.Message } }
+        [pscustomobject]@{ id = [string]$d.Id; controllerType = "$($d.ControllerType)"; controllerNumber = $d.ControllerNumber; controllerLocation = $d.ControllerLocation
+            path = [string]$d.Path; diskNumber = $d.DiskNumber; supportPersistentReservations = [bool]$d.SupportPersistentReservations; chain = $chain; chainError = $chainError }
+    })
+}
+function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
+    $local = [string]$env:COMPUTERNAME
+    $warnings = New-Object System.Collections.Generic.List[string]
+    $cluster = $null; $nodes = @(); $groups = @(); $csvs = @(); $csvStates = @()
+    $c = $null
+    if (Get-Command Get-Cluster -ErrorAction SilentlyContinue) {
+        try { $c = Get-Cluster -ErrorAction Stop } catch { $warnings.Add('Not clustered or cluster unreachable: ' + $_.Exception.Message) }
+    }
+    if ($null -ne $c) {
+        $cluster = [pscustomobject]@{ name = [string]$c.Name; functionalLevel = "$($c.ClusterFunctionalLevel)" }
+        $nodes = @(Get-ClusterNode | ForEach-Object {
+            [pscustomobject]@{ name = [string]$_.Name; id = [string]$_.Id; state = "$($_.State)"; majorVersion = $_.MajorVersion; minorVersion = $_.MinorVersion; buildNumber = $_.BuildNumber; osVersion = $null; osCaption = $null } })
+        $groups = @(Get-ClusterGroup | Where-Object { "$($_.GroupType)" -eq 'VirtualMachine' } | ForEach-Object {
+            $g = $_; $vmId = $null
+            try { $vmId = [string](@($g | Get-ClusterResource | Where-Object { "$($_.ResourceType)" -eq 'Virtual Machine' } | Get-ClusterParameter -Name VmID)[0].Value) } catch { }
+            [pscustomobject]@{ name = [string]$g.Name; groupType = "$($g.GroupType)"; ownerNode = "$($g.OwnerNode)"; state = "$($g.State)"; vmId = $vmId } })
+        try {
+            $csvs = @(foreach ($v in Get-ClusterSharedVolume) {
+                $owner = "$($v.OwnerNode)"; if (-not $owner) { $owner = "$($v.Node)" }
+                foreach ($i in @($v.SharedVolumeInfo)) {
+                    $part = $i.Partition; $size = $null; $free = $null; $fs = $null; $fsType = $null
+                    if ($null -ne $part -and -not ($part -is [string])) { $size = $part.Size; $free = $part.FreeSpace; $fs = [string]$part.FileSystem }
+                    if (-not $fs -or $fs -eq 'CSVFS') { try { $fsType = [string](Get-Volume -FilePath ([string]$i.FriendlyVolumeName)).FileSystemType } catch { } }
+                    [pscustomobject]@{ id = [string]$v.Id; name = [string]$v.Name; state = "$($v.State)"; ownerNode = $owner; path = [string]$i.FriendlyVolumeName
+                        fileSystem = $fs; fileSystemType = $fsType; size = $size; free = $free; partitionText = $(if ($part -is [string]) { $part } else { $null }) }
+                } })
+            $csvStates = @(Get-ClusterSharedVolumeState | ForEach-Object {
+                [pscustomobject]@{ name = [string]$_.Name; node = "$($_.Node)"; stateInfo = "$($_.StateInfo)"; state = "$($_.State)"; fsReason = "$($_.FileSystemRedirectedIOReason)"
+                    blockReason = "$($_.BlockRedirectedIOReason)"; redirectedReason = "$($_.RedirectedIOReason)"; volumeName = [string]$_.VolumeName; volumeFriendlyName = [string]$_.VolumeFriendlyName } })
+        } catch { $warnings.Add('CSV query failed: ' + $_.Exception.Message) }
+    } else {
+        $nodes = @([pscustomobject]@{ name = $local; id = $null; state = 'Up'; majorVersion = $null; minorVersion = $null; buildNumber = $null; osVersion = $null; osCaption = $null })
+    }
+    foreach ($n in $nodes) {
+        if ($n.state -ne 'Up' -and $n.state -ne 'Paused') { continue }
+        $t0 = Get-HvbcInvTarget $n.name
+        try { $os = Get-CimInstance -ClassName Win32_OperatingSystem @t0 -ErrorAction Stop; $n.osVersion = [string]$os.Version; $n.osCaption = [string]$os.Caption }
+        catch { $warnings.Add("OS version of $($n.name): " + $_.Exception.Message) }
+    }
+    $vms = New-Object System.Collections.Generic.List[object]
+    $vmGroups = @{}
+    $vhdsPaths = @{}
+    foreach ($n in $nodes) {
+        if ($n.state -ne 'Up' -and $n.state -ne 'Paused') { continue }
+        $t = Get-HvbcInvTarget $n.name
+        $list = @()
+        try { $list = @(Get-VM @t) } catch { $warnings.Add("Get-VM on $($n.name): " + $_.Exception.Message); continue }
+        foreach ($vm in $list) {
+            $snaps = @{}
+            foreach ($s in @(Get-VMSnapshot -VM $vm -ErrorAction SilentlyContinue) + @(Get-VMSnapshot -VM $vm -SnapshotType Recovery -ErrorAction SilentlyContinue)) {
+                if ($null -eq $s -or $snaps.ContainsKey([string]$s.Id)) { continue }
+                $parent = $null; if ($s.ParentSnapshotId) { $parent = [string]$s.ParentSnapshotId }
+                $sd = @(Get-VMHardDiskDrive -VMSnapshot $s -ErrorAction SilentlyContinue | ForEach-Object {
+                    [pscustomobject]@{ controllerType = "$($_.ControllerType)"; controllerNumber = $_.ControllerNumber; controllerLocation = $_.ControllerLocation; path = [string]$_.Path } })
+                $snaps[[string]$s.Id] = [pscustomobject]@{ id = [string]$s.Id; name = [string]$s.Name; snapshotType = "$($s.SnapshotType)"; parentId = $parent; created = (ConvertTo-HvbcInvDate $s.CreationTime); drives = $sd }
+            }
+            $drives = Get-HvbcInvDrives @(Get-VMHardDiskDrive -VM $vm) $t
+            foreach ($d in $drives) { if ($d.path -match '\.vhds$') { $vhdsPaths[$d.path.ToLowerInvariant()] = @($d.path, $n.name) } }
+            $rps = @()
+            if ($IncludeReferencePoints) {
+                try {
+                    $cs = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem -Filter ("Name='" + ([guid]$vm.VMId).ToString() + "'") @t
+                    $rps = @($cs | Get-CimAssociatedInstance -Association Msvm_ReferencePointOfVirtualSystem -ErrorAction Stop | ForEach-Object {
+                        [pscustomobject]@{ instanceId = [string]$_.InstanceID; vmId = [string]$_.VirtualSystemIdentifier; referencePointType = $_.ReferencePointType; consistencyLevel = $_.ConsistencyLevel
+                            created = (ConvertTo-HvbcInvDate $_.CreationTime); virtualDiskIdentifiers = @($_.VirtualDiskIdentifiers | ForEach-Object { [string]$_ }); rctIds = @($_.ResilientChangeTrackingIdentifiers | ForEach-Object { [string]$_ }) } })
+                } catch { $warnings.Add("Reference points of $($vm.Name): " + $_.Exception.Message) }
+            }
+            $parentCp = $null; if ($vm.ParentCheckpointId) { $parentCp = [string]$vm.ParentCheckpointId }
+            $vms.Add([pscustomobject]@{
+                id = [string]$vm.VMId; name = [string]$vm.Name; computerName = [string]$vm.ComputerName; state = "$($vm.State)"; generation = $vm.Generation; version = [string]$vm.Version
+                checkpointType = "$($vm.CheckpointType)"; automaticCheckpoints = $vm.AutomaticCheckpointsEnabled; isClustered = [bool]$vm.IsClustered; notes = [string]$vm.Notes
+                parentCheckpointId = $parentCp; scsiControllers = @(Get-VMScsiController -VM $vm).Count
+                integrationServices = @(Get-VMIntegrationService -VM $vm | ForEach-Object { [pscustomobject]@{ name = [string]$_.Name; enabled = [bool]$_.Enabled; primaryStatus = "$($_.PrimaryStatusDescription)"; secondaryStatus = "$($_.SecondaryStatusDescription)" } })
+                checkpoints = @($snaps.Values); drives = $drives; referencePoints = $rps })
+        }
+        try {
+            foreach ($g in @(Get-VMGroup @t -ErrorAction Stop)) {
+                $gid = [string]$g.InstanceId
+                if ($vmGroups.ContainsKey($gid)) { continue }
+                $vmGroups[$gid] = [pscustomobject]@{ id = $gid; name = [string]$g.Name; groupType = "$($g.GroupType)"; computerName = $n.name
+                    members = @($g.VMMembers | ForEach-Object { [string]$_.VMId }); groupMembers = @($g.VMGroupMembers | ForEach-Object { [string]$_.InstanceId }) }
+            }
+        } catch { $warnings.Add("Get-VMGroup on $($n.name): " + $_.Exception.Message) }
+    }
+    $vhdSets = @(foreach ($k in $vhdsPaths.Keys) {
+        $path = $vhdsPaths[$k][0]; $t = Get-HvbcInvTarget $vhdsPaths[$k][1]
+        try { $s = Get-VHDSet -Path $path @t; [pscustomobject]@{ path = [string]$s.Path; snapshotIds = @($s.SnapshotIdList | ForEach-Object { [string]$_ }); error = $null } }
+        catch { [pscustomobject]@{ path = $path; snapshotIds = @(); error = $_.Exception.Message } }
+    })
+    [pscustomobject]@{
+        schema = 1; collectedAt = (Get-Date).ToUniversalTime().ToString('o'); collectedOn = $local
+        psVersion = [string]$PSVersionTable.PSVersion; psEdition = [string]$PSVersionTable.PSEdition
+        cluster = $cluster; nodes = @($nodes); clusterGroups = @($groups); csvs = @($csvs); csvStates = @($csvStates)
+        vms = @($vms.ToArray()); vmGroups = @($vmGroups.Values); vhdSets = @($vhdSets); warnings = @($warnings.ToArray())
+    }
+}
+#endregion hvbc-inventory-collect
+
+#region hvbc-events-collect v1 (identical in Get-HvbcEvents.ps1 and Export-HvbcInventory.ps1; a unit test checks)
+# The logs and ids of hyperv-api.md 11.3 (10103 confirmed; the others from public monitoring scripts, [UNVERIFIED]).
+$HvbcEventQueries = @(
+    @{ LogName = 'Microsoft-Windows-Hyper-V-VMMS-Admin'; Id = @(10103, 19100, 14070, 19070, 19080, 19090) },
+    @{ LogName = 'Microsoft-Windows-Hyper-V-Worker-Admin'; Id = @(4093) },
+    @{ LogName = 'Microsoft-Windows-FailoverClustering-CsvFs/Operational'; Id = @(9296) },
+    @{ LogName = 'System'; Id = @(5120, 5142); ProviderName = 'Microsoft-Windows-FailoverClustering' }
+)
+function Get-HvbcEventsData([string[]]$Computers, [datetime]$Since, [int]$MaxPerLog, $Warnings) {
+    $out = New-Object System.Collections.Generic.List[object]
+    foreach ($computer in $Computers) {
+        $t = @{}; if ($computer -and $computer -ne $env:COMPUTERNAME) { $t = @{ ComputerName = $computer } }
+        foreach ($q in $HvbcEventQueries) {
+            $filter = @{} + $q; $filter['StartTime'] = $Since
+            try { $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents $MaxPerLog @t -ErrorAction Stop) }
+            catch {
+                if ($_.FullyQualifiedErrorId -notmatch 'NoMatchingEventsFound') { $Warnings.Add("$($q.LogName) on ${computer}: " + $_.Exception.Message) }
+                continue
+            }
+            foreach ($e in $found) {
+                $vmId = $null; $vmName = $null
+                try {
+                    $x = [xml]$e.ToXml()
+                    $n1 = $x.SelectSingleNode("//*[local-name()='VmId' or local-name()='VirtualMachineId' or (local-name()='Data' and (@Name='VmId' or @Name='VirtualMachineId'))]")
+                    $n2 = $x.SelectSingleNode("//*[local-name()='VmName' or local-name()='VirtualMachineName' or (local-name()='Data' and (@Name='VmName' or @Name='VirtualMachineName'))]")
+                    if ($n1) { $vmId = [string]$n1.InnerText }; if ($n2) { $vmName = [string]$n2.InnerText }
+                } catch { }
+                $out.Add([pscustomobject]@{ computer = [string]$e.MachineName; log = [string]$e.LogName; recordId = [long]$e.RecordId; id = [int]$e.Id
+                    time = $e.TimeCreated.ToUniversalTime().ToString('o'); level = [int]$e.Level; provider = [string]$e.ProviderName; message = [string]$e.Message; vmId = $vmId; vmName = $vmName })
+            }
+        }
+    }
+    return , $out.ToArray()
+}
+#endregion hvbc-events-collect
+
+$inventory = Get-HvbcInventoryData (-not $NoReferencePoints)
+$events = $null
+if ($IncludeEvents) {
+    $computers = @($inventory.nodes | Where-Object { $_.state -eq 'Up' -or $_.state -eq 'Paused' } | ForEach-Object { [string]$_.name })
+    $warnings = New-Object System.Collections.Generic.List[string]
+    $events = @(Get-HvbcEventsData $computers ((Get-Date).ToUniversalTime().AddHours(-$EventHours)) 1000 $warnings)
+    foreach ($w in $warnings) { $inventory.warnings += $w }
+}
+$doc = [pscustomobject]@{
+    format = 'hvbc-inventory'; formatVersion = 1
+    exportedAt = (Get-Date).ToUniversalTime().ToString('o'); exportedOn = [string]$env:COMPUTERNAME; exportedBy = 'Export-HvbcInventory.ps1 v1'
+    inventory = $inventory; events = $events
+}
+$json = ConvertTo-Json -InputObject $doc -Depth 32 -Compress
+$json = [regex]::Replace($json, '[^\x00-\x7E]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+$full = [IO.Path]::GetFullPath($OutFile)
+[IO.File]::WriteAllText($full, $json, (New-Object System.Text.UTF8Encoding $false))
+Write-Host ("Wrote {0}: {1} VMs, {2} nodes, {3} CSVs{4}." -f $full, @($inventory.vms).Count, @($inventory.nodes).Count, @($inventory.csvs).Count, $(if ($IncludeEvents) { ", $(@($events).Count) events" } else { '' }))
+foreach ($w in @($inventory.warnings)) { Write-Warning $w }

@@ -1,0 +1,278 @@
+# Get-HvbcInventory.ps1 - Hyper-V Backup Console (run only through $HvbcInvoke; see ../README.md)
+# Whole-estate inventory (hyperv-api.md 4, 5, 6, 12): cluster, nodes, CSVs with per-node state, VM groups, VMs,
+# drives and chains, checkpoints, reference points. Run on any cluster node (or a standalone host).
+param([Parameter(Mandatory = $true)][string]$InputB64)
+
+#region hvbc-common v1 (identical in every script except Export-HvbcInventory.ps1; tests/unit/powershell/scripts.test.ts checks)
+# Parameters arrive ONLY as one base64 literal of UTF-8 JSON { nonce, params }; nothing else is ever interpolated.
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$ConfirmPreference = 'None'
+$HvbcIn = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($InputB64)) | ConvertFrom-Json
+$HvbcNonce = [string]$HvbcIn.nonce
+if ($HvbcNonce -notmatch '^[A-Za-z0-9]{16,64}$') { throw 'hvbc: invalid request nonce' }
+$P = $HvbcIn.params
+$HvbcNs = 'root\virtualization\v2'
+
+function ConvertTo-HvbcJson($Value) {
+    $json = ConvertTo-Json -InputObject $Value -Depth 32 -Compress
+    # ASCII-only: the console code page of a redirected Windows PowerShell is not guaranteed to be UTF-8.
+    [regex]::Replace($json, '[^\x00-\x7E]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+}
+function Write-HvbcEnvelope($Envelope) {
+    $text = ConvertTo-HvbcJson $Envelope
+    Write-Output ('@@HVBC-BEGIN:' + $HvbcNonce)
+    Write-Output $text
+    Write-Output ('@@HVBC-END:' + $HvbcNonce)
+}
+function Write-HvbcProgress([string]$Phase, $Percent, [string]$Message, $Job) {
+    $d = [ordered]@{ phase = $Phase; percent = $Percent; message = $Message; jobId = $null; jobState = $null }
+    if ($null -ne $Job) { $d.jobId = [string]$Job.InstanceID; $d.jobState = [int]$Job.JobState }
+    Write-Information -MessageData ('@@HVBC-PROGRESS:' + $HvbcNonce + ':' + (ConvertTo-HvbcJson $d)) -Tags 'hvbc-progress'
+}
+function Stop-Hvbc([string]$Code, [string]$Message, $Details) {
+    $ex = New-Object System.Exception $Message
+    $ex.Data['hvbcCode'] = $Code
+    if ($null -ne $Details) { $ex.Data['hvbcDetails'] = $Details }
+    throw $ex
+}
+function Get-HvbcErrorEnvelope($Err) {
+    $ex = $Err.Exception
+    $code = [string]$ex.Data['hvbcCode']
+    $type = $ex.GetType().FullName
+    if (-not $code) {
+        $m = [string]$ex.Message
+        if ($type -match 'UnauthorizedAccess' -or $m -match 'Access is denied|credential is invalid|logon failure') { $code = 'UNAUTHORIZED' }
+        elseif ($type -match 'PSRemotingTransportException|CimJobException' -or $m -match 'WinRM cannot|RPC server is unavailable') { $code = 'HOST_UNREACHABLE' }
+        elseif ($Err.FullyQualifiedErrorId -match 'ObjectNotFound|NotFound' -or $m -match 'unable to find|was not found|cannot find') { $code = 'NOT_FOUND' }
+        else { $code = 'POWERSHELL_FAILED' }
+    }
+    @{ ok = $false; error = @{ code = $code; message = [string]$ex.Message; kind = $type; details = $ex.Data['hvbcDetails'] } }
+}
+function Get-HvbcIso($Value) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    return [string]$Value
+}
+function Get-HvbcGuid($Value, [string]$Field) {
+    $g = [guid]::Empty
+    if (-not [guid]::TryParse([string]$Value, [ref]$g)) { Stop-Hvbc 'VALIDATION' "$Field is not a GUID." }
+    return $g.ToString()
+}
+function Get-HvbcVmCim([string]$VmGuid) {
+    # WQL only ever sees a parsed GUID, never caller text.
+    $cs = Get-CimInstance -Namespace $HvbcNs -ClassName Msvm_ComputerSystem -Filter ("Name='" + $VmGuid + "'")
+    if ($null -eq $cs) { Stop-Hvbc 'NOT_FOUND' "No virtual machine with id $VmGuid on $env:COMPUTERNAME (it may have moved to another node)." }
+    return $cs
+}
+function Get-HvbcSnapshotCim([string]$VmGuid, [string]$SnapGuid) {
+    $sd = Get-CimInstance -Namespace $HvbcNs -ClassName Msvm_VirtualSystemSettingData -Filter ("InstanceID='Microsoft:" + $SnapGuid + "'")
+    if ($null -eq $sd -or [string]$sd.VirtualSystemIdentifier -ne $VmGuid) { Stop-Hvbc 'NOT_FOUND' "Checkpoint $SnapGuid of VM $VmGuid was not found on $env:COMPUTERNAME." }
+    return $sd
+}
+function ConvertTo-HvbcEmbedded($Instance) {
+    # Embedded-instance text for WMI method arguments (hyperv-api.md 7.1, xHyper-VBackup).
+    $ser = [Microsoft.Management.Infrastructure.Serialization.CimSerializer]::Create()
+    [Text.Encoding]::Unicode.GetString($ser.Serialize($Instance, [Microsoft.Management.Infrastructure.Serialization.InstanceSerializationOptions]::None))
+}
+function ConvertTo-HvbcWmiPath($Instance) {
+    # \\HOST\root\virtualization\v2:Class.Key1="v1",Key2="v2" from the key properties (hyperv-api.md 9.2).
+    $cls = $Instance.CimClass
+    $keys = @($cls.CimClassProperties | Where-Object { ($_.Flags -band [Microsoft.Management.Infrastructure.CimFlags]::Key) -ne 0 } | ForEach-Object {
+        $_.Name + '="' + ([string]$Instance.($_.Name)).Replace('\', '\\').Replace('"', '\"') + '"' })
+    '\\' + $Instance.CimSystemProperties.ServerName + '\' + $Instance.CimSystemProperties.Namespace.Replace('/', '\') + ':' + $cls.CimClassName + '.' + ($keys -join ',')
+}
+function Get-HvbcReturnText([string]$Class, [string]$Method, [int]$Code) {
+    # Decode a WMI return value from the method's ValueMap/Values qualifiers (xHyper-VBackup approach, 7.6).
+    try {
+        $m = (Get-CimClass -Namespace $HvbcNs -ClassName $Class).CimClassMethods[$Method]
+        $map = @($m.Qualifiers['ValueMap'].Value); $vals = @($m.Qualifiers['Values'].Value)
+        $i = [array]::IndexOf($map, [string]$Code)
+        if ($i -ge 0 -and $i -lt $vals.Count) { return [string]$vals[$i] }
+    } catch { }
+    return "return value $Code"
+}
+function Wait-HvbcJob($Result, [string]$Phase, [string]$FailCode, [string]$Class, [string]$Method) {
+    # Msvm_ConcreteJob polling (hyperv-api.md 7.7); progress goes to the information stream, never the envelope.
+    $rv = [int]$Result.ReturnValue
+    if ($rv -eq 0) { return $null }
+    if ($rv -ne 4096) { Stop-Hvbc $FailCode ("$Class.$Method failed: " + (Get-HvbcReturnText $Class $Method $rv) + " ($rv).") @{ returnValue = $rv } }
+    $job = $Result.Job | Get-CimInstance
+    $last = -1
+    while ($job.JobState -in 2, 3, 4, 5, 6) {
+        $pc = [int]$job.PercentComplete
+        if ($pc -ne $last) { Write-HvbcProgress $Phase $pc ([string]$job.Caption) $job; $last = $pc }
+        Start-Sleep -Milliseconds 500
+        $job = $job | Get-CimInstance
+    }
+    Write-HvbcProgress $Phase 100 ([string]$job.Caption) $job
+    if ($job.JobState -ne 7) {
+        $desc = [string]$job.ErrorDescription
+        if (-not $desc) { $desc = [string]$job.ErrorSummaryDescription }
+        Stop-Hvbc $FailCode ("$Phase failed: job state $($job.JobState), error $($job.ErrorCode): $desc") @{ jobState = [int]$job.JobState; errorCode = [int]$job.ErrorCode; jobId = [string]$job.InstanceID }
+    }
+    return $job
+}
+function Get-HvbcChain([string]$Path) {
+    # Walk a disk chain leaf -> base with Get-VHD (runs on the host that uses the disk, hyperv-api.md 1.2).
+    $chain = @(); $seen = @{}; $p = $Path
+    while ($p -and -not $seen.ContainsKey($p.ToLowerInvariant())) {
+        $seen[$p.ToLowerInvariant()] = $true
+        $v = Get-VHD -Path $p
+        $parent = $null; if ($v.ParentPath) { $parent = [string]$v.ParentPath }
+        $chain += [pscustomobject]@{ path = [string]$v.Path; vhdFormat = "$($v.VhdFormat)"; vhdType = "$($v.VhdType)"; size = $v.Size; fileSize = $v.FileSize; parentPath = $parent; diskIdentifier = [string]$v.DiskIdentifier }
+        $p = $parent
+    }
+    return , $chain
+}
+function Get-HvbcDrives($Drives) {
+    @($Drives | ForEach-Object {
+        $d = $_; $chain = @(); $chainError = $null
+        if ($d.Path -and $null -eq $d.DiskNumber) { try { $chain = Get-HvbcChain ([string]$d.Path) } catch { $chainError = $_.Exception.Message } }
+        [pscustomobject]@{ id = [string]$d.Id; controllerType = "$($d.ControllerType)"; controllerNumber = $d.ControllerNumber; controllerLocation = $d.ControllerLocation
+            path = [string]$d.Path; diskNumber = $d.DiskNumber; supportPersistentReservations = [bool]$d.SupportPersistentReservations; chain = $chain; chainError = $chainError }
+    })
+}
+function Get-HvbcReferencePointData($Rp) {
+    [pscustomobject]@{ instanceId = [string]$Rp.InstanceID; vmId = [string]$Rp.VirtualSystemIdentifier; referencePointType = $Rp.ReferencePointType
+        consistencyLevel = $Rp.ConsistencyLevel; created = (Get-HvbcIso $Rp.CreationTime)
+        virtualDiskIdentifiers = @($Rp.VirtualDiskIdentifiers | ForEach-Object { [string]$_ }); rctIds = @($Rp.ResilientChangeTrackingIdentifiers | ForEach-Object { [string]$_ }) }
+}
+#endregion hvbc-common
+
+#region hvbc-inventory-collect v1 (identical in Get-HvbcInventory.ps1 and Export-HvbcInventory.ps1; a unit test checks)
+# Raw inventory: every enum, GUID and date is stringified here (hyperv-api.md 3); the console normalises and validates.
+function ConvertTo-HvbcInvDate($Value) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    return [string]$Value
+}
+function Get-HvbcInvTarget([string]$Computer) {
+    # Splat for cmdlets that take -ComputerName; nothing for this machine (no WinRM loop-back).
+    if (-not $Computer -or $Computer -eq $env:COMPUTERNAME -or $Computer -eq 'localhost') { return @{} }
+    return @{ ComputerName = $Computer }
+}
+function Get-HvbcInvChain([string]$Path, [hashtable]$Target) {
+    $chain = @(); $seen = @{}; $p = $Path
+    while ($p -and -not $seen.ContainsKey($p.ToLowerInvariant())) {
+        $seen[$p.ToLowerInvariant()] = $true
+        $v = Get-VHD -Path $p @Target
+        $parent = $null; if ($v.ParentPath) { $parent = [string]$v.ParentPath }
+        $chain += [pscustomobject]@{ path = [string]$v.Path; vhdFormat = "$($v.VhdFormat)"; vhdType = "$($v.VhdType)"; size = $v.Size; fileSize = $v.FileSize; parentPath = $parent; diskIdentifier = [string]$v.DiskIdentifier }
+        $p = $parent
+    }
+    return , $chain
+}
+function Get-HvbcInvDrives($Drives, [hashtable]$Target) {
+    @($Drives | ForEach-Object {
+        $d = $_; $chain = @(); $chainError = $null
+        if ($d.Path -and $null -eq $d.DiskNumber) { try { $chain = Get-HvbcInvChain ([string]$d.Path) $Target } catch { $chainError = $_.Exception.Message } }
+        [pscustomobject]@{ id = [string]$d.Id; controllerType = "$($d.ControllerType)"; controllerNumber = $d.ControllerNumber; controllerLocation = $d.ControllerLocation
+            path = [string]$d.Path; diskNumber = $d.DiskNumber; supportPersistentReservations = [bool]$d.SupportPersistentReservations; chain = $chain; chainError = $chainError }
+    })
+}
+function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
+    $local = [string]$env:COMPUTERNAME
+    $warnings = New-Object System.Collections.Generic.List[string]
+    $cluster = $null; $nodes = @(); $groups = @(); $csvs = @(); $csvStates = @()
+    $c = $null
+    if (Get-Command Get-Cluster -ErrorAction SilentlyContinue) {
+        try { $c = Get-Cluster -ErrorAction Stop } catch { $warnings.Add('Not clustered or cluster unreachable: ' + $_.Exception.Message) }
+    }
+    if ($null -ne $c) {
+        $cluster = [pscustomobject]@{ name = [string]$c.Name; functionalLevel = "$($c.ClusterFunctionalLevel)" }
+        $nodes = @(Get-ClusterNode | ForEach-Object {
+            [pscustomobject]@{ name = [string]$_.Name; id = [string]$_.Id; state = "$($_.State)"; majorVersion = $_.MajorVersion; minorVersion = $_.MinorVersion; buildNumber = $_.BuildNumber; osVersion = $null; osCaption = $null } })
+        $groups = @(Get-ClusterGroup | Where-Object { "$($_.GroupType)" -eq 'VirtualMachine' } | ForEach-Object {
+            $g = $_; $vmId = $null
+            try { $vmId = [string](@($g | Get-ClusterResource | Where-Object { "$($_.ResourceType)" -eq 'Virtual Machine' } | Get-ClusterParameter -Name VmID)[0].Value) } catch { }
+            [pscustomobject]@{ name = [string]$g.Name; groupType = "$($g.GroupType)"; ownerNode = "$($g.OwnerNode)"; state = "$($g.State)"; vmId = $vmId } })
+        try {
+            $csvs = @(foreach ($v in Get-ClusterSharedVolume) {
+                $owner = "$($v.OwnerNode)"; if (-not $owner) { $owner = "$($v.Node)" }
+                foreach ($i in @($v.SharedVolumeInfo)) {
+                    $part = $i.Partition; $size = $null; $free = $null; $fs = $null; $fsType = $null
+                    if ($null -ne $part -and -not ($part -is [string])) { $size = $part.Size; $free = $part.FreeSpace; $fs = [string]$part.FileSystem }
+                    if (-not $fs -or $fs -eq 'CSVFS') { try { $fsType = [string](Get-Volume -FilePath ([string]$i.FriendlyVolumeName)).FileSystemType } catch { } }
+                    [pscustomobject]@{ id = [string]$v.Id; name = [string]$v.Name; state = "$($v.State)"; ownerNode = $owner; path = [string]$i.FriendlyVolumeName
+                        fileSystem = $fs; fileSystemType = $fsType; size = $size; free = $free; partitionText = $(if ($part -is [string]) { $part } else { $null }) }
+                } })
+            $csvStates = @(Get-ClusterSharedVolumeState | ForEach-Object {
+                [pscustomobject]@{ name = [string]$_.Name; node = "$($_.Node)"; stateInfo = "$($_.StateInfo)"; state = "$($_.State)"; fsReason = "$($_.FileSystemRedirectedIOReason)"
+                    blockReason = "$($_.BlockRedirectedIOReason)"; redirectedReason = "$($_.RedirectedIOReason)"; volumeName = [string]$_.VolumeName; volumeFriendlyName = [string]$_.VolumeFriendlyName } })
+        } catch { $warnings.Add('CSV query failed: ' + $_.Exception.Message) }
+    } else {
+        $nodes = @([pscustomobject]@{ name = $local; id = $null; state = 'Up'; majorVersion = $null; minorVersion = $null; buildNumber = $null; osVersion = $null; osCaption = $null })
+    }
+    foreach ($n in $nodes) {
+        if ($n.state -ne 'Up' -and $n.state -ne 'Paused') { continue }
+        $t0 = Get-HvbcInvTarget $n.name
+        try { $os = Get-CimInstance -ClassName Win32_OperatingSystem @t0 -ErrorAction Stop; $n.osVersion = [string]$os.Version; $n.osCaption = [string]$os.Caption }
+        catch { $warnings.Add("OS version of $($n.name): " + $_.Exception.Message) }
+    }
+    $vms = New-Object System.Collections.Generic.List[object]
+    $vmGroups = @{}
+    $vhdsPaths = @{}
+    foreach ($n in $nodes) {
+        if ($n.state -ne 'Up' -and $n.state -ne 'Paused') { continue }
+        $t = Get-HvbcInvTarget $n.name
+        $list = @()
+        try { $list = @(Get-VM @t) } catch { $warnings.Add("Get-VM on $($n.name): " + $_.Exception.Message); continue }
+        foreach ($vm in $list) {
+            $snaps = @{}
+            foreach ($s in @(Get-VMSnapshot -VM $vm -ErrorAction SilentlyContinue) + @(Get-VMSnapshot -VM $vm -SnapshotType Recovery -ErrorAction SilentlyContinue)) {
+                if ($null -eq $s -or $snaps.ContainsKey([string]$s.Id)) { continue }
+                $parent = $null; if ($s.ParentSnapshotId) { $parent = [string]$s.ParentSnapshotId }
+                $sd = @(Get-VMHardDiskDrive -VMSnapshot $s -ErrorAction SilentlyContinue | ForEach-Object {
+                    [pscustomobject]@{ controllerType = "$($_.ControllerType)"; controllerNumber = $_.ControllerNumber; controllerLocation = $_.ControllerLocation; path = [string]$_.Path } })
+                $snaps[[string]$s.Id] = [pscustomobject]@{ id = [string]$s.Id; name = [string]$s.Name; snapshotType = "$($s.SnapshotType)"; parentId = $parent; created = (ConvertTo-HvbcInvDate $s.CreationTime); drives = $sd }
+            }
+            $drives = Get-HvbcInvDrives @(Get-VMHardDiskDrive -VM $vm) $t
+            foreach ($d in $drives) { if ($d.path -match '\.vhds$') { $vhdsPaths[$d.path.ToLowerInvariant()] = @($d.path, $n.name) } }
+            $rps = @()
+            if ($IncludeReferencePoints) {
+                try {
+                    $cs = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem -Filter ("Name='" + ([guid]$vm.VMId).ToString() + "'") @t
+                    $rps = @($cs | Get-CimAssociatedInstance -Association Msvm_ReferencePointOfVirtualSystem -ErrorAction Stop | ForEach-Object {
+                        [pscustomobject]@{ instanceId = [string]$_.InstanceID; vmId = [string]$_.VirtualSystemIdentifier; referencePointType = $_.ReferencePointType; consistencyLevel = $_.ConsistencyLevel
+                            created = (ConvertTo-HvbcInvDate $_.CreationTime); virtualDiskIdentifiers = @($_.VirtualDiskIdentifiers | ForEach-Object { [string]$_ }); rctIds = @($_.ResilientChangeTrackingIdentifiers | ForEach-Object { [string]$_ }) } })
+                } catch { $warnings.Add("Reference points of $($vm.Name): " + $_.Exception.Message) }
+            }
+            $parentCp = $null; if ($vm.ParentCheckpointId) { $parentCp = [string]$vm.ParentCheckpointId }
+            $vms.Add([pscustomobject]@{
+                id = [string]$vm.VMId; name = [string]$vm.Name; computerName = [string]$vm.ComputerName; state = "$($vm.State)"; generation = $vm.Generation; version = [string]$vm.Version
+                checkpointType = "$($vm.CheckpointType)"; automaticCheckpoints = $vm.AutomaticCheckpointsEnabled; isClustered = [bool]$vm.IsClustered; notes = [string]$vm.Notes
+                parentCheckpointId = $parentCp; scsiControllers = @(Get-VMScsiController -VM $vm).Count
+                integrationServices = @(Get-VMIntegrationService -VM $vm | ForEach-Object { [pscustomobject]@{ name = [string]$_.Name; enabled = [bool]$_.Enabled; primaryStatus = "$($_.PrimaryStatusDescription)"; secondaryStatus = "$($_.SecondaryStatusDescription)" } })
+                checkpoints = @($snaps.Values); drives = $drives; referencePoints = $rps })
+        }
+        try {
+            foreach ($g in @(Get-VMGroup @t -ErrorAction Stop)) {
+                $gid = [string]$g.InstanceId
+                if ($vmGroups.ContainsKey($gid)) { continue }
+                $vmGroups[$gid] = [pscustomobject]@{ id = $gid; name = [string]$g.Name; groupType = "$($g.GroupType)"; computerName = $n.name
+                    members = @($g.VMMembers | ForEach-Object { [string]$_.VMId }); groupMembers = @($g.VMGroupMembers | ForEach-Object { [string]$_.InstanceId }) }
+            }
+        } catch { $warnings.Add("Get-VMGroup on $($n.name): " + $_.Exception.Message) }
+    }
+    $vhdSets = @(foreach ($k in $vhdsPaths.Keys) {
+        $path = $vhdsPaths[$k][0]; $t = Get-HvbcInvTarget $vhdsPaths[$k][1]
+        try { $s = Get-VHDSet -Path $path @t; [pscustomobject]@{ path = [string]$s.Path; snapshotIds = @($s.SnapshotIdList | ForEach-Object { [string]$_ }); error = $null } }
+        catch { [pscustomobject]@{ path = $path; snapshotIds = @(); error = $_.Exception.Message } }
+    })
+    [pscustomobject]@{
+        schema = 1; collectedAt = (Get-Date).ToUniversalTime().ToString('o'); collectedOn = $local
+        psVersion = [string]$PSVersionTable.PSVersion; psEdition = [string]$PSVersionTable.PSEdition
+        cluster = $cluster; nodes = @($nodes); clusterGroups = @($groups); csvs = @($csvs); csvStates = @($csvStates)
+        vms = @($vms.ToArray()); vmGroups = @($vmGroups.Values); vhdSets = @($vhdSets); warnings = @($warnings.ToArray())
+    }
+}
+#endregion hvbc-inventory-collect
+try {
+    $data = Get-HvbcInventoryData ([bool]$P.includeReferencePoints)
+    Write-HvbcEnvelope @{ ok = $true; data = $data }
+} catch {
+    Write-HvbcEnvelope (Get-HvbcErrorEnvelope $_)
+}

@@ -1,0 +1,373 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
+import { KiB, MiB, makeDisk, mutate, readBack, tempDir, writeFull } from './helpers';
+
+const FAST_KDF = { N: 1 << 10, r: 8, p: 1 };
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const cleanups: Array<() => void> = [];
+const repos: Repository[] = [];
+afterEach(async () => {
+  while (repos.length) await repos.pop()?.close();
+  while (cleanups.length) cleanups.pop()?.();
+});
+function dir(tag: string): string {
+  const t = tempDir(tag);
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+async function init(d: string, opts: Parameters<typeof Repository.init>[1] = {}): Promise<Repository> {
+  const r = await Repository.init(d, { chunkSize: 256 * KiB, packTargetSize: 512 * KiB, threads: 2, ...opts });
+  repos.push(r);
+  return r;
+}
+async function open(d: string, opts: Parameters<typeof Repository.open>[1] = {}): Promise<Repository> {
+  const r = await Repository.open(d, opts);
+  repos.push(r);
+  return r;
+}
+
+describe('repository: init and open', () => {
+  it('creates a repository, opens it again, and explains what is wrong otherwise', async () => {
+    const d = dir('init');
+    const r = await init(d, { chunkSize: 512 * KiB });
+    expect(r.chunkSize).toBe(512 * KiB);
+    expect(JSON.parse(readFileSync(path.join(d, 'config'), 'utf8')).format).toBe('hvbc-repository');
+    const again = await open(d);
+    expect(again.chunkSize).toBe(512 * KiB);
+    expect(await again.listPoints()).toEqual([]);
+    await expect(Repository.init(d)).rejects.toMatchObject({ code: 'VALIDATION', message: /already a backup repository/ });
+    await expect(Repository.open(path.join(d, 'nope'))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
+    await expect(Repository.init(dir('bad'), { chunkSize: 3 * MiB })).rejects.toMatchObject({ code: 'VALIDATION' });
+    const def = await init(dir('default'), { chunkSize: undefined });
+    expect(def.chunkSize).toBe(MiB);
+    await expect(r.getPoint('20250101T000000Z-00000000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('repository: write and read back', () => {
+  it('a full point from a random buffer with zero regions and repeated chunks reads back identically', async () => {
+    const d = dir('rt');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const data = makeDisk(1, 40 * cs + 12_345, cs);
+    // Force a long zero run and an exact repeat.
+    data.fill(0, 5 * cs, 9 * cs);
+    data.copy(data, 20 * cs, 2 * cs, 3 * cs);
+    const { summary, results } = await writeFull(repo, 'vm1', { 'disk0.vhdx': data }, { checkpointId: 'cp1', tags: ['nightly'] });
+    const r = results['disk0.vhdx'];
+    expect(r?.sha256).toBe(sha(data));
+    const nonZero = Array.from({ length: 41 }, (_, i) => data.subarray(i * cs, Math.min(data.length, (i + 1) * cs))).filter((c) => c.some((b) => b !== 0));
+    const distinct = new Set(nonZero.map(sha));
+    expect(r?.chunksNew).toBe(distinct.size);
+    expect(r?.chunksReused).toBe(nonZero.length - distinct.size);
+    expect(r?.bytesRead).toBe(data.length);
+    const back = await readBack(repo, summary.id, 'disk0.vhdx', data.length);
+    expect(back.data.equals(data)).toBe(true);
+    expect(back.sha256).toBe(sha(data));
+    // Zero chunks are not stored; the manifest says zero.
+    const ids = await repo.diskChunks(summary.id, 'disk0.vhdx');
+    expect(ids.slice(5, 9)).toEqual(['zero', 'zero', 'zero', 'zero']);
+    expect(ids[20]).toBe(ids[2]);
+    const m = await repo.getPoint(summary.id);
+    expect(m.meta).toMatchObject({ checkpointId: 'cp1', tags: ['nightly'] });
+    expect(summary.tags).toEqual(['nightly']);
+    expect((await repo.check({ readData: true })).ok).toBe(true);
+    // Reopened from disk (another process would see the same).
+    const again = await open(d);
+    expect((await readBack(again, summary.id, 'disk0.vhdx', data.length)).data.equals(data)).toBe(true);
+  });
+
+  it('markZero, sparse writes, several disks, metadata at commit, and validation of bad writes', async () => {
+    const repo = await init(dir('sparse'), { threads: 0 });
+    const cs = repo.chunkSize;
+    const a = makeDisk(2, 10 * cs, cs);
+    a.fill(0, 0, 4 * cs);
+    const w = await repo.beginPoint({ vmId: 'vm2', vmName: 'Two', kind: 'full' });
+    const d = await w.beginDisk('a', { virtualSize: a.length, meta: { controller: 'SCSI 0:0' } });
+    await d.markZero(0, 4 * cs);
+    for (let o = 4 * cs; o < a.length; o += cs) await d.writeChunk(o, a.subarray(o, o + cs));
+    await expect(d.writeChunk(3, Buffer.alloc(cs))).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(d.writeChunk(cs, Buffer.alloc(cs - 1))).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(d.markZero(cs, 100)).rejects.toMatchObject({ code: 'VALIDATION' });
+    const fa = await d.finish();
+    expect(fa.sha256).toBe(sha(a));
+    // Disk b: only some chunks written, rest never mentioned = zeros.
+    const b = Buffer.alloc(6 * cs + 7);
+    b.fill(9, 2 * cs, 3 * cs);
+    const db = await w.beginDisk('b', { virtualSize: b.length });
+    await db.writeChunk(2 * cs, b.subarray(2 * cs, 3 * cs));
+    expect((await db.finish()).sha256).toBe(sha(b));
+    await expect(w.beginDisk('a', { virtualSize: 1 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    const s = await w.commit({ consistency: 'crash-consistent', events: [{ id: 1 }] });
+    expect(s.disks.map((x) => x.key)).toEqual(['a', 'b']);
+    expect((await repo.getPoint(s.id)).meta).toEqual({ consistency: 'crash-consistent', events: [{ id: 1 }] });
+    expect((await repo.getPoint(s.id)).disks.a?.meta).toEqual({ controller: 'SCSI 0:0' });
+    expect((await readBack(repo, s.id, 'a', a.length)).data.equals(a)).toBe(true);
+    expect((await readBack(repo, s.id, 'b', b.length)).data.equals(b)).toBe(true);
+    await expect(w.commit()).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(repo.readDisk(s.id, 'zzz', async () => undefined)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(repo.readDisk(s.id, 'a', async () => undefined, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELED' });
+  });
+
+  it('an incremental with a base copies unchanged chunks by reference and reads back right', async () => {
+    const repo = await init(dir('incr'));
+    const cs = repo.chunkSize;
+    const v1 = makeDisk(3, 32 * cs + 999, cs);
+    const full = await writeFull(repo, 'vm3', { d: v1 });
+    const { data: v2, ranges } = mutate(v1, 77, 3, cs);
+    const touched = chunkRangesFor(ranges, cs, v2.length);
+    expect(touched.length).toBeGreaterThan(0);
+    expect(touched.length).toBeLessThanOrEqual(6);
+    const w = await repo.beginPoint({ vmId: 'vm3', vmName: 'VM vm3', kind: 'incremental', changeTrackingId: 'rct-2' });
+    const d = await w.beginDisk('d', { virtualSize: v2.length, basePointId: full.summary.id });
+    for (const i of touched) await d.writeChunk(i * cs, v2.subarray(i * cs, Math.min(v2.length, (i + 1) * cs)));
+    const f = await d.finish();
+    expect(f.sha256).toBeUndefined(); // only the changed chunks were seen
+    expect(f.chunksNew + f.chunksReused).toBe(touched.length);
+    const inc = await w.commit();
+    const disk = (await repo.getPoint(inc.id)).disks.d;
+    expect(disk?.basePointId).toBe(full.summary.id);
+    expect(disk?.stats.chunksFromBase).toBeGreaterThan(10);
+    expect((disk?.stats.chunksFromBase ?? 0) + (disk?.stats.chunksZero ?? 0) + touched.length).toBe(33);
+    const back = await readBack(repo, inc.id, 'd', v2.length);
+    expect(back.data.equals(v2)).toBe(true);
+    expect(back.sha256).toBe(sha(v2));
+    // The increment is a synthetic full: deleting the base does not break it.
+    await repo.deletePoint(full.summary.id);
+    await repo.gc({ graceMs: 0 });
+    expect((await readBack(repo, inc.id, 'd', v2.length)).data.equals(v2)).toBe(true);
+    expect((await repo.check({ readData: true })).ok).toBe(true);
+    await expect(repo.beginPoint({ vmId: 'x', vmName: 'x', kind: 'incremental' }).then((p) => p.beginDisk('d', { virtualSize: 1, basePointId: full.summary.id }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('an incremental on a grown disk re-reads the old tail chunk', async () => {
+    const repo = await init(dir('grow'));
+    const cs = repo.chunkSize;
+    const v1 = makeDisk(4, 4 * cs + 100, cs);
+    const full = await writeFull(repo, 'vm4', { d: v1 });
+    const v2 = Buffer.concat([v1, Buffer.alloc(2 * cs, 5)]);
+    const w = await repo.beginPoint({ vmId: 'vm4', vmName: 'VM vm4', kind: 'incremental' });
+    const d = await w.beginDisk('d', { virtualSize: v2.length, basePointId: full.summary.id });
+    for (const i of chunkRangesFor([{ offset: v1.length, length: v2.length - v1.length }], cs, v2.length)) {
+      await d.writeChunk(i * cs, v2.subarray(i * cs, Math.min(v2.length, (i + 1) * cs)));
+    }
+    const inc = await w.commit();
+    expect((await readBack(repo, inc.id, 'd', v2.length)).data.equals(v2)).toBe(true);
+  });
+
+  it('dedupe counters and stats: a second full of the same data stores nothing new', async () => {
+    const repo = await init(dir('dedupe'));
+    const cs = repo.chunkSize;
+    const data = makeDisk(5, 24 * cs, cs);
+    const first = await writeFull(repo, 'vmA', { d: data });
+    const second = await writeFull(repo, 'vmB', { d: data });
+    const f1 = first.results.d;
+    const f2 = second.results.d;
+    expect(f2?.chunksNew).toBe(0);
+    expect(f2?.chunksReused).toBe((f1?.chunksNew ?? 0) + (f1?.chunksReused ?? 0));
+    expect(f2?.bytesStored).toBe(0);
+    expect(second.summary.bytesStored).toBe(0);
+    const st = await repo.stats();
+    expect(st.points).toBe(2);
+    expect(st.vms.map((v) => [v.vmId, v.points])).toEqual([
+      ['vmA', 1],
+      ['vmB', 1],
+    ]);
+    expect(st.logicalBytes).toBe(2 * data.length);
+    expect(st.dedupeRatio).toBeGreaterThanOrEqual(2);
+    expect(st.compressionRatio).toBeGreaterThan(1);
+    expect(st.storedBytes).toBeLessThan(st.uniqueRawBytes);
+  });
+
+  it('encrypted repository: round trip, wrong or missing passphrase, nothing readable on disk', async () => {
+    const d = dir('enc');
+    const repo = await init(d, { passphrase: 'p4ss phrase', kdf: FAST_KDF });
+    const cs = repo.chunkSize;
+    const data = makeDisk(6, 12 * cs + 5, cs);
+    const { summary } = await writeFull(repo, 'vmE', { d: data }, { vmConfig: { secret: 'config-secret-marker' } });
+    await repo.close();
+    await expect(Repository.open(d, { passphrase: 'wrong' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE', message: /passphrase is wrong/ });
+    await expect(Repository.open(d)).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE', message: /encrypted/ });
+    const again = await open(d, { passphrase: 'p4ss phrase' });
+    const back = await readBack(again, summary.id, 'd', data.length);
+    expect(back.data.equals(data)).toBe(true);
+    expect(back.sha256).toBe(sha(data));
+    // Chunk ids are keyed: the plain SHA-256 of a chunk appears nowhere.
+    const ids = await again.diskChunks(summary.id, 'd');
+    const firstData = ids.findIndex((x) => x !== 'zero');
+    expect(ids[firstData]).not.toBe(sha(data.subarray(firstData * cs, (firstData + 1) * cs)));
+    // No plaintext (text chunks contain "seed 6 chunk") in any file.
+    const files: string[] = [];
+    const walk = (p: string): void => {
+      for (const e of readdirSync(p)) {
+        if (statSync(path.join(p, e)).isDirectory()) walk(path.join(p, e));
+        else files.push(path.join(p, e));
+      }
+    };
+    walk(d);
+    for (const f of files) {
+      const content = readFileSync(f);
+      expect(content.includes(Buffer.from('seed 6 chunk'))).toBe(false);
+      expect(content.includes(Buffer.from('config-secret-marker'))).toBe(false);
+    }
+    expect((await again.check({ readData: true })).ok).toBe(true);
+  });
+});
+
+describe('repository: check', () => {
+  it('check --read-data names a chunk with a flipped byte and every point that uses it', async () => {
+    const d = dir('flip');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const data = makeDisk(7, 16 * cs, cs);
+    const p1 = await writeFull(repo, 'vm7', { d: data });
+    const p2 = await writeFull(repo, 'vm7', { d: mutate(data, 3, 2, cs).data });
+    const p3 = await writeFull(repo, 'vm8', { d: makeDisk(8, 4 * cs, cs) });
+    const ids = await repo.diskChunks(p1.summary.id, 'd');
+    const ids2 = new Set(await repo.diskChunks(p2.summary.id, 'd'));
+    const victim = ids.find((id) => id !== 'zero' && ids2.has(id));
+    expect(victim).toBeDefined();
+    const loc = await repo.locateChunk(victim as string);
+    if (!loc) throw new Error('victim not indexed');
+    const packFile = path.join(d, ...loc.packPath.split('/'));
+    const pack = readFileSync(packFile);
+    const at = loc.offset + Math.floor(loc.length / 2);
+    pack[at] = (pack[at] ?? 0) ^ 0x40;
+    writeFileSync(packFile, pack);
+
+    expect((await repo.check()).ok).toBe(true); // structure is intact
+    const progress: number[] = [];
+    const r = await repo.check({ readData: true, onProgress: (done) => progress.push(done) });
+    expect(r.ok).toBe(false);
+    expect(r.corruptChunks).toEqual([victim]);
+    expect(r.missingChunks).toEqual([]);
+    expect(r.affectedPoints).toEqual([p1.summary.id, p2.summary.id].sort());
+    expect(r.affectedPoints).not.toContain(p3.summary.id);
+    expect(r.chunksChecked).toBeGreaterThan(10);
+    expect(progress.at(-1)).toBe(r.chunksChecked);
+    await expect(readBack(repo, p1.summary.id, 'd', data.length)).rejects.toMatchObject({ code: 'REPO_CORRUPT', details: { chunk: victim } });
+  });
+
+  it('check names every chunk of a deleted pack and the points that need them', async () => {
+    const d = dir('delpack');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const a = await writeFull(repo, 'vmA', { d: makeDisk(9, 12 * cs, cs) });
+    const b = await writeFull(repo, 'vmB', { d: makeDisk(10, 12 * cs, cs) });
+    const idsA = (await repo.diskChunks(a.summary.id, 'd')).filter((x) => x !== 'zero');
+    const loc = await repo.locateChunk(idsA[idsA.length - 1] as string);
+    if (!loc) throw new Error('not indexed');
+    const inPack: string[] = [];
+    for (const id of new Set([...idsA, ...(await repo.diskChunks(b.summary.id, 'd'))])) {
+      if (id !== 'zero' && (await repo.locateChunk(id))?.pack === loc.pack) inPack.push(id);
+    }
+    rmSync(path.join(d, ...loc.packPath.split('/')));
+    const r = await repo.check();
+    expect(r.ok).toBe(false);
+    expect(r.missingChunks).toEqual([...inPack].sort());
+    expect(r.affectedPoints).toContain(a.summary.id);
+    expect(r.errors.join('\n')).toMatch(new RegExp(`Pack ${loc.pack} is missing`));
+    const rd = await repo.check({ readData: true });
+    expect(rd.missingChunks).toEqual(r.missingChunks);
+  });
+});
+
+describe('repository: delete, gc, retention', () => {
+  it('deleting any point never breaks another (property: random writes, incrementals, deletes, gc)', async () => {
+    type Cmd = { op: 'full'; seed: number } | { op: 'incr'; seed: number; pick: number } | { op: 'delete'; pick: number } | { op: 'gc' };
+    const cmd = fc.oneof(
+      fc.record({ op: fc.constant('full' as const), seed: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ op: fc.constant('incr' as const), seed: fc.integer({ min: 1, max: 1000 }), pick: fc.nat() }),
+      fc.record({ op: fc.constant('delete' as const), pick: fc.nat() }),
+      fc.constant({ op: 'gc' as const }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(cmd, { minLength: 3, maxLength: 9 }), async (cmds: Cmd[]) => {
+        const repo = await init(dir(`prop${run++}`), { packTargetSize: 300 * KiB, threads: run % 2 ? 2 : 0 });
+        const cs = repo.chunkSize;
+        const live = new Map<string, Buffer>();
+        for (const c of cmds) {
+          const ids = [...live.keys()];
+          if (c.op === 'full') {
+            // Few seeds: fulls share chunks with each other and with increments.
+            const data = makeDisk(c.seed, 6 * cs + (c.seed % 3) * 1000, cs);
+            live.set((await writeFull(repo, `vm${c.seed % 2}`, { d: data })).summary.id, data);
+          } else if (c.op === 'incr' && ids.length) {
+            const baseId = ids[c.pick % ids.length] as string;
+            const base = live.get(baseId) as Buffer;
+            const { data, ranges } = mutate(base, c.seed, 2, cs);
+            const w = await repo.beginPoint({ vmId: 'vmI', vmName: 'I', kind: 'incremental' });
+            const dw = await w.beginDisk('d', { virtualSize: data.length, basePointId: baseId });
+            for (const i of chunkRangesFor(ranges, cs, data.length)) await dw.writeChunk(i * cs, data.subarray(i * cs, Math.min(data.length, (i + 1) * cs)));
+            live.set((await w.commit()).id, data);
+          } else if (c.op === 'delete' && ids.length) {
+            const id = ids[c.pick % ids.length] as string;
+            await repo.deletePoint(id);
+            live.delete(id);
+          } else if (c.op === 'gc') {
+            await repo.gc({ graceMs: 0 });
+          }
+        }
+        await repo.gc({ graceMs: 0 });
+        for (const [id, data] of live) {
+          const back = await readBack(repo, id, 'd', data.length);
+          expect(back.data.equals(data)).toBe(true);
+        }
+        expect((await repo.listPoints()).map((p) => p.id).sort()).toEqual([...live.keys()].sort());
+        const chk = await repo.check({ readData: true });
+        expect(chk.errors).toEqual([]);
+        expect(chk.ok).toBe(true);
+        if (live.size === 0) {
+          // Nothing left: gc removed every pack.
+          const packs = path.join(repo.dir, 'packs');
+          const left = existsSync(packs) ? readdirSync(packs).flatMap((s) => readdirSync(path.join(packs, s))) : [];
+          expect(left).toEqual([]);
+        }
+        await repo.close();
+      }),
+      { numRuns: 14, seed: 20250101 },
+    );
+  });
+
+  it('gc frees the space of deleted points and rewrites partly used packs', async () => {
+    const repo = await init(dir('gc'), { packTargetSize: 2 * MiB });
+    const cs = repo.chunkSize;
+    const keep = makeDisk(11, 20 * cs, cs);
+    const a = await writeFull(repo, 'vmK', { d: keep });
+    const b = await writeFull(repo, 'vmD', { d: makeDisk(12, 20 * cs, cs) });
+    const before = await repo.stats();
+    await repo.deletePoint(b.summary.id);
+    await expect(repo.deletePoint(b.summary.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const g = await repo.gc({ graceMs: 0 });
+    expect(g.packsDeleted + g.packsRewritten).toBeGreaterThan(0);
+    expect(g.bytesFreed).toBeGreaterThan(0);
+    const after = await repo.stats();
+    expect(after.repoBytes).toBeLessThan(before.repoBytes);
+    expect((await readBack(repo, a.summary.id, 'd', keep.length)).data.equals(keep)).toBe(true);
+    expect((await repo.check({ readData: true })).ok).toBe(true);
+    // A default gc (10-minute grace) leaves fresh packs alone.
+    await writeFull(repo, 'vmX', { d: makeDisk(13, 8 * cs, cs) }).then((p) => repo.deletePoint(p.summary.id));
+    expect((await repo.gc()).packsDeleted).toBe(0);
+  });
+
+  it('retention picks points and prune removes them', async () => {
+    const repo = await init(dir('ret'));
+    const cs = repo.chunkSize;
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await writeFull(repo, 'vmR', { d: makeDisk(20 + i, 3 * cs, cs) })).summary.id);
+    const points = await repo.listPoints({ vmId: 'vmR' });
+    expect(points.map((p) => p.id)).toEqual(ids);
+    const sel = selectRetention(points, { keepLast: 2 });
+    expect(sel.keep).toEqual([ids[3], ids[2]]);
+    for (const id of sel.remove) await repo.deletePoint(id);
+    expect((await repo.listPoints()).map((p) => p.id)).toEqual([ids[2], ids[3]]);
+    expect(await repo.listPoints({ vmId: 'other' })).toEqual([]);
+  });
+});
