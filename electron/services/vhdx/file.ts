@@ -565,11 +565,14 @@ export class VhdxImage implements VhdxFile {
   }
 
   /**
-   * Two-header update [MS-VHDX 2.2.2.1]: write the non-current copy with seq+1, fsync, then the
+   * Two-header update [MS-VHDX 2.2.2.1]: fsync pending writes, write the non-current copy with seq+1, fsync, then the
    * other copy with seq+2, fsync. Whatever is torn, one valid header with the old or new content
    * remains current.
    */
   async updateHeaders(changes: Partial<Pick<VhdxHeader, 'fileWriteGuid' | 'dataWriteGuid' | 'logGuid'>>): Promise<void> {
+    // Everything written before a header change is made durable first (e.g. applied log pages must
+    // not be lost once the header stops pointing at their log entries).
+    await this.io.syncIfDirty();
     const cur = this.headers.current;
     const other = (1 - cur) as 0 | 1;
     const base = { ...this.headers.header, ...changes };
@@ -593,7 +596,9 @@ export class VhdxImage implements VhdxFile {
   private async startSession(): Promise<void> {
     if (this.session.dwgDone) return;
     if (this.header.logLength < ALIGN) throw unsupported('has no usable log region, so it cannot be written safely.', { path: this.path });
-    await this.updateHeaders(this.session.fwgDone ? { dataWriteGuid: newGuid() } : { fileWriteGuid: newGuid(), dataWriteGuid: newGuid() });
+    const logGuid = this.header.logGuid === ZERO_GUID ? { logGuid: newGuid() } : {};
+    await this.updateHeaders(this.session.fwgDone ? { dataWriteGuid: newGuid(), ...logGuid } : { fileWriteGuid: newGuid(), dataWriteGuid: newGuid(), ...logGuid });
+    this.session.logPos = 0;
     this.session.fwgDone = true;
     this.session.dwgDone = true;
   }
@@ -849,11 +854,12 @@ export class VhdxImage implements VhdxFile {
       return;
     }
     await this.extendToNextFree();
-    await this.io.sync(); // data and new blocks are durable before any metadata points at them
+    await this.io.syncIfDirty(); // data and new blocks are durable before any metadata points at them
     crashPoint('flush:after-data-sync');
     const per = this.pagesPerEntry();
     for (let i = 0; i < pages.length; i += per) await this.logAndApply(pages.slice(i, i + per));
-    await this.io.sync();
+    // No fsync needed here: the log entries are durable, so a crash now is repaired by replay. The
+    // applied pages are fsynced before the log is reset or LogGuid cleared (updateHeaders does that).
     this.batDirty.clear();
     this.sbDirty.clear();
     this.dataWritten = false;
@@ -910,7 +916,6 @@ export class VhdxImage implements VhdxFile {
           for (let p = 0; p < REGION_TABLE_SIZE; p += PAGE) writes.push({ fileOffset: base + p, data: table.subarray(p, p + PAGE) });
         }
         await this.logAndApply(writes);
-        await this.io.sync();
         crashPoint('commit:after-apply');
         const parsed = parseRegionTable(table);
         if (!parsed.ok) throw corrupt(`internal error: rebuilt region table is invalid (${parsed.reason}).`);

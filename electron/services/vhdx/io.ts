@@ -78,7 +78,11 @@ export class FileIo {
     }
   }
 
+  /** True when something was written (or the size changed) since the last fsync. */
+  dirty = false;
+
   async writeAll(data: Buffer, pos: number): Promise<void> {
+    this.dirty = true;
     let done = 0;
     while (done < data.length) {
       const want = Math.min(data.length - done, MAX_IO);
@@ -90,10 +94,17 @@ export class FileIo {
   }
 
   async sync(): Promise<void> {
+    this.dirty = false;
     await this.fh.sync();
   }
 
+  /** fsync only when something changed since the last one. */
+  async syncIfDirty(): Promise<void> {
+    if (this.dirty) await this.sync();
+  }
+
   async truncate(size: number): Promise<void> {
+    this.dirty = true;
     await this.fh.truncate(size);
     this.diskSize = size;
   }

@@ -1,27 +1,54 @@
-// UI state (zustand): current page, selection, topology filters, theme.
+// UI state (zustand): current page, theme, and hand-offs between pages (e.g. "back up this VM").
 import { create } from 'zustand';
 
 export type Page = 'topology' | 'checkpoints' | 'backup' | 'restore' | 'jobs' | 'repository' | 'settings';
-export type Selection = { kind: 'vm' | 'csv' | 'node'; id: string } | null;
+export type Theme = 'dark' | 'light';
 
 export interface UiState {
   page: Page;
-  selection: Selection;
-  search: string;
-  theme: 'dark' | 'light';
+  theme: Theme;
+  /** VM the Checkpoints page shows. */
+  checkpointsVmId: string | null;
+  /** Task the Jobs page has open. */
+  jobsTaskId: string | null;
   setPage(p: Page): void;
-  select(s: Selection): void;
-  setSearch(q: string): void;
   toggleTheme(): void;
+  openCheckpoints(vmId: string): void;
+  openTask(taskId: string): void;
+  setCheckpointsVm(vmId: string | null): void;
+  setJobsTask(taskId: string | null): void;
+}
+
+const THEME_KEY = 'hvbc.theme';
+
+function initialTheme(): Theme {
+  try {
+    const saved = window.localStorage.getItem(THEME_KEY);
+    if (saved === 'dark' || saved === 'light') return saved;
+    return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+  } catch {
+    return 'dark';
+  }
 }
 
 export const useUi = create<UiState>((set) => ({
   page: 'topology',
-  selection: null,
-  search: '',
-  theme: 'dark',
+  theme: initialTheme(),
+  checkpointsVmId: null,
+  jobsTaskId: null,
   setPage: (page) => set({ page }),
-  select: (selection) => set({ selection }),
-  setSearch: (search) => set({ search }),
-  toggleTheme: () => set((s) => ({ theme: s.theme === 'dark' ? 'light' : 'dark' })),
+  toggleTheme: () =>
+    set((s) => {
+      const theme: Theme = s.theme === 'dark' ? 'light' : 'dark';
+      try {
+        window.localStorage.setItem(THEME_KEY, theme);
+      } catch {
+        /* private mode: the choice lasts this session */
+      }
+      return { theme };
+    }),
+  openCheckpoints: (vmId) => set({ page: 'checkpoints', checkpointsVmId: vmId }),
+  openTask: (taskId) => set({ page: 'jobs', jobsTaskId: taskId }),
+  setCheckpointsVm: (checkpointsVmId) => set({ checkpointsVmId }),
+  setJobsTask: (jobsTaskId) => set({ jobsTaskId }),
 }));

@@ -8,7 +8,8 @@ import { writeFileAtomic } from './atomic';
 import { seedWrites, writeData, type WriteSpec } from './content';
 import type { LabDefinition } from './definition';
 import { appendWriteLog, ioLogPath, rctPath, rctStart, type LoggedWrite } from './journal';
-import type { LabFile } from './store';
+import { appendEvents } from './events';
+import { EAGER_DISK_LIMIT, writeLabFile, type LabFile } from './store';
 import { initialState, vmConfigPath, vmId, type LabDiskState, type LabState } from './state';
 
 /** Fraction of a new disk the seed content writes (the rest stays unallocated). */
@@ -174,8 +175,6 @@ export async function writeVmConfig(dir: string, def: LabDefinition, state: LabS
  * 'lazy' leaves the disks to be created on first use.
  */
 export async function initLabContent(dir: string, def: LabDefinition, mode: 'eager' | 'lazy' | 'auto'): Promise<LabFile> {
-  const { writeLabFile, EAGER_DISK_LIMIT } = await import('./store');
-  const { appendEvents } = await import('./events');
   const state = initialState(def);
   const lab: LabFile = { definition: def, state };
   await writeLabFile(dir, lab);

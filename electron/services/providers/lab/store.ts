@@ -94,5 +94,6 @@ export async function readLabFile(dir: string): Promise<LabFile> {
 }
 
 export async function writeLabFile(dir: string, lab: LabFile): Promise<void> {
-  await writeFileAtomic(path.join(dir, LAB_FILE), JSON.stringify(lab));
+  // Readable for labs of ordinary size; compact for the 1,000-VM scale lab.
+  await writeFileAtomic(path.join(dir, LAB_FILE), JSON.stringify(lab, null, lab.definition.vms.length <= 100 ? 1 : undefined));
 }
