@@ -208,8 +208,11 @@ export interface Recommendation {
 }
 
 export interface RecommendResult {
+  method: BackupMethod;
   conflicts: Conflict[];
   recommendations: Recommendation[];
+  /** Context that applies to every recommendation (e.g. why they matter less on 2016+). */
+  notes: string[];
 }
 
 /* -------------------------------------------------------------- preflight */
@@ -348,6 +351,8 @@ export interface DoctorFacts {
   fileParents?: Record<string, string | null>;
   /** Result of opening each disk's chain, by disk id. */
   chainChecks?: Record<string, ChainCheck>;
+  /** Disks the estate has not created yet (the lab creates large scenarios' disks on first use): not checked. */
+  notCreatedDiskIds?: string[];
   /** Checkpoints owned by running backup jobs. */
   activeCheckpointIds?: string[];
   /** Ids of running tasks (a checkpoint whose createdBy is one of them is owned by a job). */

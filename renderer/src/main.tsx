@@ -2,7 +2,7 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { queryClient } from './api/queries';
+import { queryClient } from './api/queryClient';
 import { App } from './App';
 import './styles.css';
 

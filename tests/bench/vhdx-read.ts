@@ -2,7 +2,15 @@
 // Run: npx tsx tests/bench/vhdx-read.ts [--size-gib 4] [--runs 3] [--sha]
 import { execFileSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { mkdtempSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdtempSync,
+  openSync,
+  closeSync,
+  writeSync,
+  ftruncateSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,14 +84,28 @@ function qemuConvert(src: string, dir: string): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hvbc-vhdx-bench-'));
-  const result: Record<string, unknown> = { node: process.version, cpus: os.cpus().length, virtualSizeGiB: SIZE / GiB, runs: RUNS, sha256: values.sha };
+  const result: Record<string, unknown> = {
+    node: process.version,
+    cpus: os.cpus().length,
+    virtualSizeGiB: SIZE / GiB,
+    runs: RUNS,
+    sha256: values.sha,
+  };
   try {
     const raw = path.join(dir, 'src.raw');
     const img = path.join(dir, 'dyn.vhdx');
     const rawData = makeRaw(raw);
-    execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vhdx', '-o', 'subformat=dynamic,block_size=32M', raw, img], { stdio: 'ignore' });
+    execFileSync(
+      'qemu-img',
+      ['convert', '-f', 'raw', '-O', 'vhdx', '-o', 'subformat=dynamic,block_size=32M', raw, img],
+      { stdio: 'ignore' },
+    );
     rmSync(raw);
-    result.image = { maker: 'qemu-img convert (subformat=dynamic, 32 MiB blocks)', fileBytes: statSync(img).size, randomDataBytes: rawData };
+    result.image = {
+      maker: 'qemu-img convert (subformat=dynamic, 32 MiB blocks)',
+      fileBytes: statSync(img).size,
+      randomDataBytes: rawData,
+    };
 
     // warm the page cache once for both readers
     await readAll(img, false);
@@ -113,14 +135,18 @@ async function main(): Promise<void> {
       const f = await createDifferencing(child, parent);
       for (let k = 0; k < 8; k++) {
         randomFillSync(patch);
-        const off = Math.floor(((k * 2654435761 + level * 40503) % 1000) / 1000 * (SIZE - patch.length) / 4096) * 4096;
-        await f.write(off, patch.subarray(0, (k % 4 + 1) * MiB + 3 * 4096));
+        const off =
+          Math.floor(
+            ((((k * 2654435761 + level * 40503) % 1000) / 1000) * (SIZE - patch.length)) / 4096,
+          ) * 4096;
+        await f.write(off, patch.subarray(0, ((k % 4) + 1) * MiB + 3 * 4096));
       }
       await f.close();
       parent = child;
     }
     const chainRuns: number[] = [];
-    for (let i = 0; i < RUNS; i++) chainRuns.push((await readAll(parent, values.sha ?? false)).seconds);
+    for (let i = 0; i < RUNS; i++)
+      chainRuns.push((await readAll(parent, values.sha ?? false)).seconds);
     const chainS = median(chainRuns);
     result.chain3 = {
       oursSeconds: r2(chainS),
@@ -158,7 +184,7 @@ async function main(): Promise<void> {
       rssMiB: rssMiB(),
     };
     result.peakRssMiB = maxRssMiB();
-    result.meetsTarget = (oursS <= qemuS * 1.0) && maxRssMiB() < 200;
+    result.meetsTarget = oursS <= qemuS * 1.0 && maxRssMiB() < 200;
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
     else result.dir = dir;

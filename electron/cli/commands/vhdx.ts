@@ -43,21 +43,32 @@ Sizes accept K, M, G, T suffixes (powers of 1024), e.g. 10G, 512M.
 Exit codes: 0 success; 1 failure, problems found (check) or differences found (diff); 2 bad usage.`,
   info: 'Usage: hvbc vhdx info <path> [--json] [--replay-in-memory]\n  Show what the file says about itself. --replay-in-memory reads a file with a pending log without modifying it.',
   map: 'Usage: hvbc vhdx map <path> [--chain] [--json]\n  List extents of the virtual disk: data (stored in this file), zero, parent (inherited). --chain shows the merged view of the whole chain.',
-  chain: 'Usage: hvbc vhdx chain <path> [--json]\n  Resolve parents (relative path, absolute path, volume path) and check each link.',
-  check: 'Usage: hvbc vhdx check <path> [--repair] [--json]\n  Validate headers, log, region tables, metadata and BAT. Exit 1 when errors remain.\n  --repair: replay a pending log, rewrite a bad header or region-table copy from the good one.',
-  merge: 'Usage: hvbc vhdx merge <child> [--json]\n  Merge a differencing disk into its parent and delete it. Other children of that parent stop linking to it (as with Hyper-V).\n  If interrupted, run the same command again to finish.',
-  flatten: 'Usage: hvbc vhdx flatten <in> <out> [--fixed] [--json]\n  Write the merged content of the chain ending at <in> to a new standalone VHDX (dynamic unless --fixed).',
-  create: 'Usage: hvbc vhdx create <path> --size <size> [--fixed] [--block-size <size>] [--sector-size 512|4096] [--json]\n       hvbc vhdx create <path> --parent <parent> [--block-size <size>] [--json]',
+  chain:
+    'Usage: hvbc vhdx chain <path> [--json]\n  Resolve parents (relative path, absolute path, volume path) and check each link.',
+  check:
+    'Usage: hvbc vhdx check <path> [--repair] [--json]\n  Validate headers, log, region tables, metadata and BAT. Exit 1 when errors remain.\n  --repair: replay a pending log, rewrite a bad header or region-table copy from the good one.',
+  merge:
+    'Usage: hvbc vhdx merge <child> [--json]\n  Merge a differencing disk into its parent and delete it. Other children of that parent stop linking to it (as with Hyper-V).\n  If interrupted, run the same command again to finish.',
+  flatten:
+    'Usage: hvbc vhdx flatten <in> <out> [--fixed] [--json]\n  Write the merged content of the chain ending at <in> to a new standalone VHDX (dynamic unless --fixed).',
+  create:
+    'Usage: hvbc vhdx create <path> --size <size> [--fixed] [--block-size <size>] [--sector-size 512|4096] [--json]\n       hvbc vhdx create <path> --parent <parent> [--block-size <size>] [--json]',
   diff: 'Usage: hvbc vhdx diff <a> <b> [--json]\n  Compare the merged content of two disks. Exit 0 when identical, 1 when they differ.',
 };
 
 /** Parse "10G", "512M", "1.5T", "4096" into bytes (binary units). */
 export function parseSize(s: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(s);
-  if (!m) throw new UsageError(`"${s}" is not a size. Use a number of bytes or a K/M/G/T suffix, e.g. 10G.`);
-  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  if (!m)
+    throw new UsageError(
+      `"${s}" is not a size. Use a number of bytes or a K/M/G/T suffix, e.g. 10G.`,
+    );
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[
+    (m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'
+  ];
   const v = Number(m[1]) * mult;
-  if (!Number.isSafeInteger(v) || v <= 0) throw new UsageError(`"${s}" is not a whole, positive number of bytes.`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new UsageError(`"${s}" is not a whole, positive number of bytes.`);
   return v;
 }
 
@@ -88,9 +99,15 @@ function infoLines(i: VhdxInfo): string[] {
 function extentLines(ex: Extent[]): string[] {
   const w = Math.max(...ex.map((e) => String(e.offset + e.length).length), 6);
   const lines = [`${'offset'.padStart(w)}  ${'length'.padStart(w)}  kind`];
-  for (const e of ex) lines.push(`${String(e.offset).padStart(w)}  ${String(e.length).padStart(w)}  ${e.kind}   (${formatBytes(e.length)})`);
-  const total = (k: string): number => ex.filter((e) => e.kind === k).reduce((s, e) => s + e.length, 0);
-  lines.push(`data ${formatBytes(total('data'))}, zero ${formatBytes(total('zero'))}${ex.some((e) => e.kind === 'parent') ? `, parent ${formatBytes(total('parent'))}` : ''}`);
+  for (const e of ex)
+    lines.push(
+      `${String(e.offset).padStart(w)}  ${String(e.length).padStart(w)}  ${e.kind}   (${formatBytes(e.length)})`,
+    );
+  const total = (k: string): number =>
+    ex.filter((e) => e.kind === k).reduce((s, e) => s + e.length, 0);
+  lines.push(
+    `data ${formatBytes(total('data'))}, zero ${formatBytes(total('zero'))}${ex.some((e) => e.kind === 'parent') ? `, parent ${formatBytes(total('parent'))}` : ''}`,
+  );
   return lines;
 }
 
@@ -131,8 +148,10 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
     create: ['json', 'help', 'fixed', 'size', 'parent', 'block-size', 'sector-size'],
     diff: ['json', 'help'],
   };
-  const given = args.filter((a) => a.startsWith('--')).map((a) => (a.slice(2).split('=')[0] ?? ''));
-  for (const g of given) if (!(allowed[sub] ?? []).includes(g)) throw new UsageError(`option --${g} does not apply here.\n${HELP[sub] ?? ''}`);
+  const given = args.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0] ?? '');
+  for (const g of given)
+    if (!(allowed[sub] ?? []).includes(g))
+      throw new UsageError(`option --${g} does not apply here.\n${HELP[sub] ?? ''}`);
   const json = v.json === true;
   const out = (obj: unknown, text: () => string[]): void => {
     if (json) io.log(JSON.stringify(obj, null, 2));
@@ -142,11 +161,19 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
   switch (sub) {
     case 'info': {
       need(pos, 1, sub);
-      const f = await openVhdx(pos[0] as string, { replayLog: v['replay-in-memory'] ? 'in-memory' : 'refuse' });
+      const f = await openVhdx(pos[0] as string, {
+        replayLog: v['replay-in-memory'] ? 'in-memory' : 'refuse',
+      });
       try {
         const info = f.info;
         const blocks = f.blockSummary();
-        out({ ...info, blocks }, () => [...infoLines(info), `Blocks:            ${Object.entries(blocks).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}`]);
+        out({ ...info, blocks }, () => [
+          ...infoLines(info),
+          `Blocks:            ${Object.entries(blocks)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ')}`,
+        ]);
       } finally {
         await f.close();
       }
@@ -158,7 +185,9 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
         const c = await openChain(pos[0] as string);
         try {
           const ex = await c.extents();
-          out({ path: pos[0], merged: true, virtualSize: c.virtualSize, extents: ex }, () => extentLines(ex));
+          out({ path: pos[0], merged: true, virtualSize: c.virtualSize, extents: ex }, () =>
+            extentLines(ex),
+          );
         } finally {
           await c.close();
         }
@@ -166,7 +195,9 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
         const f = await openVhdx(pos[0] as string);
         try {
           const ex = await f.extents();
-          out({ path: pos[0], merged: false, virtualSize: f.info.virtualSize, extents: ex }, () => extentLines(ex));
+          out({ path: pos[0], merged: false, virtualSize: f.info.virtualSize, extents: ex }, () =>
+            extentLines(ex),
+          );
         } finally {
           await f.close();
         }
@@ -178,7 +209,10 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
       const c = await openChain(pos[0] as string);
       try {
         out({ files: c.files, virtualSize: c.virtualSize }, () =>
-          c.files.map((f, i) => `${i === 0 ? '' : `${'  '.repeat(i - 1)}└─ `}${f.path}  [${f.kind}, ${formatBytes(f.fileSize)}, DataWriteGuid ${f.dataWriteGuid}${f.parent ? `, links to ${f.parent.linkage}` : ''}]`),
+          c.files.map(
+            (f, i) =>
+              `${i === 0 ? '' : `${'  '.repeat(i - 1)}└─ `}${f.path}  [${f.kind}, ${formatBytes(f.fileSize)}, DataWriteGuid ${f.dataWriteGuid}${f.parent ? `, links to ${f.parent.linkage}` : ''}]`,
+          ),
         );
       } finally {
         await c.close();
@@ -194,13 +228,19 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
     case 'merge': {
       need(pos, 1, sub);
       const r = await mergeIntoParent(pos[0] as string);
-      out(r, () => [`Merged ${formatBytes(r.bytesMerged)} from ${pos[0]} into ${r.parentPath}; ${pos[0]} was deleted.`]);
+      out(r, () => [
+        `Merged ${formatBytes(r.bytesMerged)} from ${pos[0]} into ${r.parentPath}; ${pos[0]} was deleted.`,
+      ]);
       return 0;
     }
     case 'flatten': {
       need(pos, 2, sub);
-      const info = await flattenChain(pos[0] as string, pos[1] as string, { type: v.fixed ? 'fixed' : 'dynamic' });
-      out(info, () => [`Wrote ${info.path} (${info.kind}, ${formatBytes(info.virtualSize)} virtual, ${formatBytes(info.fileSize)} file).`]);
+      const info = await flattenChain(pos[0] as string, pos[1] as string, {
+        type: v.fixed ? 'fixed' : 'dynamic',
+      });
+      out(info, () => [
+        `Wrote ${info.path} (${info.kind}, ${formatBytes(info.virtualSize)} virtual, ${formatBytes(info.fileSize)} file).`,
+      ]);
       return 0;
     }
     case 'create': {
@@ -208,21 +248,34 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
       const blockSize = v['block-size'] !== undefined ? parseSize(v['block-size']) : undefined;
       let sector: 512 | 4096 | undefined;
       if (v['sector-size'] !== undefined) {
-        if (v['sector-size'] !== '512' && v['sector-size'] !== '4096') throw new UsageError('--sector-size must be 512 or 4096.');
+        if (v['sector-size'] !== '512' && v['sector-size'] !== '4096')
+          throw new UsageError('--sector-size must be 512 or 4096.');
         sector = Number(v['sector-size']) as 512 | 4096;
       }
       let f;
       if (v.parent !== undefined) {
-        if (v.fixed || sector !== undefined) throw new UsageError('create --parent makes a differencing disk: --fixed and --sector-size do not apply (they come from the parent).');
-        f = await createDifferencing(pos[0] as string, v.parent, blockSize !== undefined ? { blockSize } : {});
+        if (v.fixed || sector !== undefined)
+          throw new UsageError(
+            'create --parent makes a differencing disk: --fixed and --sector-size do not apply (they come from the parent).',
+          );
+        f = await createDifferencing(
+          pos[0] as string,
+          v.parent,
+          blockSize !== undefined ? { blockSize } : {},
+        );
         if (v.size !== undefined && parseSize(v.size) !== f.info.virtualSize) {
           const info = f.info;
           await f.close();
-          io.error(`hvbc vhdx create: note: --size is ignored for a differencing disk; it has the parent's size ${info.virtualSize}.`);
+          io.error(
+            `hvbc vhdx create: note: --size is ignored for a differencing disk; it has the parent's size ${info.virtualSize}.`,
+          );
           f = await openVhdx(pos[0] as string);
         }
       } else {
-        if (v.size === undefined) throw new UsageError(`--size is required (or --parent for a differencing disk).\n${HELP.create}`);
+        if (v.size === undefined)
+          throw new UsageError(
+            `--size is required (or --parent for a differencing disk).\n${HELP.create}`,
+          );
         f = await createVhdx(pos[0] as string, {
           virtualSize: parseSize(v.size),
           type: v.fixed ? 'fixed' : 'dynamic',
@@ -232,17 +285,27 @@ async function run(sub: string, args: string[], io: VhdxCommandIO): Promise<numb
       }
       const info = f.info;
       await f.close();
-      out(info, () => [`Created ${info.path}: ${info.kind}, ${formatBytes(info.virtualSize)} virtual, ${formatBytes(info.blockSize)} blocks.`]);
+      out(info, () => [
+        `Created ${info.path}: ${info.kind}, ${formatBytes(info.virtualSize)} virtual, ${formatBytes(info.blockSize)} blocks.`,
+      ]);
       return 0;
     }
     case 'diff': {
       need(pos, 2, sub);
       const ranges = await diffDisks(pos[0] as string, pos[1] as string);
       const bytes = ranges.reduce((s, r) => s + r.length, 0);
-      out({ a: pos[0], b: pos[1], identical: ranges.length === 0, differingBytes: bytes, ranges }, () =>
-        ranges.length === 0
-          ? ['The disks are identical.']
-          : [`${ranges.length} differing range(s), ${formatBytes(bytes)}:`, ...ranges.slice(0, 1000).map((r) => `  ${r.offset}+${r.length}`), ...(ranges.length > 1000 ? [`  ... ${ranges.length - 1000} more (use --json for all)`] : [])],
+      out(
+        { a: pos[0], b: pos[1], identical: ranges.length === 0, differingBytes: bytes, ranges },
+        () =>
+          ranges.length === 0
+            ? ['The disks are identical.']
+            : [
+                `${ranges.length} differing range(s), ${formatBytes(bytes)}:`,
+                ...ranges.slice(0, 1000).map((r) => `  ${r.offset}+${r.length}`),
+                ...(ranges.length > 1000
+                  ? [`  ... ${ranges.length - 1000} more (use --json for all)`]
+                  : []),
+              ],
       );
       return ranges.length === 0 ? 0 : 1;
     }
@@ -262,9 +325,16 @@ export async function vhdxCommand(argv: string[], io: VhdxCommandIO): Promise<nu
   try {
     return await run(sub, rest, io);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code.startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof Error &&
+        'code' in e &&
+        typeof (e as { code: unknown }).code === 'string' &&
+        (e as { code: string }).code.startsWith('ERR_PARSE_ARGS'))
+    ) {
       io.error(`hvbc vhdx ${sub}: ${e.message}`);
-      if (!(e instanceof UsageError)) io.error(`Run "hvbc vhdx ${HELP[sub] ? `${sub} ` : ''}--help" for usage.`);
+      if (!(e instanceof UsageError))
+        io.error(`Run "hvbc vhdx ${HELP[sub] ? `${sub} ` : ''}--help" for usage.`);
       return 2;
     }
     const err =
@@ -277,7 +347,9 @@ export async function vhdxCommand(argv: string[], io: VhdxCommandIO): Promise<nu
   }
 }
 
-const isMain = process.argv[1] !== undefined && /electron[\\/]cli[\\/]commands[\\/]vhdx\.ts$/.test(process.argv[1]);
+const isMain =
+  process.argv[1] !== undefined &&
+  /electron[\\/]cli[\\/]commands[\\/]vhdx\.ts$/.test(process.argv[1]);
 if (isMain) {
   void vhdxCommand(process.argv.slice(2), {
     log: (s) => process.stdout.write(`${s}\n`),

@@ -211,16 +211,28 @@ async function backupOneVm(
     }
     ctx.throwIfCanceled();
     setPhase('reference point');
-    const rp = await provider.convertToReferencePoint(vm.id, checkpointId);
-    referencePointId = rp.id;
-    checkpointId = null; // converted: the checkpoint no longer exists
-    outcome.referencePointId = rp.id;
+    const frozenId: string = checkpointId;
+    let rp: Awaited<ReturnType<EstateProvider['convertToReferencePoint']>> | null = null;
+    try {
+      rp = await provider.convertToReferencePoint(vm.id, frozenId);
+      referencePointId = rp.id;
+      outcome.referencePointId = rp.id;
+    } catch (e) {
+      // Hosts before 2016 have no reference points: remove the checkpoint; the next backup is full.
+      if (toErrorData(e).code !== 'UNSUPPORTED') throw e;
+      await provider.removeCheckpoint(vm.id, frozenId, { taskId: ctx.id });
+    }
+    checkpointId = null; // converted or removed: nothing of ours to clean up any more
+    const after = (await provider.inventory()).vms.find((v) => v.id === vm.id);
+    if (after?.checkpoints.some((c) => c.id === frozenId)) {
+      outcome.cleanupFailures.push(`CHECKPOINT LEFT BEHIND: the recovery checkpoint ${frozenId} of ${vm.name} did not merge after the backup (see the Hyper-V events); the next backup may fail. Run "hvbc doctor" to repair it.`);
+    }
     const events = (await provider.events({ taskId: ctx.id })).slice(-50);
     const summary: PointSummary = await writer.commit({
       vmConfig: vm,
       checkpointId: outcome.checkpointId,
-      referencePointId: rp.id,
-      rctIds: rp.rctIds,
+      referencePointId: rp?.id ?? null,
+      rctIds: rp?.rctIds ?? {},
       consistencyRequested: req.consistency,
       consistencyReached: cp.consistencyReached,
       fallbackReason: cp.fallbackReason ?? null,
@@ -233,7 +245,7 @@ async function backupOneVm(
     outcome.pointId = summary.id;
     // Keep only the newest reference point of this VM: older ones are no longer a base.
     for (const old of await provider.listReferencePoints(vm.id)) {
-      if (old.id !== rp.id) await provider.removeReferencePoint(vm.id, old.id).catch((e: unknown) => outcome.cleanupFailures.push(`Could not remove the old reference point ${old.id} of ${vm.name}: ${toErrorData(e).message}`));
+      if (old.id !== rp?.id) await provider.removeReferencePoint(vm.id, old.id).catch((e: unknown) => outcome.cleanupFailures.push(`Could not remove the old reference point ${old.id} of ${vm.name}: ${toErrorData(e).message}`));
     }
     outcome.status = 'succeeded';
     setPhase('done', 'succeeded');

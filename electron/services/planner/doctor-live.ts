@@ -4,6 +4,7 @@ import nodePath from 'node:path';
 import { HvbcError, toErrorData } from '../../../shared/errors';
 import type { Inventory, VirtualDisk, Vm } from '../../../shared/model';
 import type { ChainCheck, CsvFile, DoctorFacts, DoctorOptions, DoctorReport, RepairLog, RepairLogEntry, RepairPlan } from '../../../shared/planner';
+import { readLabFile } from '../providers/lab/store';
 import type { EstateProvider } from '../providers/types';
 import { openChain, openVhdx } from '../vhdx';
 import { isInQuarantine, normPath, QUARANTINE_DIR, scanDoctor } from './doctor';
@@ -77,14 +78,16 @@ export async function listLabCsvFiles(dir: string): Promise<CsvFile[]> {
 /** The VHDX engine as chain opener for the lab: opens the active file and its parents, child first. */
 export function labChainOpener(dir: string): ChainOpener {
   return async (_vm, disk) => {
-    const leaf = labLocalPath(dir, disk.path);
+    // The active file: the chain's last entry (disk.path may be a VHD Set's .vhds descriptor).
+    const active = disk.chain[disk.chain.length - 1]?.path ?? disk.path;
+    const leaf = labLocalPath(dir, active);
     if (!leaf) return { ok: null, message: 'Not on a CSV of the lab.' };
     try {
       const chain = await openChain(leaf);
       const depth = chain.files.length;
       await chain.close();
       if (depth !== disk.chain.length) {
-        return { ok: false, code: 'CHAIN_BROKEN', message: `the file headers give a chain of ${depth} file${depth > 1 ? 's' : ''} but Hyper-V lists ${disk.chain.length}`, path: disk.path };
+        return { ok: false, code: 'CHAIN_BROKEN', message: `the file headers give a chain of ${depth} file${depth > 1 ? 's' : ''} but Hyper-V lists ${disk.chain.length}`, path: active };
       }
       return { ok: true };
     } catch (e) {
@@ -92,10 +95,22 @@ export function labChainOpener(dir: string): ChainOpener {
       if (['PARENT_MISSING', 'CHAIN_BROKEN', 'CHAIN_CYCLE', 'VHDX_CORRUPT'].includes(d.code)) {
         return { ok: false, code: d.code, message: d.message, ...(typeof d.details?.path === 'string' ? { path: d.details.path } : {}) };
       }
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, code: 'PARENT_MISSING', message: `${disk.path} does not exist`, path: disk.path };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, code: 'PARENT_MISSING', message: `${active} does not exist`, path: active };
       return { ok: null, message: d.message };
     }
   };
+}
+
+/** Disks a lab creates on first use (large scenarios) and has not created yet: their files are not missing. */
+async function labDisksNotCreated(dir: string): Promise<string[]> {
+  try {
+    const lab = await readLabFile(dir);
+    return Object.entries(lab.state.disks)
+      .filter(([, d]) => (d as { materialized?: boolean }).materialized === false)
+      .map(([id]) => id);
+  } catch {
+    return [];
+  }
 }
 
 /** Parent of each listed .avhdx, read from its header (resolved like Hyper-V: relative path first). */
@@ -142,10 +157,11 @@ export async function gatherDoctorFacts(provider: DoctorProvider, inv: Inventory
   if (provider.listCsvFiles) files = await provider.listCsvFiles();
   else if (dir) files = await listLabCsvFiles(dir);
   const fileParents = dir && files ? await labFileParents(dir, files) : undefined;
+  const notCreated = dir ? await labDisksNotCreated(dir) : [];
   const opener = opts.openChain === undefined ? (dir ? labChainOpener(dir) : undefined) : (opts.openChain ?? undefined);
   const chainChecks: Record<string, ChainCheck> = {};
   if (opener) {
-    const seen = new Set<string>();
+    const seen = new Set<string>(notCreated);
     for (const vm of inv.vms)
       for (const d of vm.disks) {
         if (seen.has(d.id) || d.chain.length === 0 || d.csvId === null) continue;
@@ -158,6 +174,7 @@ export async function gatherDoctorFacts(provider: DoctorProvider, inv: Inventory
     ...(files ? { files } : {}),
     ...(fileParents ? { fileParents } : {}),
     chainChecks,
+    ...(notCreated.length > 0 ? { notCreatedDiskIds: notCreated } : {}),
     activeCheckpointIds: opts.activeCheckpointIds ?? [],
     activeTaskIds: opts.activeTaskIds ?? [],
     events,

@@ -164,9 +164,11 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
 
   // 3. Chains whose parent linkage is broken, by the inventory, the listing and the engine.
   let checked = 0;
+  const notCreated = new Set(facts.notCreatedDiskIds ?? []);
+  if (notCreated.size > 0) notes.push(`${notCreated.size} disk${notCreated.size > 1 ? 's are' : ' is'} not created yet (made on first use): their chains were not checked.`);
   for (const vm of inv.vms)
     for (const d of vm.disks) {
-      if (d.chain.length === 0 || vm.disks.indexOf(d) !== vm.disks.findIndex((x) => x.id === d.id)) continue;
+      if (d.chain.length === 0 || notCreated.has(d.id)) continue;
       if (inv.vms.find((v) => v.disks.some((x) => x.id === d.id)) !== vm) continue; // shared disk: check once
       checked++;
       const problems: string[] = [];
@@ -243,7 +245,9 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
     }
   }
 
-  const protectedPaths = [...new Set([...idx.referenced.keys(), ...idx.sharedParents, ...idx.children.keys()])].sort();
+  // Protected: what a chain references, shared parents, and parents of referenced files (never orphans anyway).
+  const parentsOfReferenced = [...idx.children].filter(([, kids]) => [...kids].some((c) => idx.referenced.has(c))).map(([p]) => p);
+  const protectedPaths = [...new Set([...idx.referenced.keys(), ...idx.sharedParents, ...parentsOfReferenced])].sort();
   return {
     generatedAt: facts.now,
     clusterName: inv.cluster.name,
@@ -332,11 +336,18 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
     return d;
   };
   const sorted = [...orphans].sort((a, b) => depth(b) - depth(a) || (a.path ?? '').localeCompare(b.path ?? ''));
+  const moving = new Set(sorted.filter((f) => f.repairable).map((f) => normPath(f.path ?? '')));
   for (const f of sorted) {
     const p = f.path ?? '';
     const k = normPath(p);
     if (!f.repairable || protectedSet.has(k) || report.sharedParents.includes(k)) {
       refused.push({ findingId: f.id, reason: `${p} is referenced by a chain or is a parent of other files: the doctor never touches it.` });
+      continue;
+    }
+    // An orphaned parent moves only together with every orphaned child it has.
+    const staying = report.findings.filter((c) => c.parentPath !== undefined && normPath(c.parentPath) === k && !moving.has(normPath(c.path ?? '')));
+    if (staying.length > 0) {
+      refused.push({ findingId: f.id, reason: `${p} is the parent of ${staying.map((c) => c.path).join(', ')}, which ${staying.length > 1 ? 'are' : 'is'} not part of this repair: choose ${staying.length > 1 ? 'them' : 'it'} too.` });
       continue;
     }
     const q = quarantinePathOf(inv, p, now);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { HvbcError } from '../../../shared/errors';
 
 export interface BackendStat {
   size: number;
@@ -118,9 +119,15 @@ export class LocalFolderBackend implements Backend {
         done += bytesWritten;
       }
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await fs.unlink(tmp).catch(() => undefined);
+      if (isErrno(e, 'ENOSPC') || isErrno(e, 'EDQUOT')) {
+        throw new HvbcError('OUT_OF_SPACE', `The backup storage at ${this.root} is full. Free space (run gc after pruning old restore points) or use a larger target, then run the backup again.`, { root: this.root });
+      }
+      throw e;
     }
+    await fh.close();
     return tmp;
   }
 

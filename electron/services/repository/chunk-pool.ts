@@ -2,6 +2,7 @@
 // most 4). A chunk is hashed first (its id decides dedupe), kept in the worker, then sealed or dropped. With
 // `threads: 0` the same work runs inline (used as a fallback when workers cannot start).
 
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +23,33 @@ export interface ChunkProcessor {
   hash(data: Buffer): Promise<Ticket>;
   seal(t: Ticket): Promise<{ blob: Buffer; codec: Codec }>;
   drop(t: Ticket): void;
+  /** A streaming SHA-256 of a whole disk (on its own thread when there are workers). */
+  diskHasher(): DiskHasher;
   close(): Promise<void>;
+}
+
+export interface DiskHasher {
+  /** Resolves at once unless too much data is queued for the hashing thread. */
+  update(data: Buffer): Promise<void>;
+  zeros(length: number): Promise<void>;
+  digest(): Promise<string>;
+  abandon(): void;
+}
+
+const ZEROS = Buffer.alloc(1 << 20);
+
+class InlineDiskHasher implements DiskHasher {
+  private readonly h = createHash('sha256');
+  async update(data: Buffer): Promise<void> {
+    this.h.update(data);
+  }
+  async zeros(length: number): Promise<void> {
+    for (let n = length; n > 0; n -= ZEROS.length) this.h.update(ZEROS.subarray(0, Math.min(n, ZEROS.length)));
+  }
+  async digest(): Promise<string> {
+    return this.h.digest('hex');
+  }
+  abandon(): void {}
 }
 
 export interface PoolOptions {
@@ -64,6 +91,9 @@ class InlineProcessor implements ChunkProcessor {
   }
   drop(t: Ticket): void {
     t.data = undefined;
+  }
+  diskHasher(): DiskHasher {
+    return new InlineDiskHasher();
   }
   async close(): Promise<void> {}
 }
@@ -122,6 +152,97 @@ parentPort.on('message', async (m) => {
   }
 });
 `;
+
+const HASH_WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const crypto = require('node:crypto');
+const hs = new Map();
+const Z = Buffer.alloc(1 << 20);
+parentPort.on('message', (m) => {
+  let h = hs.get(m.h);
+  if (!h) { h = crypto.createHash('sha256'); hs.set(m.h, h); }
+  if (m.t === 'u') { h.update(new Uint8Array(m.buf)); parentPort.postMessage({ h: m.h, ack: m.buf.byteLength }); }
+  else if (m.t === 'z') { for (let n = m.n; n > 0; n -= Z.length) h.update(Z.subarray(0, Math.min(n, Z.length))); parentPort.postMessage({ h: m.h, ack: 0 }); }
+  else if (m.t === 'd') { hs.delete(m.h); parentPort.postMessage({ h: m.h, digest: h.digest('hex') }); }
+  else if (m.t === 'x') hs.delete(m.h);
+});
+`;
+
+/** Disk hashes on one dedicated thread, so the whole-disk SHA-256 does not load the main thread. */
+class HashThread {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly states = new Map<number, { outstanding: number; waiters: Array<() => void>; done?: (d: string) => void; fail?: (e: Error) => void }>();
+  private failed: Error | null = null;
+
+  constructor() {
+    this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    this.worker.unref();
+    this.worker.on('message', (m: { h: number; ack?: number; digest?: string }) => {
+      const st = this.states.get(m.h);
+      if (!st) return;
+      if (m.digest !== undefined) {
+        this.states.delete(m.h);
+        st.done?.(m.digest);
+      } else {
+        st.outstanding -= m.ack ?? 0;
+        st.waiters.splice(0).forEach((w) => w());
+      }
+      this.updateRef();
+    });
+    this.worker.on('error', (e) => {
+      this.failed = e;
+      for (const st of this.states.values()) {
+        st.fail?.(e);
+        st.waiters.splice(0).forEach((w) => w());
+      }
+    });
+  }
+
+  private updateRef(): void {
+    if ([...this.states.values()].some((s) => s.outstanding > 0 || s.done)) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  open(): DiskHasher {
+    const h = this.next++;
+    const st: { outstanding: number; waiters: Array<() => void>; done?: (d: string) => void; fail?: (e: Error) => void } = { outstanding: 0, waiters: [] };
+    this.states.set(h, st);
+    const LIMIT = 64 * 1024 * 1024;
+    const post = async (msg: object, transfer: ArrayBuffer[], bytes: number): Promise<void> => {
+      if (this.failed) throw this.failed;
+      st.outstanding += bytes;
+      this.worker.postMessage(msg, transfer);
+      this.updateRef();
+      while (st.outstanding > LIMIT && !this.failed) await new Promise<void>((r) => st.waiters.push(r));
+    };
+    return {
+      update: (data) => {
+        const ab = new ArrayBuffer(data.length);
+        new Uint8Array(ab).set(data);
+        return post({ t: 'u', h, buf: ab }, [ab], data.length);
+      },
+      zeros: (n) => post({ t: 'z', h, n }, [], 0),
+      digest: () =>
+        new Promise<string>((resolve, reject) => {
+          if (this.failed) return reject(this.failed);
+          st.done = resolve;
+          st.fail = reject;
+          this.worker.postMessage({ t: 'd', h });
+          this.updateRef();
+        }),
+      abandon: () => {
+        this.states.delete(h);
+        this.worker.postMessage({ t: 'x', h });
+        this.updateRef();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
 
 interface Pending {
   resolve: (v: { id?: string; blob?: ArrayBuffer; codec?: number }) => void;
@@ -218,7 +339,17 @@ class WorkerPool implements ChunkProcessor {
     this.workers[t.worker]?.postMessage({ t: 'drop', seq: t.seq });
   }
 
+  private hashThread: HashThread | null = null;
+  diskHasher(): DiskHasher {
+    try {
+      this.hashThread ??= new HashThread();
+      return this.hashThread.open();
+    } catch {
+      return new InlineDiskHasher();
+    }
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers.map((w) => w.terminate()), this.hashThread?.close()]);
   }
 }

@@ -59,6 +59,7 @@ export function isStale(l: LockInfo, now: number, timing: LockTiming): boolean {
 export class Lock {
   private timer: NodeJS.Timeout | null = null;
   private released = false;
+  private writing: Promise<void> | null = null;
   constructor(
     private readonly backend: Backend,
     readonly key: string,
@@ -72,7 +73,9 @@ export class Lock {
   async refresh(): Promise<void> {
     if (this.released) return;
     this.info.time = new Date().toISOString();
-    await this.backend.put(this.key, Buffer.from(JSON.stringify(this.info)));
+    const write = (this.writing ?? Promise.resolve()).catch(() => undefined).then(() => (this.released ? undefined : this.backend.put(this.key, Buffer.from(JSON.stringify(this.info)))));
+    this.writing = write;
+    await write;
   }
 
   async setBasePoints(ids: string[]): Promise<void> {
@@ -84,6 +87,8 @@ export class Lock {
     if (this.released) return;
     this.released = true;
     if (this.timer) clearInterval(this.timer);
+    // A refresh in flight must not re-create the file after we delete it.
+    await this.writing?.catch(() => undefined);
     await this.backend.delete(this.key);
   }
 }

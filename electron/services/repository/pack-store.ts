@@ -97,6 +97,10 @@ export class PackStore {
     return run;
   }
 
+  get failed(): boolean {
+    return this.error !== null;
+  }
+
   get pendingBytes(): number {
     return this.current?.size ?? 0;
   }

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
 import { LocalFolderBackend, type Backend } from './backend';
 import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
-import { createChunkProcessor, type ChunkProcessor, type Ticket } from './chunk-pool';
+import { createChunkProcessor, type ChunkProcessor, type DiskHasher, type Ticket } from './chunk-pool';
 import { chunkCount } from './chunking';
 import { chunkId, createWrappedKey, deriveKeys, unwrapKey, DEFAULT_KDF, type RepoKeys } from './crypto';
 import {
@@ -162,8 +162,9 @@ function summarize(m: PointManifest): PointSummary {
 export class Repository {
   readonly chunkSize: number;
   /** In-memory index: chunk id → where it is stored. */
-  private readonly index = new Map<string, IndexEntry>();
-  private readonly loadedIndex = new Set<string>();
+  private index = new Map<string, IndexEntry>();
+  private loadedIndex = new Set<string>();
+  private refreshing: Promise<void> | null = null;
   /** Chunks accepted by a writer in this process but not yet in an index file. */
   private readonly pendingIds = new Set<string>();
   /** "id:pack" entries gc has marked as garbage: writers never dedupe against them. */
@@ -260,37 +261,49 @@ export class Repository {
 
   // ---- index ---------------------------------------------------------------------------------------------------
 
-  private addEntry(e: IndexEntry): void {
-    const cur = this.index.get(e.id);
-    if (!cur || (this.gcPending.has(`${cur.id}:${cur.pack}`) && !this.gcPending.has(`${e.id}:${e.pack}`))) this.index.set(e.id, e);
+  private addEntry(e: IndexEntry, map = this.index): void {
+    const cur = map.get(e.id);
+    if (!cur || (this.gcPending.has(`${cur.id}:${cur.pack}`) && !this.gcPending.has(`${e.id}:${e.pack}`))) map.set(e.id, e);
   }
 
   private async readIndexFile(key: string): Promise<IndexEntry[]> {
     return decodeIndex(openFile('index', key, await this.backend.get(key), this.keys.dataKey), key);
   }
 
-  /** Load index files written since the last look; reload everything if some were removed (by gc). */
-  private async refreshIndex(): Promise<void> {
+  /**
+   * Load index files written since the last look; reload everything if some were removed (by gc) or if
+   * `full`. Serialized, and a reload builds a new map and swaps it in, so readers never see a partial index.
+   */
+  private refreshIndex(full = false): Promise<void> {
+    const run = (this.refreshing ?? Promise.resolve()).catch(() => undefined).then(() => this.doRefreshIndex(full));
+    this.refreshing = run;
+    return run;
+  }
+
+  private async doRefreshIndex(full: boolean): Promise<void> {
     const keys = await this.backend.list('index/');
     const present = new Set(keys);
-    if ([...this.loadedIndex].some((k) => !present.has(k))) {
-      this.index.clear();
-      this.loadedIndex.clear();
-    }
-    const fresh = keys.filter((k) => !this.loadedIndex.has(k));
+    const reload = full || [...this.loadedIndex].some((k) => !present.has(k));
+    const map = reload ? new Map<string, IndexEntry>() : this.index;
+    const loadedSet = reload ? new Set<string>() : this.loadedIndex;
+    const fresh = keys.filter((k) => !loadedSet.has(k));
     const loaded = await mapLimit(fresh, 8, async (k) => {
       try {
         return { k, entries: await this.readIndexFile(k) };
-      } catch (e) {
-        // A vanished file (gc) is fine; a damaged one is reported by check.
-        if (!(await this.backend.stat(k))) return null;
-        throw e;
+      } catch {
+        // A vanished file (gc) is fine; a damaged one is skipped here (its chunks count as missing, so new
+        // backups store them again) and reported by check().
+        return null;
       }
     });
     for (const r of loaded) {
       if (!r) continue;
-      for (const e of r.entries) this.addEntry(e);
-      this.loadedIndex.add(r.k);
+      for (const e of r.entries) this.addEntry(e, map);
+      loadedSet.add(r.k);
+    }
+    if (reload) {
+      this.index = map;
+      this.loadedIndex = loadedSet;
     }
   }
 
@@ -392,15 +405,20 @@ export class Repository {
     const lock = await acquireLock(this.backend, 'backup', `backup of ${meta.vmName}`, this.timing);
     try {
       // Lock first, then read gc's garbage list, then the index: see gc().
+      if (this.packs?.failed) {
+        // A previous write failed (e.g. storage full): start over with a fresh pack store.
+        this.packs = null;
+        this.pendingIds.clear();
+      }
       const pending = await this.loadGcPending();
       if ((pending?.time ?? 0) !== this.gcPendingTime) {
         this.gcPending = pending?.entries ?? new Set();
         this.gcPendingTime = pending?.time ?? 0;
         // Reload so that the preferred (non-garbage) copy of each chunk is the one indexed.
-        this.index.clear();
-        this.loadedIndex.clear();
+        await this.refreshIndex(true);
+      } else {
+        await this.refreshIndex();
       }
-      await this.refreshIndex();
       const pool = await this.getPool();
       return new PointWriterImpl(this, pool, lock, meta);
     } catch (e) {
@@ -720,9 +738,7 @@ export class Repository {
     } finally {
       await lock.release();
       // Our own index view is stale now.
-      this.index.clear();
-      this.loadedIndex.clear();
-      await this.refreshIndex().catch(() => undefined);
+      await this.refreshIndex(true).catch(() => undefined);
     }
   }
 
@@ -1067,7 +1083,7 @@ class DiskWriterImpl implements DiskWriter {
   private readonly count: number;
   private readonly inflight = new Set<Promise<void>>();
   private error: unknown = null;
-  private hash: ReturnType<typeof createHash> | null;
+  private hash: DiskHasher | null;
   private hashPos = 0;
   private maps: string[] = [];
   private sha256: string | undefined;
@@ -1099,7 +1115,7 @@ class DiskWriterImpl implements DiskWriter {
       base.table.copy(this.table, 0, 0, n * 32);
     }
     // The whole-disk SHA-256 is computed when the data arrives in order; without a base, gaps are zeros.
-    this.hash = wantHash && !base ? createHash('sha256') : null;
+    this.hash = wantHash && !base ? pool.diskHasher() : null;
     this.maxInflight = Math.max(4, pool.threads * 3);
   }
 
@@ -1115,21 +1131,23 @@ class DiskWriterImpl implements DiskWriter {
     }
   }
 
-  private feedHash(offset: number, data: Buffer | null, length: number): void {
-    if (!this.hash) return;
+  /** Feed the whole-disk hash (in call order; gaps are zeros). Returns a promise only to apply backpressure. */
+  private feedHash(offset: number, data: Buffer | null, length: number): Promise<void> | undefined {
+    const h = this.hash;
+    if (!h) return undefined;
     if (offset < this.hashPos) {
-      this.hash = null; // out of order: no whole-disk hash
-      return;
+      h.abandon(); // out of order: no whole-disk hash
+      this.hash = null;
+      return undefined;
     }
-    const zero = this.repo._internals().zeroChunk;
-    while (this.hashPos < offset) {
-      const n = Math.min(zero.length, offset - this.hashPos);
-      this.hash.update(zero.subarray(0, n));
-      this.hashPos += n;
+    const gap = offset - this.hashPos;
+    this.hashPos = offset + length;
+    const zeros = gap + (data ? 0 : length);
+    if (data) {
+      if (gap) void h.zeros(gap);
+      return h.update(data);
     }
-    if (data) this.hash.update(data);
-    else for (let done = 0; done < length; done += zero.length) this.hash.update(zero.subarray(0, Math.min(zero.length, length - done)));
-    this.hashPos += length;
+    return zeros ? h.zeros(zeros) : undefined;
   }
 
   private setEntry(index: number, id: string | null): void {
@@ -1137,9 +1155,11 @@ class DiskWriterImpl implements DiskWriter {
     else this.table.fill(0, index * 32, index * 32 + 32);
   }
 
-  async writeChunk(offset: number, data: Buffer): Promise<{ stored: boolean; bytes: number }> {
+  async writeChunk(offset: number, input: Buffer): Promise<{ stored: boolean; bytes: number }> {
     const cs = this.repo.chunkSize;
-    if (!Buffer.isBuffer(data) && !((data as unknown) instanceof Uint8Array)) throw new HvbcError('VALIDATION', 'Chunk data must be a Buffer.');
+    if (!((input as unknown) instanceof Uint8Array)) throw new HvbcError('VALIDATION', 'Chunk data must be a Buffer.');
+    const u8 = input as Uint8Array;
+    const data = Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
     const expected = Math.min(cs, this.virtualSize - offset);
     this.checkRange(offset, data.length, 'A chunk');
     if (data.length !== expected) {
@@ -1148,7 +1168,8 @@ class DiskWriterImpl implements DiskWriter {
     if (this.error) throw this.error;
     const index = offset / cs;
     const internals = this.repo._internals();
-    this.feedHash(offset, data, data.length);
+    const hashed = this.feedHash(offset, data, data.length);
+    if (hashed) await hashed;
     this.stats.bytesRead += data.length;
     if (data.equals(internals.zeroChunk.subarray(0, data.length))) {
       this.setEntry(index, null);
@@ -1182,8 +1203,8 @@ class DiskWriterImpl implements DiskWriter {
   async markZero(offset: number, length: number): Promise<void> {
     this.checkRange(offset, length, 'A zero range');
     const cs = this.repo.chunkSize;
-    this.feedHash(offset, null, length);
     this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
+    await this.feedHash(offset, null, length);
   }
 
   /** Wait for chunks in flight (errors kept). */
@@ -1197,8 +1218,8 @@ class DiskWriterImpl implements DiskWriter {
     if (this.error) throw this.error;
     this.finished = true;
     if (this.hash) {
-      this.feedHash(this.virtualSize, null, 0);
-      this.sha256 = this.hash ? this.hash.digest('hex') : undefined;
+      await this.feedHash(this.virtualSize, null, 0);
+      this.sha256 = this.hash ? await this.hash.digest() : undefined;
     }
     const internals = this.repo._internals();
     const segBytes = MAP_SEGMENT * 32;

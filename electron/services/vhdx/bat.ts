@@ -14,7 +14,8 @@ import {
   SECTORS_PER_BITMAP_BLOCK,
 } from './layout';
 
-export type BlockState = 'not-present' | 'undefined' | 'zero' | 'unmapped' | 'fully-present' | 'partially-present';
+export type BlockState =
+  'not-present' | 'undefined' | 'zero' | 'unmapped' | 'fully-present' | 'partially-present';
 
 export interface BatGeometry {
   blockSize: number;
@@ -30,12 +31,20 @@ export interface BatGeometry {
   sectorsPerBlock: number;
 }
 
-export function batGeometry(virtualSize: number, blockSize: number, logicalSectorSize: number, hasParent: boolean): BatGeometry {
+export function batGeometry(
+  virtualSize: number,
+  blockSize: number,
+  logicalSectorSize: number,
+  hasParent: boolean,
+): BatGeometry {
   const chunkRatio = (SECTORS_PER_BITMAP_BLOCK * logicalSectorSize) / blockSize;
-  if (!Number.isInteger(chunkRatio) || chunkRatio < 1) throw corrupt(`block size ${blockSize} gives a non-integer chunk ratio.`);
+  if (!Number.isInteger(chunkRatio) || chunkRatio < 1)
+    throw corrupt(`block size ${blockSize} gives a non-integer chunk ratio.`);
   const dataBlocks = Math.ceil(virtualSize / blockSize);
   const bitmapBlocks = Math.ceil(dataBlocks / chunkRatio);
-  const totalEntries = hasParent ? bitmapBlocks * (chunkRatio + 1) : dataBlocks + Math.floor((dataBlocks - 1) / chunkRatio);
+  const totalEntries = hasParent
+    ? bitmapBlocks * (chunkRatio + 1)
+    : dataBlocks + Math.floor((dataBlocks - 1) / chunkRatio);
   return {
     blockSize,
     logicalSectorSize,
@@ -88,7 +97,8 @@ export function entryReserved(bat: Buffer, index: number): number {
 }
 
 export function setEntry(bat: Buffer, index: number, state: number, fileOffset: number): void {
-  if (fileOffset % 1048576 !== 0) throw new RangeError(`BAT offset ${fileOffset} is not 1 MiB aligned`);
+  if (fileOffset % 1048576 !== 0)
+    throw new RangeError(`BAT offset ${fileOffset} is not 1 MiB aligned`);
   const hi = Math.floor(fileOffset / 4294967296);
   const lo = (fileOffset % 4294967296) >>> 0;
   bat.writeUInt32LE(((lo & BAT_OFFSET_MASK_LO) | (state & BAT_STATE_MASK)) >>> 0, index * 8);

@@ -29,7 +29,10 @@ function winBasename(p: string): string {
  * (against the child's folder), absolute_win32_path (as-is on Windows, then its file name beside the
  * child), volume_path (as-is on Windows, then its file name beside the child).
  */
-export function parentCandidates(child: VhdxInfo, resolveParent?: (child: VhdxInfo) => string | undefined): string[] {
+export function parentCandidates(
+  child: VhdxInfo,
+  resolveParent?: (child: VhdxInfo) => string | undefined,
+): string[] {
   const out: string[] = [];
   const add = (p: string | undefined): void => {
     if (p && !out.includes(p)) out.push(p);
@@ -40,7 +43,8 @@ export function parentCandidates(child: VhdxInfo, resolveParent?: (child: VhdxIn
   if (!parent) return out;
   if (parent.relativePath) {
     const segs = winSegments(parent.relativePath).filter((s) => s !== '.');
-    if (/^[A-Za-z]:/.test(parent.relativePath) || parent.relativePath.startsWith('\\\\')) add(process.platform === 'win32' ? parent.relativePath : undefined);
+    if (/^[A-Za-z]:/.test(parent.relativePath) || parent.relativePath.startsWith('\\\\'))
+      add(process.platform === 'win32' ? parent.relativePath : undefined);
     else if (segs.length > 0) add(nodePath.resolve(dir, ...segs));
   }
   if (parent.absoluteWin32Path) {
@@ -68,7 +72,11 @@ export function linkageMatches(child: VhdxInfo, parentDataWriteGuid: string): bo
   const p = child.parent;
   if (!p) return false;
   if (guidEquals(p.linkage, parentDataWriteGuid)) return true;
-  return p.linkage2 !== undefined && !isZeroGuid(p.linkage2) && guidEquals(p.linkage2, parentDataWriteGuid);
+  return (
+    p.linkage2 !== undefined &&
+    !isZeroGuid(p.linkage2) &&
+    guidEquals(p.linkage2, parentDataWriteGuid)
+  );
 }
 
 /** Open `path` and every parent up to the base, child first. Closes what it opened on failure. */
@@ -82,20 +90,36 @@ export async function openImages(path: string, opts: ChainOptions = {}): Promise
     let child = leaf;
     while (child.meta.hasParent) {
       if (imgs.length >= MAX_DEPTH) {
-        throw new HvbcError('CHAIN_BROKEN', `The chain starting at ${path} is deeper than ${MAX_DEPTH} files; it is probably damaged. Check the parent locators with \`hvbc vhdx chain\`.`, { path });
+        throw new HvbcError(
+          'CHAIN_BROKEN',
+          `The chain starting at ${path} is deeper than ${MAX_DEPTH} files; it is probably damaged. Check the parent locators with \`hvbc vhdx chain\`.`,
+          { path },
+        );
       }
       const info = child.info;
       const candidates = parentCandidates(info, opts.resolveParent);
       const present: string[] = [];
       for (const c of candidates) if (await exists(c)) present.push(c);
       if (present.length === 0) {
-        const wanted = candidates[0] ?? info.parent?.relativePath ?? info.parent?.absoluteWin32Path ?? '(no path in the locator)';
+        const wanted =
+          candidates[0] ??
+          info.parent?.relativePath ??
+          info.parent?.absoluteWin32Path ??
+          '(no path in the locator)';
         throw new HvbcError(
           'PARENT_MISSING',
           `The parent of ${child.path} was not found. It wants ${JSON.stringify(info.parent?.absoluteWin32Path ?? info.parent?.relativePath ?? wanted)} ` +
             `(looked for: ${candidates.map((c) => JSON.stringify(c)).join(', ') || 'nothing to look for'}). ` +
             `Put the parent file there (it must be the exact file whose DataWriteGuid is ${info.parent?.linkage}), or pass resolveParent to point at it.`,
-          { path: child.path, wanted, candidates, parentLinkage: info.parent?.linkage, relativePath: info.parent?.relativePath, absoluteWin32Path: info.parent?.absoluteWin32Path, volumePath: info.parent?.volumePath },
+          {
+            path: child.path,
+            wanted,
+            candidates,
+            parentLinkage: info.parent?.linkage,
+            relativePath: info.parent?.relativePath,
+            absoluteWin32Path: info.parent?.absoluteWin32Path,
+            volumePath: info.parent?.volumePath,
+          },
         );
       }
       let chosen: VhdxImage | undefined;
@@ -103,11 +127,15 @@ export async function openImages(path: string, opts: ChainOptions = {}): Promise
       for (const c of present) {
         const real = await realpath(c);
         if (seen.has(real)) {
-          throw new HvbcError('CHAIN_CYCLE', `The chain loops: ${child.path} names ${c} as its parent, which is already in the chain (${[...seen].join(' -> ')}). The parent locators are damaged; fix them or restore the files.`, {
-            path: child.path,
-            parent: c,
-            chain: [...seen],
-          });
+          throw new HvbcError(
+            'CHAIN_CYCLE',
+            `The chain loops: ${child.path} names ${c} as its parent, which is already in the chain (${[...seen].join(' -> ')}). The parent locators are damaged; fix them or restore the files.`,
+            {
+              path: child.path,
+              parent: c,
+              chain: [...seen],
+            },
+          );
         }
         const p = await VhdxImage.open(c, openOpts);
         if (linkageMatches(info, p.header.dataWriteGuid)) {
@@ -125,10 +153,19 @@ export async function openImages(path: string, opts: ChainOptions = {}): Promise
           `The chain is broken: ${child.path} was made from a parent whose DataWriteGuid was ${info.parent?.linkage}, but ${m.path} now has ${m.dataWriteGuid}. ` +
             `The parent was modified (written to, or merged into) after the child was created, so the child's data no longer fits it. ` +
             `Restore the original parent, or, if a merge of this child was interrupted, run \`hvbc vhdx merge "${child.path}"\` again to finish it.`,
-          { path: child.path, parent: m.path, expected: info.parent?.linkage, found: m.dataWriteGuid, mismatches },
+          {
+            path: child.path,
+            parent: m.path,
+            expected: info.parent?.linkage,
+            found: m.dataWriteGuid,
+            mismatches,
+          },
         );
       }
-      if (chosen.meta.virtualSize !== child.meta.virtualSize || chosen.meta.logicalSectorSize !== child.meta.logicalSectorSize) {
+      if (
+        chosen.meta.virtualSize !== child.meta.virtualSize ||
+        chosen.meta.logicalSectorSize !== child.meta.logicalSectorSize
+      ) {
         await chosen.close();
         throw new HvbcError(
           'CHAIN_BROKEN',
@@ -158,16 +195,27 @@ export class VhdxChain implements Chain {
     this.logicalSectorSize = base.meta.logicalSectorSize;
   }
 
-  private async readLevel(level: number, buf: Buffer, off: number, voff: number, len: number): Promise<void> {
+  private async readLevel(
+    level: number,
+    buf: Buffer,
+    off: number,
+    voff: number,
+    len: number,
+  ): Promise<void> {
     const img = this.images[level] as VhdxImage;
     const runs = await img.mapRange(voff, len);
-    const next = level + 1 < this.images.length ? (b: Buffer, o: number, v: number, l: number) => this.readLevel(level + 1, b, o, v, l) : undefined;
+    const next =
+      level + 1 < this.images.length
+        ? (b: Buffer, o: number, v: number, l: number) => this.readLevel(level + 1, b, o, v, l)
+        : undefined;
     await img.readRuns(runs, buf, off, voff, next);
   }
 
   async readInto(buf: Buffer, offset: number): Promise<void> {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + buf.length > this.virtualSize) {
-      throw invalid(`range ${offset}+${buf.length} is outside the virtual disk (${this.virtualSize} bytes) of ${this.images[0]?.path}.`);
+      throw invalid(
+        `range ${offset}+${buf.length} is outside the virtual disk (${this.virtualSize} bytes) of ${this.images[0]?.path}.`,
+      );
     }
     if (buf.length === 0) return;
     await this.readLevel(0, buf, 0, offset, buf.length);
@@ -188,7 +236,8 @@ export class VhdxChain implements Chain {
     };
     for (const e of await (this.images[level] as VhdxImage).extentsIn(start, end)) {
       if (e.kind !== 'parent') add(e.kind, e.offset, e.length);
-      else if (level + 1 < this.images.length) await this.mergedIn(level + 1, e.offset, e.offset + e.length, out);
+      else if (level + 1 < this.images.length)
+        await this.mergedIn(level + 1, e.offset, e.offset + e.length, out);
       else add('zero', e.offset, e.length);
     }
   }

@@ -23,7 +23,14 @@ const TABLES: Uint32Array[] = (() => {
 })();
 
 const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [
-  Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
 ];
 
 /**
@@ -36,7 +43,13 @@ export function crc32cUpdate(crc: number, data: Uint8Array, start = 0, end = dat
   // Align nothing: Uint8Array access is byte-wise anyway; process 8 bytes per step.
   const stop8 = end - ((end - i) & 7);
   while (i < stop8) {
-    const lo = (c ^ ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24))) >>> 0;
+    const lo =
+      (c ^
+        ((data[i] as number) |
+          ((data[i + 1] as number) << 8) |
+          ((data[i + 2] as number) << 16) |
+          ((data[i + 3] as number) << 24))) >>>
+      0;
     c =
       (T7[lo & 0xff] as number) ^
       (T6[(lo >>> 8) & 0xff] as number) ^
@@ -68,7 +81,12 @@ export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
  * CRC-32C of a VHDX structure whose 4-byte checksum field at `fieldOffset` must count as zero,
  * without modifying `data`.
  */
-export function crc32cWithZeroedField(data: Uint8Array, fieldOffset: number, start = 0, end = data.length): number {
+export function crc32cWithZeroedField(
+  data: Uint8Array,
+  fieldOffset: number,
+  start = 0,
+  end = data.length,
+): number {
   let c = crc32cUpdate(0xffffffff, data, start, start + fieldOffset);
   c = crc32cUpdate(c, ZERO4);
   c = crc32cUpdate(c, data, start + fieldOffset + 4, end);

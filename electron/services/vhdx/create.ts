@@ -51,16 +51,38 @@ interface Layout {
 
 function validateCreate(o: Layout, path: string): void {
   const where = { path };
-  if (!Number.isSafeInteger(o.virtualSize) || o.virtualSize <= 0 || o.virtualSize > MAX_VIRTUAL_SIZE) {
-    throw invalid(`cannot create ${path}: the virtual size ${o.virtualSize} must be between 1 sector and 64 TiB.`, where);
+  if (
+    !Number.isSafeInteger(o.virtualSize) ||
+    o.virtualSize <= 0 ||
+    o.virtualSize > MAX_VIRTUAL_SIZE
+  ) {
+    throw invalid(
+      `cannot create ${path}: the virtual size ${o.virtualSize} must be between 1 sector and 64 TiB.`,
+      where,
+    );
   }
-  if (o.lss !== 512 && o.lss !== 4096) throw invalid(`cannot create ${path}: the logical sector size must be 512 or 4096.`, where);
-  if (o.pss !== 512 && o.pss !== 4096) throw invalid(`cannot create ${path}: the physical sector size must be 512 or 4096.`, where);
-  if (o.virtualSize % o.lss !== 0) throw invalid(`cannot create ${path}: the virtual size ${o.virtualSize} is not a multiple of the ${o.lss}-byte sector size.`, where);
-  if (!Number.isInteger(o.blockSize) || o.blockSize < MIN_BLOCK_SIZE || o.blockSize > MAX_BLOCK_SIZE || (o.blockSize & (o.blockSize - 1)) !== 0) {
-    throw invalid(`cannot create ${path}: the block size ${o.blockSize} must be a power of two from 1 MiB to 256 MiB.`, where);
+  if (o.lss !== 512 && o.lss !== 4096)
+    throw invalid(`cannot create ${path}: the logical sector size must be 512 or 4096.`, where);
+  if (o.pss !== 512 && o.pss !== 4096)
+    throw invalid(`cannot create ${path}: the physical sector size must be 512 or 4096.`, where);
+  if (o.virtualSize % o.lss !== 0)
+    throw invalid(
+      `cannot create ${path}: the virtual size ${o.virtualSize} is not a multiple of the ${o.lss}-byte sector size.`,
+      where,
+    );
+  if (
+    !Number.isInteger(o.blockSize) ||
+    o.blockSize < MIN_BLOCK_SIZE ||
+    o.blockSize > MAX_BLOCK_SIZE ||
+    (o.blockSize & (o.blockSize - 1)) !== 0
+  ) {
+    throw invalid(
+      `cannot create ${path}: the block size ${o.blockSize} must be a power of two from 1 MiB to 256 MiB.`,
+      where,
+    );
   }
-  if (!isGuidString(o.diskId)) throw invalid(`cannot create ${path}: the virtual disk id "${o.diskId}" is not a GUID.`, where);
+  if (!isGuidString(o.diskId))
+    throw invalid(`cannot create ${path}: the virtual disk id "${o.diskId}" is not a GUID.`, where);
 }
 
 /**
@@ -110,7 +132,8 @@ async function writeNewFile(path: string, o: Layout): Promise<void> {
     let end = dataStart;
     if (o.fixed) {
       const bat = Buffer.alloc(g.totalEntries * 8);
-      for (let b = 0; b < g.dataBlocks; b++) setEntry(bat, payloadIndex(g, b), PAYLOAD_FULLY_PRESENT, dataStart + b * o.blockSize);
+      for (let b = 0; b < g.dataBlocks; b++)
+        setEntry(bat, payloadIndex(g, b), PAYLOAD_FULLY_PRESENT, dataStart + b * o.blockSize);
       await fh.write(bat, 0, bat.length, batOffset);
       end = dataStart + g.dataBlocks * o.blockSize;
     }
@@ -136,7 +159,8 @@ async function writeNewFile(path: string, o: Layout): Promise<void> {
 }
 
 export async function createVhdx(path: string, opts: CreateOptions): Promise<VhdxImage> {
-  if (opts.type !== 'fixed' && opts.type !== 'dynamic') throw invalid(`cannot create ${path}: type must be "fixed" or "dynamic".`, { path });
+  if (opts.type !== 'fixed' && opts.type !== 'dynamic')
+    throw invalid(`cannot create ${path}: type must be "fixed" or "dynamic".`, { path });
   await writeNewFile(path, {
     virtualSize: opts.virtualSize,
     blockSize: opts.blockSize ?? DEFAULT_BLOCK_SIZE,
@@ -150,7 +174,10 @@ export async function createVhdx(path: string, opts: CreateOptions): Promise<Vhd
 
 /** Windows-style relative path from the child's folder to the parent, as Hyper-V writes it (`.\name`, `..\dir\name`). */
 export function relativeWin32Path(childPath: string, parentPath: string): string {
-  const rel = nodePath.relative(nodePath.dirname(nodePath.resolve(childPath)), nodePath.resolve(parentPath));
+  const rel = nodePath.relative(
+    nodePath.dirname(nodePath.resolve(childPath)),
+    nodePath.resolve(parentPath),
+  );
   const win = rel.split(/[\\/]+/).join('\\');
   return win.startsWith('..') ? win : `.\\${win}`;
 }
@@ -168,7 +195,11 @@ export function volumePath(p: string): string | undefined {
     const abs = nodePath.win32.resolve(p);
     const drive = /^[A-Za-z]:/.exec(abs)?.[0];
     if (!drive) return undefined;
-    const out = execFileSync('mountvol', [drive, '/L'], { encoding: 'utf8', timeout: 5000, windowsHide: true }).trim();
+    const out = execFileSync('mountvol', [drive, '/L'], {
+      encoding: 'utf8',
+      timeout: 5000,
+      windowsHide: true,
+    }).trim();
     if (!/^\\\\\?\\Volume\{[0-9a-fA-F-]+\}\\$/.test(out)) return undefined;
     return out + abs.slice(3);
   } catch {
@@ -177,7 +208,11 @@ export function volumePath(p: string): string | undefined {
 }
 
 /** Locator entries in Hyper-V's key order (parent_linkage2 is not written: the spec says it must not be present). */
-export function locatorEntries(childPath: string, parentPath: string, parentDataWriteGuid: string): Array<[string, string]> {
+export function locatorEntries(
+  childPath: string,
+  parentPath: string,
+  parentDataWriteGuid: string,
+): Array<[string, string]> {
   const entries: Array<[string, string]> = [
     ['parent_linkage', bracedGuid(parentDataWriteGuid)],
     ['absolute_win32_path', absoluteWin32Path(parentPath)],
@@ -188,7 +223,11 @@ export function locatorEntries(childPath: string, parentPath: string, parentData
   return entries;
 }
 
-export async function createDifferencing(childPath: string, parentPath: string, opts: { blockSize?: number } = {}): Promise<VhdxImage> {
+export async function createDifferencing(
+  childPath: string,
+  parentPath: string,
+  opts: { blockSize?: number } = {},
+): Promise<VhdxImage> {
   const parent = await VhdxImage.open(parentPath);
   let info;
   try {

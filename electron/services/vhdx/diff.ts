@@ -11,7 +11,11 @@ export interface DiffRange {
 const STEP = 8 * MiB;
 
 /** Split two extent lists into common segments, each with both kinds. */
-function* segments(a: Extent[], b: Extent[], end: number): Generator<{ start: number; end: number; ka: Extent['kind']; kb: Extent['kind'] }> {
+function* segments(
+  a: Extent[],
+  b: Extent[],
+  end: number,
+): Generator<{ start: number; end: number; ka: Extent['kind']; kb: Extent['kind'] }> {
   let i = 0;
   let j = 0;
   let pos = 0;

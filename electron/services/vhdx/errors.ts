@@ -48,19 +48,43 @@ export function ioError(e: unknown, path: string): unknown {
   if (!err || typeof err !== 'object' || typeof err.code !== 'string') return e;
   switch (err.code) {
     case 'ENOENT':
-      return new HvbcError('NOT_FOUND', `${path} does not exist. Check the path (and that the share or volume is mounted).`, { path });
+      return new HvbcError(
+        'NOT_FOUND',
+        `${path} does not exist. Check the path (and that the share or volume is mounted).`,
+        { path },
+      );
     case 'EACCES':
     case 'EPERM':
-      return new HvbcError('VALIDATION', `${path} cannot be opened: permission denied. Run with an account that can read${' '}(and, for writes, modify) the file.`, { path, errno: err.code });
+      return new HvbcError(
+        'VALIDATION',
+        `${path} cannot be opened: permission denied. Run with an account that can read${' '}(and, for writes, modify) the file.`,
+        { path, errno: err.code },
+      );
     case 'EISDIR':
-      return new HvbcError('VALIDATION', `${path} is a directory, not a VHDX file. Give the path of the .vhdx/.avhdx file.`, { path });
+      return new HvbcError(
+        'VALIDATION',
+        `${path} is a directory, not a VHDX file. Give the path of the .vhdx/.avhdx file.`,
+        { path },
+      );
     case 'EEXIST':
-      return new HvbcError('VALIDATION', `${path} already exists. Delete it first or choose another path.`, { path });
+      return new HvbcError(
+        'VALIDATION',
+        `${path} already exists. Delete it first or choose another path.`,
+        { path },
+      );
     case 'EBUSY':
     case 'ETXTBSY':
-      return new HvbcError('FILE_LOCKED', `${path} is in use by another process. Stop the VM or tool holding it and retry.`, { path });
+      return new HvbcError(
+        'FILE_LOCKED',
+        `${path} is in use by another process. Stop the VM or tool holding it and retry.`,
+        { path },
+      );
     case 'ENOSPC':
-      return new HvbcError('OUT_OF_SPACE', `No space left while writing ${path}. Free space on that volume and retry.`, { path });
+      return new HvbcError(
+        'OUT_OF_SPACE',
+        `No space left while writing ${path}. Free space on that volume and retry.`,
+        { path },
+      );
     default:
       return e;
   }

@@ -13,7 +13,13 @@ import {
 import { HvbcError, corrupt, invalid, ioError, unsupported, withPath } from './errors';
 import { crashPoint, isSimulatedCrash } from './faults';
 import { newGuid, ZERO_GUID } from './guid';
-import { HEADER_OFFSETS, selectCurrentHeader, serializeHeader, type HeaderPair, type VhdxHeader } from './header';
+import {
+  HEADER_OFFSETS,
+  selectCurrentHeader,
+  serializeHeader,
+  type HeaderPair,
+  type VhdxHeader,
+} from './header';
 import { FileIo } from './io';
 import {
   ALIGN,
@@ -38,8 +44,18 @@ import {
   SECTOR_BITMAP_BLOCK_SIZE,
 } from './layout';
 import { buildLogEntry, findActiveSequence, logEntrySize, type LogOp } from './log';
-import { decodeMetadata, parseMetadataTable, systemItemRanges, type VhdxMetadata } from './metadata';
-import { assertNoUnknownRequired, parseRegionTable, serializeRegionTable, type RegionTable } from './region';
+import {
+  decodeMetadata,
+  parseMetadataTable,
+  systemItemRanges,
+  type VhdxMetadata,
+} from './metadata';
+import {
+  assertNoUnknownRequired,
+  parseRegionTable,
+  serializeRegionTable,
+  type RegionTable,
+} from './region';
 import type { BlockSummary, Extent, OpenOptions, VhdxFile, VhdxInfo } from './types';
 
 /** Largest log we are willing to read into memory. */
@@ -65,7 +81,12 @@ const roundUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 function pushRun(runs: Run[], kind: 0 | 1 | 2, voff: number, len: number, foff: number): void {
   if (len <= 0) return;
   const last = runs[runs.length - 1];
-  if (last && last.kind === kind && last.voff + last.len === voff && (kind !== RUN_DATA || last.foff + last.len === foff)) {
+  if (
+    last &&
+    last.kind === kind &&
+    last.voff + last.len === voff &&
+    (kind !== RUN_DATA || last.foff + last.len === foff)
+  ) {
     last.len += len;
     return;
   }
@@ -122,6 +143,8 @@ export class VhdxImage implements VhdxFile {
   private txn: AtomicTxn | undefined;
   private dataWritten = false;
   private summary: BlockSummary | undefined;
+  /** Serialises writers (and readers of a writable file): allocation spans awaits. */
+  private queue: Promise<unknown> = Promise.resolve();
   /** The log was replayed to disk while opening; headers still need LogGuid cleared. */
   replayedOnOpen = false;
 
@@ -175,10 +198,16 @@ export class VhdxImage implements VhdxFile {
     }
   }
 
-  private static async load(path: string, io: FileIo, writable: boolean, replay: 'refuse' | 'in-memory'): Promise<VhdxImage> {
+  private static async load(
+    path: string,
+    io: FileIo,
+    writable: boolean,
+    replay: 'refuse' | 'in-memory',
+  ): Promise<VhdxImage> {
     if (io.diskSize < HEADER_SECTION_SIZE) {
       const head = await io.readZeroPadded(0, 8);
-      if (head.toString('latin1') !== FILE_ID_SIGNATURE) throw corrupt('is not a VHDX file (no "vhdxfile" signature).');
+      if (head.toString('latin1') !== FILE_ID_SIGNATURE)
+        throw corrupt('is not a VHDX file (no "vhdxfile" signature).');
       throw corrupt(`is truncated: ${io.diskSize} bytes, shorter than the 1 MiB header section.`);
     }
     const hdrArea = await io.readZeroPadded(0, REGION1_OFFSET);
@@ -187,7 +216,11 @@ export class VhdxImage implements VhdxFile {
       if (sig === 'conectix') throw unsupported('is a VHD (version 1) file, not VHDX.');
       throw corrupt('is not a VHDX file (no "vhdxfile" signature).');
     }
-    const creatorRaw = hdrArea.toString('utf16le', CREATOR_OFFSET, CREATOR_OFFSET + CREATOR_MAX_BYTES);
+    const creatorRaw = hdrArea.toString(
+      'utf16le',
+      CREATOR_OFFSET,
+      CREATOR_OFFSET + CREATOR_MAX_BYTES,
+    );
     const nul = creatorRaw.indexOf('\u0000');
     const creator = (nul >= 0 ? creatorRaw.slice(0, nul) : creatorRaw) || undefined;
     const headers = selectCurrentHeader(
@@ -198,17 +231,28 @@ export class VhdxImage implements VhdxFile {
     let logState: Session | undefined;
     const h = headers.header;
     if (h.logGuid !== ZERO_GUID && h.logLength > 0) {
-      if (h.logLength > MAX_LOG_BYTES) throw unsupported(`has a ${h.logLength}-byte log; logs over ${MAX_LOG_BYTES} bytes are not supported.`);
-      if (h.logOffset + h.logLength > io.diskSize) throw corrupt(`the log (${h.logOffset}+${h.logLength}) runs past the end of the file (${io.diskSize} bytes): the file is truncated.`);
+      if (h.logLength > MAX_LOG_BYTES)
+        throw unsupported(
+          `has a ${h.logLength}-byte log; logs over ${MAX_LOG_BYTES} bytes are not supported.`,
+        );
+      if (h.logOffset + h.logLength > io.diskSize)
+        throw corrupt(
+          `the log (${h.logOffset}+${h.logLength}) runs past the end of the file (${io.diskSize} bytes): the file is truncated.`,
+        );
       const logBuf = await io.readZeroPadded(h.logOffset, h.logLength);
       const seq = findActiveSequence(logBuf, h.logGuid);
       if (seq) {
         if (seq.flushedFileOffset > io.diskSize) {
-          throw corrupt(`the log says the file was at least ${seq.flushedFileOffset} bytes long but it is ${io.diskSize}: the file is truncated.`);
+          throw corrupt(
+            `the log says the file was at least ${seq.flushedFileOffset} bytes long but it is ${io.diskSize}: the file is truncated.`,
+          );
         }
         if (writable) {
           await VhdxImage.replayToDisk(io, seq.ops, seq.lastFileOffset);
           logState = { fwgDone: false, dwgDone: false, logPos: 0, logSeq: seq.lastSequence + 1n };
+        } else if (await logAlreadyApplied(io, seq.ops, seq.lastFileOffset)) {
+          // Unclean close after the entries were applied: the disk already holds what the log
+          // says, so reading it returns current data. (qemu still asks for a replay here.)
         } else if (replay === 'in-memory') {
           io.setOverlay(seq.ops, roundUp(seq.lastFileOffset, ALIGN));
           logPending = true;
@@ -231,41 +275,66 @@ export class VhdxImage implements VhdxFile {
     if (r1.ok) regions = r1.table;
     else {
       const r2 = parseRegionTable(rt.subarray(REGION_TABLE_SIZE));
-      if (!r2.ok) throw corrupt(`no valid region table: table 1 ${r1.reason}; table 2 ${r2.reason}.`);
+      if (!r2.ok)
+        throw corrupt(`no valid region table: table 1 ${r1.reason}; table 2 ${r2.reason}.`);
       regions = r2.table; // table 2 is an identical copy by definition; `check --repair` rewrites table 1.
     }
     assertNoUnknownRequired(regions);
     const size = io.size;
     for (const r of [regions.bat, regions.metadata]) {
       if (r.fileOffset + r.length > size) {
-        throw corrupt(`the ${r === regions.bat ? 'BAT' : 'metadata'} region (${r.fileOffset}+${r.length}) runs past the end of the file (${size} bytes): the file is truncated.`);
+        throw corrupt(
+          `the ${r === regions.bat ? 'BAT' : 'metadata'} region (${r.fileOffset}+${r.length}) runs past the end of the file (${size} bytes): the file is truncated.`,
+        );
       }
     }
     if (h.logLength > 0) {
       for (const r of regions.entries) {
-        if (r.fileOffset < h.logOffset + h.logLength && h.logOffset < r.fileOffset + r.length) throw corrupt(`region ${r.guid} overlaps the log.`);
+        if (r.fileOffset < h.logOffset + h.logLength && h.logOffset < r.fileOffset + r.length)
+          throw corrupt(`region ${r.guid} overlaps the log.`);
       }
     }
 
     const mdRegion = regions.metadata;
-    const table = await io.readZeroPadded(mdRegion.fileOffset, Math.min(mdRegion.length, 64 * 1024));
+    const table = await io.readZeroPadded(
+      mdRegion.fileOffset,
+      Math.min(mdRegion.length, 64 * 1024),
+    );
     const entries = parseMetadataTable(table, mdRegion.length);
     const items = new Map<string, Buffer>();
-    for (const r of systemItemRanges(entries)) items.set(r.itemId, await io.readZeroPadded(mdRegion.fileOffset + r.offset, r.length));
+    for (const r of systemItemRanges(entries))
+      items.set(r.itemId, await io.readZeroPadded(mdRegion.fileOffset + r.offset, r.length));
     const meta = decodeMetadata(items);
 
     const g = batGeometry(meta.virtualSize, meta.blockSize, meta.logicalSectorSize, meta.hasParent);
     const batBytes = g.totalEntries * 8;
     if (batBytes > regions.bat.length) {
-      throw corrupt(`the BAT region is ${regions.bat.length} bytes but ${g.totalEntries} entries (${batBytes} bytes) are needed for this disk size and block size.`);
+      throw corrupt(
+        `the BAT region is ${regions.bat.length} bytes but ${g.totalEntries} entries (${batBytes} bytes) are needed for this disk size and block size.`,
+      );
     }
-    const bat = await io.readZeroPadded(regions.bat.fileOffset, Math.min(regions.bat.length, roundUp(batBytes, PAGE)));
+    const bat = await io.readZeroPadded(
+      regions.bat.fileOffset,
+      Math.min(regions.bat.length, roundUp(batBytes, PAGE)),
+    );
     let nextFree = roundUp(size, ALIGN);
     for (const r of regions.entries) nextFree = Math.max(nextFree, r.fileOffset + r.length);
     if (h.logLength > 0) nextFree = Math.max(nextFree, h.logOffset + h.logLength);
     nextFree = Math.max(nextFree, validateBat(g, bat, size));
 
-    const img = new VhdxImage({ path, io, writable, creator, headers, logPending, regions, meta, g, bat, nextFree });
+    const img = new VhdxImage({
+      path,
+      io,
+      writable,
+      creator,
+      headers,
+      logPending,
+      regions,
+      meta,
+      g,
+      bat,
+      nextFree,
+    });
     if (logState) {
       img.session = logState;
       img.replayedOnOpen = true;
@@ -274,12 +343,20 @@ export class VhdxImage implements VhdxFile {
   }
 
   /** Apply a log sequence to the file, extend it to LastFileOffset, fsync. The caller then clears LogGuid. */
-  private static async replayToDisk(io: FileIo, ops: LogOp[], lastFileOffset: number): Promise<void> {
+  private static async replayToDisk(
+    io: FileIo,
+    ops: LogOp[],
+    lastFileOffset: number,
+  ): Promise<void> {
     for (const op of ops) {
       if (op.data) await io.writeAll(op.data, op.fileOffset);
       else if (op.zeroLength) {
         const z = Buffer.alloc(Math.min(op.zeroLength, 4 * MiB));
-        for (let o = 0; o < op.zeroLength; o += z.length) await io.writeAll(z.subarray(0, Math.min(z.length, op.zeroLength - o)), op.fileOffset + o);
+        for (let o = 0; o < op.zeroLength; o += z.length)
+          await io.writeAll(
+            z.subarray(0, Math.min(z.length, op.zeroLength - o)),
+            op.fileOffset + o,
+          );
       }
     }
     const want = roundUp(lastFileOffset, ALIGN);
@@ -332,7 +409,15 @@ export class VhdxImage implements VhdxFile {
 
   blockSummary(): BlockSummary {
     if (this.summary) return { ...this.summary };
-    const s: BlockSummary = { 'not-present': 0, undefined: 0, zero: 0, unmapped: 0, 'fully-present': 0, 'partially-present': 0, sectorBitmaps: 0 };
+    const s: BlockSummary = {
+      'not-present': 0,
+      undefined: 0,
+      zero: 0,
+      unmapped: 0,
+      'fully-present': 0,
+      'partially-present': 0,
+      sectorBitmaps: 0,
+    };
     const g = this.g;
     for (let blk = 0; blk < g.dataBlocks; blk++) {
       switch (entryState(this.bat, payloadIndex(g, blk))) {
@@ -357,7 +442,9 @@ export class VhdxImage implements VhdxFile {
           break;
       }
     }
-    if (g.hasParent) for (let c = 0; c < g.bitmapBlocks; c++) if (entryState(this.bat, bitmapIndex(g, c)) === SB_PRESENT) s.sectorBitmaps++;
+    if (g.hasParent)
+      for (let c = 0; c < g.bitmapBlocks; c++)
+        if (entryState(this.bat, bitmapIndex(g, c)) === SB_PRESENT) s.sectorBitmaps++;
     this.summary = s;
     return { ...s };
   }
@@ -369,13 +456,29 @@ export class VhdxImage implements VhdxFile {
 
   // ---------------------------------------------------------------- mapping
 
+  /** Run `fn` after every earlier exclusive operation on this file has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private ensureOpen(): void {
     if (this.closed) throw invalid(`${this.path} is closed.`, { path: this.path });
   }
 
   private checkRange(offset: number, length: number): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.meta.virtualSize) {
-      throw invalid(`range ${offset}+${length} is outside the virtual disk of ${this.path} (${this.meta.virtualSize} bytes).`, { path: this.path, offset, length });
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.meta.virtualSize
+    ) {
+      throw invalid(
+        `range ${offset}+${length} is outside the virtual disk of ${this.path} (${this.meta.virtualSize} bytes).`,
+        { path: this.path, offset, length },
+      );
     }
   }
 
@@ -402,7 +505,10 @@ export class VhdxImage implements VhdxFile {
   private sbOffsetFor(chunk: number): number {
     const idx = bitmapIndex(this.g, chunk);
     if (entryState(this.bat, idx) !== SB_PRESENT) {
-      throw corrupt(`a partially present block in chunk ${chunk} has no sector bitmap (BAT entry ${idx} is not SB_BLOCK_PRESENT).`, { path: this.path });
+      throw corrupt(
+        `a partially present block in chunk ${chunk} has no sector bitmap (BAT entry ${idx} is not SB_BLOCK_PRESENT).`,
+        { path: this.path },
+      );
     }
     return entryOffset(this.bat, idx);
   }
@@ -411,14 +517,19 @@ export class VhdxImage implements VhdxFile {
    * Runs of present (1) / absent (0) sectors for `count` bits starting at `bit` of the sector
    * bitmap block at `sbOff`. Bit k is byte k>>3, bit k&7 (LSB first).
    */
-  private async bitmapRuns(sbOff: number, bit: number, count: number): Promise<Array<[boolean, number]>> {
+  private async bitmapRuns(
+    sbOff: number,
+    bit: number,
+    count: number,
+  ): Promise<Array<[boolean, number]>> {
     const b0 = bit >>> 3;
     const b1 = (bit + count - 1) >>> 3;
     const p0 = Math.floor(b0 / PAGE);
     const p1 = Math.floor(b1 / PAGE);
     const pages: Buffer[] = [];
     for (let p = p0; p <= p1; p++) pages.push(await this.sbPage(sbOff + p * PAGE));
-    const byteAt = (byte: number): number => (pages[Math.floor(byte / PAGE) - p0] as Buffer)[byte % PAGE] as number;
+    const byteAt = (byte: number): number =>
+      (pages[Math.floor(byte / PAGE) - p0] as Buffer)[byte % PAGE] as number;
     const out: Array<[boolean, number]> = [];
     const end = bit + count;
     let i = bit;
@@ -488,12 +599,21 @@ export class VhdxImage implements VhdxFile {
   async readData(buf: Buffer, off: number, len: number, foff: number): Promise<void> {
     const n = await this.io.readInto(buf, off, len, foff);
     if (n < len) {
-      throw corrupt(`a payload block at file offset ${foff} runs past the end of the file (${this.io.size} bytes); the file was truncated while open.`, { path: this.path });
+      throw corrupt(
+        `a payload block at file offset ${foff} runs past the end of the file (${this.io.size} bytes); the file was truncated while open.`,
+        { path: this.path },
+      );
     }
   }
 
   /** Resolve runs into `buf`; 'parent' runs go to `parent` (or zeros when there is none). */
-  async readRuns(runs: Run[], buf: Buffer, bufOff: number, voff: number, parent?: (buf: Buffer, off: number, voff: number, len: number) => Promise<void>): Promise<void> {
+  async readRuns(
+    runs: Run[],
+    buf: Buffer,
+    bufOff: number,
+    voff: number,
+    parent?: (buf: Buffer, off: number, voff: number, len: number) => Promise<void>,
+  ): Promise<void> {
     const pending: Array<Promise<void>> = [];
     for (const r of runs) {
       const d = bufOff + (r.voff - voff);
@@ -508,7 +628,9 @@ export class VhdxImage implements VhdxFile {
   async readInto(buf: Buffer, offset: number): Promise<void> {
     this.ensureOpen();
     this.checkRange(offset, buf.length);
-    await this.readRuns(await this.mapRange(offset, buf.length), buf, 0, offset);
+    const go = async (): Promise<void> =>
+      this.readRuns(await this.mapRange(offset, buf.length), buf, 0, offset);
+    await (this.writable ? this.exclusive(go) : go());
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
@@ -536,7 +658,12 @@ export class VhdxImage implements VhdxFile {
       const segEnd = Math.min(end, bStart + blockLength(g, blk));
       const st = entryState(this.bat, payloadIndex(g, blk));
       if (st === PAYLOAD_PARTIALLY_PRESENT) {
-        for (const r of await this.mapRange(pos, segEnd - pos)) add(r.kind === RUN_DATA ? 'data' : r.kind === RUN_ZERO ? 'zero' : 'parent', r.voff, r.len);
+        for (const r of await this.mapRange(pos, segEnd - pos))
+          add(
+            r.kind === RUN_DATA ? 'data' : r.kind === RUN_ZERO ? 'zero' : 'parent',
+            r.voff,
+            r.len,
+          );
       } else if (st === PAYLOAD_FULLY_PRESENT) add('data', pos, segEnd - pos);
       else if (st === PAYLOAD_NOT_PRESENT && g.hasParent) add('parent', pos, segEnd - pos);
       else add('zero', pos, segEnd - pos);
@@ -546,15 +673,20 @@ export class VhdxImage implements VhdxFile {
   }
 
   async extents(): Promise<Extent[]> {
-    return this.extentsIn(0, this.meta.virtualSize);
+    const go = (): Promise<Extent[]> => this.extentsIn(0, this.meta.virtualSize);
+    return this.writable ? this.exclusive(go) : go();
   }
 
   // ---------------------------------------------------------------- writing
 
   private ensureWritable(): void {
     this.ensureOpen();
-    if (this.dead) throw invalid(`${this.path} was abandoned after a failure; reopen it.`, { path: this.path });
-    if (!this.writable) throw invalid(`${this.path} is open read-only; open it with { writable: true } to write.`, { path: this.path });
+    if (this.dead)
+      throw invalid(`${this.path} was abandoned after a failure; reopen it.`, { path: this.path });
+    if (!this.writable)
+      throw invalid(`${this.path} is open read-only; open it with { writable: true } to write.`, {
+        path: this.path,
+      });
   }
 
   private guard<T>(p: Promise<T>): Promise<T> {
@@ -569,7 +701,9 @@ export class VhdxImage implements VhdxFile {
    * other copy with seq+2, fsync. Whatever is torn, one valid header with the old or new content
    * remains current.
    */
-  async updateHeaders(changes: Partial<Pick<VhdxHeader, 'fileWriteGuid' | 'dataWriteGuid' | 'logGuid'>>): Promise<void> {
+  async updateHeaders(
+    changes: Partial<Pick<VhdxHeader, 'fileWriteGuid' | 'dataWriteGuid' | 'logGuid'>>,
+  ): Promise<void> {
     // Everything written before a header change is made durable first (e.g. applied log pages must
     // not be lost once the header stops pointing at their log entries).
     await this.io.syncIfDirty();
@@ -595,9 +729,16 @@ export class VhdxImage implements VhdxFile {
   /** First modification of a session: new FileWriteGuid and DataWriteGuid, and a fresh LogGuid for our log entries. */
   private async startSession(): Promise<void> {
     if (this.session.dwgDone) return;
-    if (this.header.logLength < ALIGN) throw unsupported('has no usable log region, so it cannot be written safely.', { path: this.path });
+    if (this.header.logLength < ALIGN)
+      throw unsupported('has no usable log region, so it cannot be written safely.', {
+        path: this.path,
+      });
     const logGuid = this.header.logGuid === ZERO_GUID ? { logGuid: newGuid() } : {};
-    await this.updateHeaders(this.session.fwgDone ? { dataWriteGuid: newGuid(), ...logGuid } : { fileWriteGuid: newGuid(), dataWriteGuid: newGuid(), ...logGuid });
+    await this.updateHeaders(
+      this.session.fwgDone
+        ? { dataWriteGuid: newGuid(), ...logGuid }
+        : { fileWriteGuid: newGuid(), dataWriteGuid: newGuid(), ...logGuid },
+    );
     this.session.logPos = 0;
     this.session.fwgDone = true;
     this.session.dwgDone = true;
@@ -666,7 +807,13 @@ export class VhdxImage implements VhdxFile {
   }
 
   /** In atomic mode, move a pre-existing block to fresh space (copying its content) before changing it. */
-  private async cowBlock(blk: number, idx: number, state: number, old: number, skipCopy: boolean): Promise<number> {
+  private async cowBlock(
+    blk: number,
+    idx: number,
+    state: number,
+    old: number,
+    skipCopy: boolean,
+  ): Promise<number> {
     const len = blockLength(this.g, blk);
     const off = this.alloc(this.g.blockSize);
     if (!skipCopy) {
@@ -690,7 +837,11 @@ export class VhdxImage implements VhdxFile {
     let off = entryOffset(this.bat, idx);
     const full = within === 0 && src.length === blockLength(g, blk);
     const lss = g.logicalSectorSize;
-    if ((st === PAYLOAD_FULLY_PRESENT || st === PAYLOAD_PARTIALLY_PRESENT) && this.txn && off < this.txn.boundary) {
+    if (
+      (st === PAYLOAD_FULLY_PRESENT || st === PAYLOAD_PARTIALLY_PRESENT) &&
+      this.txn &&
+      off < this.txn.boundary
+    ) {
       off = await this.cowBlock(blk, idx, st, off, full);
     }
     if (st === PAYLOAD_FULLY_PRESENT) {
@@ -718,10 +869,13 @@ export class VhdxImage implements VhdxFile {
     this.checkRange(offset, data.length);
     const lss = this.g.logicalSectorSize;
     if (offset % lss !== 0 || data.length % lss !== 0) {
-      throw invalid(`writes to ${this.path} must start and end on ${lss}-byte sector boundaries (got ${offset}+${data.length}).`, { path: this.path });
+      throw invalid(
+        `writes to ${this.path} must start and end on ${lss}-byte sector boundaries (got ${offset}+${data.length}).`,
+        { path: this.path },
+      );
     }
     if (data.length === 0) return;
-    await this.guard(this.writeImpl(offset, data));
+    await this.exclusive(() => this.guard(this.writeImpl(offset, data)));
   }
 
   private async writeImpl(offset: number, data: Buffer): Promise<void> {
@@ -747,41 +901,44 @@ export class VhdxImage implements VhdxFile {
     this.ensureWritable();
     this.checkRange(offset, length);
     const lss = this.g.logicalSectorSize;
-    if (offset % lss !== 0 || length % lss !== 0) throw invalid(`zeroing ${this.path} needs sector-aligned ranges.`);
+    if (offset % lss !== 0 || length % lss !== 0)
+      throw invalid(`zeroing ${this.path} needs sector-aligned ranges.`);
     if (length === 0) return;
-    await this.guard(
-      (async () => {
-        if (!this.txn) await this.startSession();
-        this.dataWritten = true;
-        const g = this.g;
-        const end = offset + length;
-        let pos = offset;
-        let zero: Buffer | undefined;
-        while (pos < end) {
-          const blk = Math.floor(pos / g.blockSize);
-          const bStart = blk * g.blockSize;
-          const bLen = blockLength(g, blk);
-          const segEnd = Math.min(end, bStart + bLen);
-          const idx = payloadIndex(g, blk);
-          const st = entryState(this.bat, idx);
-          const allocated = st === PAYLOAD_FULLY_PRESENT || st === PAYLOAD_PARTIALLY_PRESENT;
-          const readsZero = !allocated && !(g.hasParent && st === PAYLOAD_NOT_PRESENT);
-          if (pos === bStart && segEnd === bStart + bLen && !this.meta.leaveBlocksAllocated) {
-            if (st !== PAYLOAD_ZERO) {
-              setEntry(this.bat, idx, PAYLOAD_ZERO, 0);
-              this.markBat(idx);
+    await this.exclusive(() =>
+      this.guard(
+        (async () => {
+          if (!this.txn) await this.startSession();
+          this.dataWritten = true;
+          const g = this.g;
+          const end = offset + length;
+          let pos = offset;
+          let zero: Buffer | undefined;
+          while (pos < end) {
+            const blk = Math.floor(pos / g.blockSize);
+            const bStart = blk * g.blockSize;
+            const bLen = blockLength(g, blk);
+            const segEnd = Math.min(end, bStart + bLen);
+            const idx = payloadIndex(g, blk);
+            const st = entryState(this.bat, idx);
+            const allocated = st === PAYLOAD_FULLY_PRESENT || st === PAYLOAD_PARTIALLY_PRESENT;
+            const readsZero = !allocated && !(g.hasParent && st === PAYLOAD_NOT_PRESENT);
+            if (pos === bStart && segEnd === bStart + bLen && !this.meta.leaveBlocksAllocated) {
+              if (st !== PAYLOAD_ZERO) {
+                setEntry(this.bat, idx, PAYLOAD_ZERO, 0);
+                this.markBat(idx);
+              }
+            } else if (!readsZero) {
+              for (let p = pos; p < segEnd;) {
+                const n = Math.min(segEnd - p, 8 * MiB);
+                zero ??= Buffer.alloc(Math.min(8 * MiB, g.blockSize));
+                await this.writeSegment(blk, p - bStart, zero.subarray(0, n));
+                p += n;
+              }
             }
-          } else if (!readsZero) {
-            for (let p = pos; p < segEnd; ) {
-              const n = Math.min(segEnd - p, 8 * MiB);
-              zero ??= Buffer.alloc(Math.min(8 * MiB, g.blockSize));
-              await this.writeSegment(blk, p - bStart, zero.subarray(0, n));
-              p += n;
-            }
+            pos = segEnd;
           }
-          pos = segEnd;
-        }
-      })(),
+        })(),
+      ),
     );
   }
 
@@ -794,9 +951,13 @@ export class VhdxImage implements VhdxFile {
     const out: Array<{ fileOffset: number; data: Buffer }> = [];
     const batOff = this.regions.bat.fileOffset;
     for (const p of [...this.batDirty].sort((a, b) => a - b)) {
-      out.push({ fileOffset: batOff + p * PAGE, data: Buffer.from(this.bat.subarray(p * PAGE, p * PAGE + PAGE)) });
+      out.push({
+        fileOffset: batOff + p * PAGE,
+        data: Buffer.from(this.bat.subarray(p * PAGE, p * PAGE + PAGE)),
+      });
     }
-    for (const pos of [...this.sbDirty].sort((a, b) => a - b)) out.push({ fileOffset: pos, data: Buffer.from(this.sbPages.get(pos) as Buffer) });
+    for (const pos of [...this.sbDirty].sort((a, b) => a - b))
+      out.push({ fileOffset: pos, data: Buffer.from(this.sbPages.get(pos) as Buffer) });
     return out;
   }
 
@@ -839,7 +1000,7 @@ export class VhdxImage implements VhdxFile {
 
   async flush(): Promise<void> {
     this.ensureWritable();
-    await this.guard(this.flushImpl());
+    await this.exclusive(() => this.guard(this.flushImpl()));
   }
 
   private async flushImpl(): Promise<void> {
@@ -899,26 +1060,31 @@ export class VhdxImage implements VhdxFile {
     if (!txn) throw invalid('no atomic transaction is open.');
     return this.guard(
       (async () => {
-        for (const pos of this.sbDirty) await this.io.writeAll(this.sbPages.get(pos) as Buffer, pos);
+        for (const pos of this.sbDirty)
+          await this.io.writeAll(this.sbPages.get(pos) as Buffer, pos);
         const batLen = this.regions.bat.length;
         const newBat = this.alloc(batLen);
         await this.extendToNextFree();
         await this.io.writeAll(this.bat, newBat);
         await this.io.sync();
         crashPoint('commit:after-bat-copy');
-        const entries = this.regions.entries.map((e) => (e === this.regions.bat ? { ...e, fileOffset: newBat } : { ...e }));
+        const entries = this.regions.entries.map((e) =>
+          e === this.regions.bat ? { ...e, fileOffset: newBat } : { ...e },
+        );
         const table = serializeRegionTable(entries);
         await this.updateHeaders({ dataWriteGuid: txn.dataWriteGuid, logGuid: newGuid() });
         crashPoint('commit:after-header');
         this.session.logPos = 0;
         const writes: Array<{ fileOffset: number; data: Buffer }> = [];
         for (const base of [REGION1_OFFSET, REGION2_OFFSET]) {
-          for (let p = 0; p < REGION_TABLE_SIZE; p += PAGE) writes.push({ fileOffset: base + p, data: table.subarray(p, p + PAGE) });
+          for (let p = 0; p < REGION_TABLE_SIZE; p += PAGE)
+            writes.push({ fileOffset: base + p, data: table.subarray(p, p + PAGE) });
         }
         await this.logAndApply(writes);
         crashPoint('commit:after-apply');
         const parsed = parseRegionTable(table);
-        if (!parsed.ok) throw corrupt(`internal error: rebuilt region table is invalid (${parsed.reason}).`);
+        if (!parsed.ok)
+          throw corrupt(`internal error: rebuilt region table is invalid (${parsed.reason}).`);
         this.regions = parsed.table;
         this.batDirty.clear();
         this.sbDirty.clear();
@@ -933,6 +1099,11 @@ export class VhdxImage implements VhdxFile {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.exclusive(() => this.closeImpl());
+  }
+
+  private async closeImpl(): Promise<void> {
+    if (this.closed) return;
     try {
       if (this.writable && !this.dead) {
         if (this.txn) {
@@ -944,7 +1115,13 @@ export class VhdxImage implements VhdxFile {
           await this.guard(this.flushImpl());
         }
         if (this.header.logGuid !== ZERO_GUID) {
-          await this.guard(this.updateHeaders(this.session.fwgDone ? { logGuid: ZERO_GUID } : { logGuid: ZERO_GUID, fileWriteGuid: newGuid() }));
+          await this.guard(
+            this.updateHeaders(
+              this.session.fwgDone
+                ? { logGuid: ZERO_GUID }
+                : { logGuid: ZERO_GUID, fileWriteGuid: newGuid() },
+            ),
+          );
         }
       }
     } finally {
@@ -999,13 +1176,21 @@ function validateBat(g: BatGeometry, bat: Buffer, fileSize: number): number {
         if (st === SB_PRESENT) {
           const off = entryOffset(bat, i);
           if (off < HEADER_SECTION_SIZE || off + SECTOR_BITMAP_BLOCK_SIZE > fileSize) {
-            throw corrupt(`sector bitmap BAT entry ${i} points to ${off}, outside the file (${fileSize} bytes).`, { batIndex: i });
+            throw corrupt(
+              `sector bitmap BAT entry ${i} points to ${off}, outside the file (${fileSize} bytes).`,
+              { batIndex: i },
+            );
           }
           maxEnd = Math.max(maxEnd, off + SECTOR_BITMAP_BLOCK_SIZE);
         } else if (st !== SB_NOT_PRESENT) {
-          throw corrupt(`sector bitmap BAT entry ${i} has the reserved state ${st}.`, { batIndex: i });
+          throw corrupt(`sector bitmap BAT entry ${i} has the reserved state ${st}.`, {
+            batIndex: i,
+          });
         } else if (chunkHasPartial) {
-          throw corrupt(`chunk ${Math.floor(i / (ratio + 1))} has partially present blocks but no sector bitmap (BAT entry ${i}).`, { batIndex: i });
+          throw corrupt(
+            `chunk ${Math.floor(i / (ratio + 1))} has partially present blocks but no sector bitmap (BAT entry ${i}).`,
+            { batIndex: i },
+          );
         }
       }
       chunkHasPartial = false;
@@ -1013,25 +1198,60 @@ function validateBat(g: BatGeometry, bat: Buffer, fileSize: number): number {
     }
     inChunk++;
     if (blk < g.dataBlocks) {
-      if (st === 4 || st > 7) throw corrupt(`BAT entry ${i} (block ${blk}) has the reserved state ${st}.`, { batIndex: i });
+      if (st === 4 || st > 7)
+        throw corrupt(`BAT entry ${i} (block ${blk}) has the reserved state ${st}.`, {
+          batIndex: i,
+        });
       if (st === PAYLOAD_PARTIALLY_PRESENT) {
-        if (!g.hasParent) throw corrupt(`BAT entry ${i} (block ${blk}) is PARTIALLY_PRESENT in a disk without a parent.`, { batIndex: i });
+        if (!g.hasParent)
+          throw corrupt(
+            `BAT entry ${i} (block ${blk}) is PARTIALLY_PRESENT in a disk without a parent.`,
+            { batIndex: i },
+          );
         chunkHasPartial = true;
       }
       if (st === PAYLOAD_FULLY_PRESENT || st === PAYLOAD_PARTIALLY_PRESENT) {
         const off = entryOffset(bat, i);
         const len = blockLength(g, blk);
-        if (off < HEADER_SECTION_SIZE) throw corrupt(`BAT entry ${i} (block ${blk}) points into the header section (offset ${off}).`, { batIndex: i });
+        if (off < HEADER_SECTION_SIZE)
+          throw corrupt(
+            `BAT entry ${i} (block ${blk}) points into the header section (offset ${off}).`,
+            { batIndex: i },
+          );
         if (off + len > fileSize) {
-          throw corrupt(`BAT entry ${i} (block ${blk}) points to ${off}..${off + len}, past the end of the file (${fileSize} bytes): the file is probably truncated.`, { batIndex: i });
+          throw corrupt(
+            `BAT entry ${i} (block ${blk}) points to ${off}..${off + len}, past the end of the file (${fileSize} bytes): the file is probably truncated.`,
+            { batIndex: i },
+          );
         }
         maxEnd = Math.max(maxEnd, off + g.blockSize);
       }
     }
     blk++;
   }
-  if (g.hasParent && chunkHasPartial) throw corrupt('the last chunk has partially present blocks but no sector bitmap entry.');
+  if (g.hasParent && chunkHasPartial)
+    throw corrupt('the last chunk has partially present blocks but no sector bitmap entry.');
   return roundUp(maxEnd, ALIGN);
+}
+
+/** True when every write of the log sequence is already on disk (and the file is long enough). */
+export async function logAlreadyApplied(
+  io: FileIo,
+  ops: LogOp[],
+  lastFileOffset: number,
+): Promise<boolean> {
+  if (io.diskSize < lastFileOffset) return false;
+  for (const op of ops) {
+    const len = op.data ? op.data.length : (op.zeroLength ?? 0);
+    if (op.fileOffset + len > io.diskSize) return false;
+    for (let o = 0; o < len; o += 4 * MiB) {
+      const n = Math.min(4 * MiB, len - o);
+      const cur = await io.readZeroPadded(op.fileOffset + o, n);
+      const want = op.data ? op.data.subarray(o, o + n) : Buffer.alloc(n);
+      if (!cur.equals(want)) return false;
+    }
+  }
+  return true;
 }
 
 export async function openImage(path: string, opts: OpenOptions = {}): Promise<VhdxImage> {

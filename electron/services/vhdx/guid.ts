@@ -1,7 +1,8 @@
 // GUIDs in the Microsoft mixed-endian on-disk layout: parse, format, compare and generate.
 import { randomUUID } from 'node:crypto';
 
-const GUID_RE = /^\{?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})\}?$/;
+const GUID_RE =
+  /^\{?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})\}?$/;
 
 export const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 

@@ -15,19 +15,25 @@ export interface VhdxHeader {
   logOffset: number;
 }
 
-export type HeaderParse = { ok: true; header: VhdxHeader; raw: Buffer } | { ok: false; reason: string };
+export type HeaderParse =
+  { ok: true; header: VhdxHeader; raw: Buffer } | { ok: false; reason: string };
 
 export const HEADER_OFFSETS = [HEADER1_OFFSET, HEADER2_OFFSET] as const;
 
 /** Parse one header slot (4096 bytes). Never throws: returns why it is invalid. */
 export function parseHeader(buf: Buffer): HeaderParse {
-  if (buf.length < HEADER_SIZE) return { ok: false, reason: 'header is truncated (file too short)' };
+  if (buf.length < HEADER_SIZE)
+    return { ok: false, reason: 'header is truncated (file too short)' };
   const b = buf.subarray(0, HEADER_SIZE);
-  if (b.toString('latin1', 0, 4) !== HEADER_SIGNATURE) return { ok: false, reason: 'signature is not "head"' };
+  if (b.toString('latin1', 0, 4) !== HEADER_SIGNATURE)
+    return { ok: false, reason: 'signature is not "head"' };
   const stored = b.readUInt32LE(4);
   const calc = crc32cWithZeroedField(b, 4);
   if (stored !== calc) {
-    return { ok: false, reason: `checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${calc.toString(16)})` };
+    return {
+      ok: false,
+      reason: `checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${calc.toString(16)})`,
+    };
   }
   const header: VhdxHeader = {
     sequenceNumber: b.readBigUInt64LE(8),
@@ -48,7 +54,8 @@ export function headerProblems(h: VhdxHeader): string[] {
   if (h.version !== 1) p.push(`header version is ${h.version}, expected 1`);
   if (h.logVersion !== 0) p.push(`log version is ${h.logVersion}, expected 0`);
   if (h.logLength % ALIGN !== 0) p.push(`log length ${h.logLength} is not a multiple of 1 MiB`);
-  if (h.logOffset % ALIGN !== 0 || h.logOffset < ALIGN) p.push(`log offset ${h.logOffset} is not a multiple of 1 MiB at or after 1 MiB`);
+  if (h.logOffset % ALIGN !== 0 || h.logOffset < ALIGN)
+    p.push(`log offset ${h.logOffset} is not a multiple of 1 MiB at or after 1 MiB`);
   return p;
 }
 
@@ -104,6 +111,7 @@ export function selectCurrentHeader(h1: Buffer, h2: Buffer): HeaderPair {
   }
   const chosen = slots[current] as { ok: true; header: VhdxHeader };
   const problems = headerProblems(chosen.header);
-  if (problems.length > 0) throw corrupt(`current header (copy ${current + 1}) is invalid: ${problems.join('; ')}.`);
+  if (problems.length > 0)
+    throw corrupt(`current header (copy ${current + 1}) is invalid: ${problems.join('; ')}.`);
   return { slots, current, header: chosen.header };
 }

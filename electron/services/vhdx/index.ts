@@ -1,11 +1,25 @@
 // Public API of the VHDX engine: open/create/read/write VHDX files, chains, merge, flatten, check, diff.
 import { openChain as openChainImpl, type ChainOptions } from './chain';
-import { createDifferencing as createDifferencingImpl, createVhdx as createVhdxImpl, type CreateOptions } from './create';
+import {
+  createDifferencing as createDifferencingImpl,
+  createVhdx as createVhdxImpl,
+  type CreateOptions,
+} from './create';
 import { VhdxImage } from './file';
 import type { Chain, OpenOptions, VhdxFile } from './types';
 
 export type { BlockState } from './bat';
-export type { BlockSummary, Chain, CheckIssue, CheckReport, Extent, OpenOptions, VhdxFile, VhdxInfo, VhdxParentRef } from './types';
+export type {
+  BlockSummary,
+  Chain,
+  CheckIssue,
+  CheckReport,
+  Extent,
+  OpenOptions,
+  VhdxFile,
+  VhdxInfo,
+  VhdxParentRef,
+} from './types';
 export type { ChainOptions } from './chain';
 export type { CreateOptions } from './create';
 export type { DiffRange } from './diff';
@@ -28,7 +42,11 @@ export function createVhdx(path: string, opts: CreateOptions): Promise<VhdxFile>
 }
 
 /** Create a differencing child of `parentPath` with a full Hyper-V style parent locator; returned open writable. */
-export function createDifferencing(childPath: string, parentPath: string, opts?: { blockSize?: number }): Promise<VhdxFile> {
+export function createDifferencing(
+  childPath: string,
+  parentPath: string,
+  opts?: { blockSize?: number },
+): Promise<VhdxFile> {
   return createDifferencingImpl(childPath, parentPath, opts);
 }
 

@@ -54,7 +54,8 @@ export class FileIo {
         done = until;
       }
     }
-    if (this.overlay.length > 0 && pos < this.overlayMax && pos + len > this.overlayMin) this.applyOverlay(buf, off, len, pos);
+    if (this.overlay.length > 0 && pos < this.overlayMax && pos + len > this.overlayMin)
+      this.applyOverlay(buf, off, len, pos);
     return done;
   }
 

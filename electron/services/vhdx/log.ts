@@ -1,7 +1,13 @@
 // The VHDX metadata log: find the active sequence in the circular buffer, turn it into writes, and build new entries.
 import { crc32cWithZeroedField } from './crc32c';
 import { guidFromBytes, guidToBytes } from './guid';
-import { LOG_DATA_SIGNATURE, LOG_DESC_SIGNATURE, LOG_ENTRY_SIGNATURE, LOG_SECTOR, LOG_ZERO_SIGNATURE } from './layout';
+import {
+  LOG_DATA_SIGNATURE,
+  LOG_DESC_SIGNATURE,
+  LOG_ENTRY_SIGNATURE,
+  LOG_SECTOR,
+  LOG_ZERO_SIGNATURE,
+} from './layout';
 
 /** One replay operation: write a 4 KiB sector, or zero `zeroLength` bytes. */
 export interface LogOp {
@@ -130,7 +136,12 @@ export function findActiveSequence(log: Buffer, logGuid: string): ActiveSequence
     }
     const last = run[run.length - 1] as LogEntry;
     const bestLast = best?.[best.length - 1];
-    if (!best || !bestLast || last.sequence > bestLast.sequence || (last.sequence === bestLast.sequence && run.length > best.length)) {
+    if (
+      !best ||
+      !bestLast ||
+      last.sequence > bestLast.sequence ||
+      (last.sequence === bestLast.sequence && run.length > best.length)
+    ) {
       best = run;
     }
   }
@@ -189,7 +200,8 @@ export function buildLogEntry(p: BuildEntry): Buffer {
     d += 32;
   });
   p.writes.forEach((w, i) => {
-    if (w.data.length !== LOG_SECTOR || w.fileOffset % LOG_SECTOR !== 0) throw new RangeError('log writes are whole 4 KiB sectors');
+    if (w.data.length !== LOG_SECTOR || w.fileOffset % LOG_SECTOR !== 0)
+      throw new RangeError('log writes are whole 4 KiB sectors');
     e.write(LOG_DESC_SIGNATURE, d, 'latin1');
     w.data.copy(e, d + 4, 4092, 4096); // TrailingBytes
     w.data.copy(e, d + 8, 0, 8); // LeadingBytes

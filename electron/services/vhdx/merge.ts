@@ -99,7 +99,9 @@ async function copyChildInto(child: VhdxImage, parent: VhdxImage): Promise<numbe
  * the merge, which the journal makes possible. A crash after the log entry is durable leaves the
  * new content (log replay completes it). Rerunning after 3 or 4 finishes without merging twice.
  */
-export async function mergeIntoParent(childPath: string): Promise<{ parentPath: string; bytesMerged: number }> {
+export async function mergeIntoParent(
+  childPath: string,
+): Promise<{ parentPath: string; bytesMerged: number }> {
   const jPath = mergeJournalPath(childPath);
   try {
     await stat(childPath);
@@ -111,7 +113,10 @@ export async function mergeIntoParent(childPath: string): Promise<{ parentPath: 
   let parent: VhdxImage | undefined;
   try {
     if (!child.meta.hasParent) {
-      throw invalid(`${childPath} is not a differencing disk, so there is nothing to merge. Merge works on a .avhdx child and its parent.`, { path: childPath });
+      throw invalid(
+        `${childPath} is not a differencing disk, so there is nothing to merge. Merge works on a .avhdx child and its parent.`,
+        { path: childPath },
+      );
     }
     let parentPath: string;
     let resume = false;
@@ -131,7 +136,13 @@ export async function mergeIntoParent(childPath: string): Promise<{ parentPath: 
     const plan: MergeJournal =
       journal && nodePath.resolve(journal.parent) === nodePath.resolve(parentPath)
         ? journal
-        : { version: 1, parent: nodePath.resolve(parentPath), parentDataWriteGuidBefore: '', parentDataWriteGuidAfter: newGuid(), parentBatOffsetBefore: -1 };
+        : {
+            version: 1,
+            parent: nodePath.resolve(parentPath),
+            parentDataWriteGuidBefore: '',
+            parentDataWriteGuidAfter: newGuid(),
+            parentBatOffsetBefore: -1,
+          };
 
     parent = await VhdxImage.open(parentPath, { writable: true });
     if (!resume) {
@@ -184,15 +195,24 @@ function zeroBlock(n: number): Buffer {
  * The output is built under a temporary name beside `outPath`, fsynced, and renamed into place, so
  * a crash leaves either no `outPath` or a complete one (plus, at worst, a `.partial-*` file).
  */
-export async function flattenChain(path: string, outPath: string, opts: { type?: 'fixed' | 'dynamic' } = {}): Promise<VhdxInfo> {
+export async function flattenChain(
+  path: string,
+  outPath: string,
+  opts: { type?: 'fixed' | 'dynamic' } = {},
+): Promise<VhdxInfo> {
   try {
     await stat(outPath);
-    throw invalid(`${outPath} already exists. Delete it or choose another output path.`, { path: outPath });
+    throw invalid(`${outPath} already exists. Delete it or choose another output path.`, {
+      path: outPath,
+    });
   } catch (e) {
     if (e instanceof HvbcError) throw e;
   }
   const chain = await openChain(path);
-  const tmp = nodePath.join(nodePath.dirname(nodePath.resolve(outPath)), `.${nodePath.basename(outPath)}.partial-${randomBytes(4).toString('hex')}`);
+  const tmp = nodePath.join(
+    nodePath.dirname(nodePath.resolve(outPath)),
+    `.${nodePath.basename(outPath)}.partial-${randomBytes(4).toString('hex')}`,
+  );
   let out: VhdxImage | undefined;
   try {
     const leaf = chain.files[0] as VhdxInfo;
@@ -211,12 +231,12 @@ export async function flattenChain(path: string, outPath: string, opts: { type?:
     for (const e of await chain.extents()) {
       if (e.kind !== 'data') continue;
       const end = e.offset + e.length;
-      for (let o = e.offset; o < end; ) {
+      for (let o = e.offset; o < end;) {
         // read up to `step` bytes, cut at block boundaries so all-zero blocks can be skipped
         const n = Math.min(end - o, step - (o % bs));
         const b = buf.subarray(0, n);
         await chain.readInto(b, o);
-        for (let p = 0; p < n; ) {
+        for (let p = 0; p < n;) {
           const q = Math.min(n, p + (bs - ((o + p) % bs)));
           const part = b.subarray(p, q);
           if (!(await isAllZero(part))) await out.write(o + p, part);

@@ -25,7 +25,8 @@ export interface RegionTable {
   metadata: RegionEntry;
 }
 
-export type RegionParse = { ok: true; table: RegionTable; raw: Buffer } | { ok: false; reason: string };
+export type RegionParse =
+  { ok: true; table: RegionTable; raw: Buffer } | { ok: false; reason: string };
 
 const KNOWN = new Set([REGION_GUID_BAT, REGION_GUID_METADATA]);
 
@@ -35,14 +36,21 @@ const KNOWN = new Set([REGION_GUID_BAT, REGION_GUID_METADATA]);
  * and with each other, unknown required regions, presence of BAT and metadata.
  */
 export function parseRegionTable(buf: Buffer): RegionParse {
-  if (buf.length < REGION_TABLE_SIZE) return { ok: false, reason: 'region table is truncated (file too short)' };
+  if (buf.length < REGION_TABLE_SIZE)
+    return { ok: false, reason: 'region table is truncated (file too short)' };
   const b = buf.subarray(0, REGION_TABLE_SIZE);
-  if (b.toString('latin1', 0, 4) !== REGION_SIGNATURE) return { ok: false, reason: 'signature is not "regi"' };
+  if (b.toString('latin1', 0, 4) !== REGION_SIGNATURE)
+    return { ok: false, reason: 'signature is not "regi"' };
   const stored = b.readUInt32LE(4);
   const calc = crc32cWithZeroedField(b, 4);
-  if (stored !== calc) return { ok: false, reason: `checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${calc.toString(16)})` };
+  if (stored !== calc)
+    return {
+      ok: false,
+      reason: `checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${calc.toString(16)})`,
+    };
   const count = b.readUInt32LE(8);
-  if (count > REGION_MAX_ENTRIES) return { ok: false, reason: `entry count ${count} exceeds ${REGION_MAX_ENTRIES}` };
+  if (count > REGION_MAX_ENTRIES)
+    return { ok: false, reason: `entry count ${count} exceeds ${REGION_MAX_ENTRIES}` };
   const entries: RegionEntry[] = [];
   for (let i = 0; i < count; i++) {
     const o = 16 + i * 32;
@@ -68,8 +76,10 @@ function regionProblems(entries: RegionEntry[]): string | undefined {
     if (e.fileOffset % ALIGN !== 0 || e.fileOffset < HEADER_SECTION_SIZE) {
       return `region ${e.guid} offset ${e.fileOffset} is not a multiple of 1 MiB after the header section`;
     }
-    if (e.length === 0 || e.length % ALIGN !== 0) return `region ${e.guid} length ${e.length} is not a non-zero multiple of 1 MiB`;
-    if (!Number.isSafeInteger(e.fileOffset + e.length)) return `region ${e.guid} offset is out of range`;
+    if (e.length === 0 || e.length % ALIGN !== 0)
+      return `region ${e.guid} length ${e.length} is not a non-zero multiple of 1 MiB`;
+    if (!Number.isSafeInteger(e.fileOffset + e.length))
+      return `region ${e.guid} offset is out of range`;
   }
   const sorted = [...entries].sort((x, y) => x.fileOffset - y.fileOffset);
   for (let i = 1; i < sorted.length; i++) {
@@ -86,7 +96,9 @@ function regionProblems(entries: RegionEntry[]): string | undefined {
 export function assertNoUnknownRequired(t: RegionTable): void {
   for (const e of t.entries) {
     if (e.required && !KNOWN.has(e.guid)) {
-      throw unsupported(`the region table lists an unknown required region ${e.guid}.`, { region: e.guid });
+      throw unsupported(`the region table lists an unknown required region ${e.guid}.`, {
+        region: e.guid,
+      });
     }
   }
 }

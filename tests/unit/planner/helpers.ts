@@ -1,4 +1,5 @@
 // Test helpers: small lab definitions (seed 000's examples) turned into inventories without any files.
+import fc from 'fast-check';
 import type { LabDefinition, LabVm } from '../../../electron/services/providers/lab/definition';
 import { buildInventory } from '../../../electron/services/providers/lab/inventory';
 import { initialState } from '../../../electron/services/providers/lab/state';
@@ -78,4 +79,37 @@ export function example2(os: HostOsVersion = '2008R2'): LabDefinition {
 export function example3(os: HostOsVersion = '2008R2'): LabDefinition {
   const d = example1(os);
   return { ...d, vms: [...d.vms, vm({ name: 'B', host: 'NODE-B', disks: [{ csv: 'csv1', file: 'B.vhdx' }, { csv: 'csv2', file: 'B-data.vhdx' }] })] };
+}
+
+/** fast-check: a random small cluster (1–4 nodes, 1–4 CSVs, 0–10 VMs with 1–3 disks on CSVs or local storage). */
+export function arbCluster(os: HostOsVersion | HostOsVersion[] = '2008R2') {
+  const oses = Array.isArray(os) ? os : [os];
+  return fc
+    .record({
+      os: fc.constantFrom(...oses),
+      nodeCount: fc.integer({ min: 1, max: 4 }),
+      csvCount: fc.integer({ min: 1, max: 4 }),
+      owners: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+      vms: fc.array(
+        fc.record({
+          host: fc.nat(),
+          disks: fc.array(fc.record({ csv: fc.integer({ min: -1, max: 9 }), sizeMiB: fc.integer({ min: 1, max: 64 }) }), { minLength: 1, maxLength: 3 }),
+          running: fc.boolean(),
+        }),
+        { maxLength: 10 },
+      ),
+    })
+    .map(({ os: o, nodeCount, csvCount, owners, vms }) => {
+      const nodes = Array.from({ length: nodeCount }, (_, i) => `N${i + 1}`);
+      const csvs = Array.from({ length: csvCount }, (_, i) => csv(i + 1, nodes[(owners[i] ?? 0) % nodeCount] ?? 'N1', 64));
+      const labVms = vms.map((v, i) =>
+        vm({
+          name: `VM${i + 1}`,
+          host: nodes[v.host % nodeCount] ?? 'N1',
+          state: v.running ? 'Running' : 'Off',
+          disks: v.disks.map((d, j) => ({ ...(d.csv < 0 ? {} : { csv: `csv${(d.csv % csvCount) + 1}` }), file: `VM${i + 1}-${j}.vhdx`, size: d.sizeMiB * MiB })),
+        }),
+      );
+      return def(o, nodes, csvs, labVms);
+    });
 }

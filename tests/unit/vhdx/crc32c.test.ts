@@ -1,7 +1,12 @@
 // CRC-32C: published check values, RFC 3720 iSCSI vectors, and agreement with a bit-by-bit reference.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cFinish, crc32cUpdate, crc32cWithZeroedField } from '../../../electron/services/vhdx/crc32c';
+import {
+  crc32c,
+  crc32cFinish,
+  crc32cUpdate,
+  crc32cWithZeroedField,
+} from '../../../electron/services/vhdx/crc32c';
 
 function reference(data: Uint8Array): number {
   let c = 0xffffffff;
@@ -43,7 +48,9 @@ describe('crc32c', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(200), (data, cut) => {
         const k = Math.min(cut, data.length);
-        expect(crc32cFinish(crc32cUpdate(crc32cUpdate(0xffffffff, data, 0, k), data, k))).toBe(crc32c(data));
+        expect(crc32cFinish(crc32cUpdate(crc32cUpdate(0xffffffff, data, 0, k), data, k))).toBe(
+          crc32c(data),
+        );
       }),
     );
   });

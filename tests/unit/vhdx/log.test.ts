@@ -1,6 +1,11 @@
 // The metadata log: entries we build parse back, the active sequence is found, torn or foreign entries are ignored.
 import { describe, expect, it } from 'vitest';
-import { buildLogEntry, findActiveSequence, logEntrySize, parseLogEntryAt } from '../../../electron/services/vhdx/log';
+import {
+  buildLogEntry,
+  findActiveSequence,
+  logEntrySize,
+  parseLogEntryAt,
+} from '../../../electron/services/vhdx/log';
 import { MiB } from '../../../electron/services/vhdx/layout';
 
 const GUID = 'c82755bc-427f-1245-b72c-da70aaabe031';
@@ -51,15 +56,32 @@ describe('log entries', () => {
   it('needs several descriptor sectors beyond 126 descriptors', () => {
     expect(logEntrySize(126)).toBe((1 + 126) * 4096);
     expect(logEntrySize(127)).toBe((2 + 127) * 4096);
-    const writes = Array.from({ length: 130 }, (_, i) => ({ fileOffset: i * 4096, data: sector(i & 0xff) }));
-    const e = buildLogEntry({ sequence: 1n, logGuid: GUID, tail: 0, flushedFileOffset: 0, lastFileOffset: 0, writes });
+    const writes = Array.from({ length: 130 }, (_, i) => ({
+      fileOffset: i * 4096,
+      data: sector(i & 0xff),
+    }));
+    const e = buildLogEntry({
+      sequence: 1n,
+      logGuid: GUID,
+      tail: 0,
+      flushedFileOffset: 0,
+      lastFileOffset: 0,
+      writes,
+    });
     const log = Buffer.alloc(2 * MiB);
     e.copy(log);
     expect(parseLogEntryAt(log, 0, GUID)?.ops.length).toBe(130);
   });
 
   it('rejects a torn entry (any changed byte breaks the CRC)', () => {
-    const e = buildLogEntry({ sequence: 3n, logGuid: GUID, tail: 0, flushedFileOffset: 0, lastFileOffset: 0, writes: [{ fileOffset: 4096, data: sector(1) }] });
+    const e = buildLogEntry({
+      sequence: 3n,
+      logGuid: GUID,
+      tail: 0,
+      flushedFileOffset: 0,
+      lastFileOffset: 0,
+      writes: [{ fileOffset: 4096, data: sector(1) }],
+    });
     for (const at of [8, 70, 4096 + 100, e.length - 1]) {
       const log = Buffer.alloc(MiB);
       e.copy(log);
@@ -71,7 +93,14 @@ describe('log entries', () => {
 
 describe('active sequence', () => {
   const mk = (seq: bigint, fill: number, tail = 0): Buffer =>
-    buildLogEntry({ sequence: seq, logGuid: GUID, tail, flushedFileOffset: MiB, lastFileOffset: 2 * MiB, writes: [{ fileOffset: 2 * MiB, data: sector(fill) }] });
+    buildLogEntry({
+      sequence: seq,
+      logGuid: GUID,
+      tail,
+      flushedFileOffset: MiB,
+      lastFileOffset: 2 * MiB,
+      writes: [{ fileOffset: 2 * MiB, data: sector(fill) }],
+    });
 
   it('is empty for an empty log or a log of another LogGuid', () => {
     expect(findActiveSequence(Buffer.alloc(MiB), GUID)).toBeUndefined();

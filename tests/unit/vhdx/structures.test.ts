@@ -16,9 +16,24 @@ import {
   setEntry,
 } from '../../../electron/services/vhdx/bat';
 import { crc32cWithZeroedField } from '../../../electron/services/vhdx/crc32c';
-import { bracedGuid, guidFromBytes, guidToBytes, normalizeGuid } from '../../../electron/services/vhdx/guid';
-import { parseHeader, selectCurrentHeader, serializeHeader, type VhdxHeader } from '../../../electron/services/vhdx/header';
-import { MiB, REGION_GUID_BAT, REGION_GUID_METADATA, META_PARENT_LOCATOR } from '../../../electron/services/vhdx/layout';
+import {
+  bracedGuid,
+  guidFromBytes,
+  guidToBytes,
+  normalizeGuid,
+} from '../../../electron/services/vhdx/guid';
+import {
+  parseHeader,
+  selectCurrentHeader,
+  serializeHeader,
+  type VhdxHeader,
+} from '../../../electron/services/vhdx/header';
+import {
+  MiB,
+  REGION_GUID_BAT,
+  REGION_GUID_METADATA,
+  META_PARENT_LOCATOR,
+} from '../../../electron/services/vhdx/layout';
 import {
   buildMetadataRegion,
   buildParentLocator,
@@ -55,8 +70,12 @@ function expectCode(fn: () => unknown, code: string): void {
 describe('GUIDs', () => {
   it('use the mixed-endian on-disk layout (BAT region GUID bytes from MS-VHDX)', () => {
     expect(guidToBytes(REGION_GUID_BAT).toString('hex')).toBe('6677c22d23f600429d64115e9bfd4a08');
-    expect(guidToBytes(REGION_GUID_METADATA).toString('hex')).toBe('06a27c8b90479a4bb8fe575f050f886e');
-    expect(guidFromBytes(Buffer.from('2d5fd3a80bb34d45abf7d3d84834ab0c', 'hex'))).toBe(META_PARENT_LOCATOR);
+    expect(guidToBytes(REGION_GUID_METADATA).toString('hex')).toBe(
+      '06a27c8b90479a4bb8fe575f050f886e',
+    );
+    expect(guidFromBytes(Buffer.from('2d5fd3a80bb34d45abf7d3d84834ab0c', 'hex'))).toBe(
+      META_PARENT_LOCATOR,
+    );
   });
 
   it('round-trip any GUID and normalise braces and case', () => {
@@ -84,15 +103,25 @@ describe('headers', () => {
     const raw = serializeHeader(header);
     const bad = Buffer.from(raw);
     bad[100] = 1;
-    expect(parseHeader(bad)).toMatchObject({ ok: false, reason: expect.stringContaining('checksum') });
+    expect(parseHeader(bad)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('checksum'),
+    });
     const sig = Buffer.from(raw);
     sig.write('HEAD', 0, 'latin1');
-    expect(parseHeader(sig)).toMatchObject({ ok: false, reason: expect.stringContaining('signature') });
+    expect(parseHeader(sig)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('signature'),
+    });
   });
 
   it('pick the valid header with the larger sequence number', () => {
     const a = serializeHeader({ ...header, sequenceNumber: 6n });
-    const b = serializeHeader({ ...header, sequenceNumber: 7n, dataWriteGuid: '11111111-2222-3333-4444-555555555555' });
+    const b = serializeHeader({
+      ...header,
+      sequenceNumber: 7n,
+      dataWriteGuid: '11111111-2222-3333-4444-555555555555',
+    });
     expect(selectCurrentHeader(a, b).current).toBe(1);
     expect(selectCurrentHeader(b, a).current).toBe(0);
     const broken = Buffer.from(b);
@@ -103,7 +132,11 @@ describe('headers', () => {
   it('accept identical headers with equal sequence numbers (Disk2VHD) but not different ones', () => {
     const a = serializeHeader({ ...header, sequenceNumber: 1n });
     expect(selectCurrentHeader(a, Buffer.from(a)).current).toBe(0);
-    const b = serializeHeader({ ...header, sequenceNumber: 1n, fileWriteGuid: '11111111-2222-3333-4444-555555555555' });
+    const b = serializeHeader({
+      ...header,
+      sequenceNumber: 1n,
+      fileWriteGuid: '11111111-2222-3333-4444-555555555555',
+    });
     expectCode(() => selectCurrentHeader(a, b), 'VHDX_CORRUPT');
   });
 
@@ -138,13 +171,18 @@ describe('region tables', () => {
       return p.ok ? 'ok' : p.reason;
     };
     expect(reason([entries[0]!, { ...entries[1]!, fileOffset: 3 * MiB }])).toMatch(/overlap/);
-    expect(reason([entries[0]!, { ...entries[1]!, fileOffset: 2 * MiB + 4096 }])).toMatch(/multiple of 1 MiB/);
+    expect(reason([entries[0]!, { ...entries[1]!, fileOffset: 2 * MiB + 4096 }])).toMatch(
+      /multiple of 1 MiB/,
+    );
     expect(reason([entries[0]!, { ...entries[1]!, fileOffset: 0 }])).toMatch(/header section/);
     expect(reason([entries[0]!])).toMatch(/metadata region is missing/);
     expect(reason([entries[0]!, entries[0]!, entries[1]!])).toMatch(/twice/);
     const raw = serializeRegionTable(entries);
     raw[20] ^= 1;
-    expect(parseRegionTable(raw)).toMatchObject({ ok: false, reason: expect.stringContaining('checksum') });
+    expect(parseRegionTable(raw)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('checksum'),
+    });
   });
 });
 
@@ -162,7 +200,8 @@ describe('metadata', () => {
   function parse(region: Buffer): ReturnType<typeof decodeMetadata> {
     const entries = parseMetadataTable(region.subarray(0, 65536), region.length);
     const items = new Map<string, Buffer>();
-    for (const r of systemItemRanges(entries)) items.set(r.itemId, region.subarray(r.offset, r.offset + r.length));
+    for (const r of systemItemRanges(entries))
+      items.set(r.itemId, region.subarray(r.offset, r.offset + r.length));
     return decodeMetadata(items);
   }
 
@@ -174,10 +213,22 @@ describe('metadata', () => {
   });
 
   it('rejects bad block sizes, sector sizes, virtual sizes and unknown required items', () => {
-    expectCode(() => parse(buildMetadataRegion({ ...base, blockSize: 3 * MiB }, MiB)), 'VHDX_CORRUPT');
-    expectCode(() => parse(buildMetadataRegion({ ...base, blockSize: 512 * 1024 }, MiB)), 'VHDX_CORRUPT');
-    expectCode(() => parse(buildMetadataRegion({ ...base, logicalSectorSize: 1024 }, MiB)), 'VHDX_CORRUPT');
-    expectCode(() => parse(buildMetadataRegion({ ...base, virtualSize: 10 * MiB + 100 }, MiB)), 'VHDX_CORRUPT');
+    expectCode(
+      () => parse(buildMetadataRegion({ ...base, blockSize: 3 * MiB }, MiB)),
+      'VHDX_CORRUPT',
+    );
+    expectCode(
+      () => parse(buildMetadataRegion({ ...base, blockSize: 512 * 1024 }, MiB)),
+      'VHDX_CORRUPT',
+    );
+    expectCode(
+      () => parse(buildMetadataRegion({ ...base, logicalSectorSize: 1024 }, MiB)),
+      'VHDX_CORRUPT',
+    );
+    expectCode(
+      () => parse(buildMetadataRegion({ ...base, virtualSize: 10 * MiB + 100 }, MiB)),
+      'VHDX_CORRUPT',
+    );
     const region = buildMetadataRegion(base, MiB);
     guidToBytes('12345678-1234-1234-1234-123456789abc').copy(region, 32); // first item becomes unknown, still required
     expectCode(() => parseMetadataTable(region.subarray(0, 65536), MiB), 'VHDX_UNSUPPORTED');
@@ -193,7 +244,10 @@ describe('metadata', () => {
       ['relative_path', '.\\parent.vhdx'],
     ]);
     const md = parse(buildMetadataRegion({ ...base, hasParent: true, locator }, MiB));
-    expect(md.parent).toEqual({ linkage: 'ff34003b-11ed-4cf8-a166-b2be05e20b80', relativePath: '.\\parent.vhdx' });
+    expect(md.parent).toEqual({
+      linkage: 'ff34003b-11ed-4cf8-a166-b2be05e20b80',
+      relativePath: '.\\parent.vhdx',
+    });
   });
 });
 
@@ -217,26 +271,60 @@ describe('parent locator', () => {
     const key = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' });
     const value = fc.string({ maxLength: 200, unit: 'grapheme' });
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(key, value), { maxLength: 12, selector: ([k]) => k }), (pairs) => {
-        const loc = parseParentLocator(buildParentLocator(pairs));
-        expect(loc.entries).toEqual(pairs);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(key, value), { maxLength: 12, selector: ([k]) => k }),
+        (pairs) => {
+          const loc = parseParentLocator(buildParentLocator(pairs));
+          expect(loc.entries).toEqual(pairs);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('rejects entries outside the item, odd lengths, duplicates, a missing linkage and foreign types', () => {
-    const loc = buildParentLocator([['parent_linkage', '{ff34003b-11ed-4cf8-a166-b2be05e20b80}'], ['relative_path', 'x']]);
+    const loc = buildParentLocator([
+      ['parent_linkage', '{ff34003b-11ed-4cf8-a166-b2be05e20b80}'],
+      ['relative_path', 'x'],
+    ]);
     const out = Buffer.from(loc);
     out.writeUInt32LE(10_000, 20 + 12 + 4);
     expectCode(() => parseParentLocator(out), 'VHDX_CORRUPT');
     const odd = Buffer.from(loc);
     odd.writeUInt16LE(3, 20 + 8);
     expectCode(() => parseParentLocator(odd), 'VHDX_CORRUPT');
-    expectCode(() => parseParentLocator(buildParentLocator([['a', '1'], ['a', '2']])), 'VHDX_CORRUPT');
-    expectCode(() => parentInfoFromLocator(parseParentLocator(buildParentLocator([['relative_path', 'x']]))), 'VHDX_CORRUPT');
-    expectCode(() => parentInfoFromLocator(parseParentLocator(buildParentLocator([['parent_linkage', '{ff34003b-11ed-4cf8-a166-b2be05e20b80}']]))), 'VHDX_CORRUPT');
-    const foreign = parseParentLocator(buildParentLocator([['parent_linkage', '{ff34003b-11ed-4cf8-a166-b2be05e20b80}'], ['relative_path', 'x']], '12345678-1234-1234-1234-123456789abc'));
+    expectCode(
+      () =>
+        parseParentLocator(
+          buildParentLocator([
+            ['a', '1'],
+            ['a', '2'],
+          ]),
+        ),
+      'VHDX_CORRUPT',
+    );
+    expectCode(
+      () => parentInfoFromLocator(parseParentLocator(buildParentLocator([['relative_path', 'x']]))),
+      'VHDX_CORRUPT',
+    );
+    expectCode(
+      () =>
+        parentInfoFromLocator(
+          parseParentLocator(
+            buildParentLocator([['parent_linkage', '{ff34003b-11ed-4cf8-a166-b2be05e20b80}']]),
+          ),
+        ),
+      'VHDX_CORRUPT',
+    );
+    const foreign = parseParentLocator(
+      buildParentLocator(
+        [
+          ['parent_linkage', '{ff34003b-11ed-4cf8-a166-b2be05e20b80}'],
+          ['relative_path', 'x'],
+        ],
+        '12345678-1234-1234-1234-123456789abc',
+      ),
+    );
     expectCode(() => parentInfoFromLocator(foreign), 'VHDX_UNSUPPORTED');
   });
 });
@@ -261,33 +349,43 @@ describe('BAT arithmetic', () => {
 
   it('interleaves one sector-bitmap entry after every chunk-ratio payload entries (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 8 }), fc.constantFrom(512, 4096), fc.integer({ min: 1, max: 4_000_000 }), fc.boolean(), (shift, lss, blocks, diff) => {
-        const bs = MiB << shift;
-        const g = batGeometry(Math.min(blocks * bs, 64 * 1024 * GiB(1)), bs, lss, diff);
-        const blk = Math.min(g.dataBlocks - 1, blocks - 1);
-        const idx = payloadIndex(g, blk);
-        expect(isBitmapIndex(g, idx)).toBe(false);
-        expect(blockOfIndex(g, idx)).toBe(blk);
-        const chunk = Math.floor(blk / g.chunkRatio);
-        const sb = bitmapIndex(g, chunk);
-        expect(isBitmapIndex(g, sb)).toBe(true);
-        expect(sb).toBeGreaterThan(idx);
-        expect(sb - idx).toBeLessThanOrEqual(g.chunkRatio);
-        expect(idx).toBeLessThan(g.totalEntries);
-        if (diff) expect(sb).toBeLessThan(g.totalEntries);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 8 }),
+        fc.constantFrom(512, 4096),
+        fc.integer({ min: 1, max: 4_000_000 }),
+        fc.boolean(),
+        (shift, lss, blocks, diff) => {
+          const bs = MiB << shift;
+          const g = batGeometry(Math.min(blocks * bs, 64 * 1024 * GiB(1)), bs, lss, diff);
+          const blk = Math.min(g.dataBlocks - 1, blocks - 1);
+          const idx = payloadIndex(g, blk);
+          expect(isBitmapIndex(g, idx)).toBe(false);
+          expect(blockOfIndex(g, idx)).toBe(blk);
+          const chunk = Math.floor(blk / g.chunkRatio);
+          const sb = bitmapIndex(g, chunk);
+          expect(isBitmapIndex(g, sb)).toBe(true);
+          expect(sb).toBeGreaterThan(idx);
+          expect(sb - idx).toBeLessThanOrEqual(g.chunkRatio);
+          expect(idx).toBeLessThan(g.totalEntries);
+          if (diff) expect(sb).toBeLessThan(g.totalEntries);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('encodes state and 1 MiB offsets in a u64, offsets above 4 GiB included', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 2 ** 33 }), (state, mb) => {
-        const e = encodeEntry(state, mb * MiB);
-        expect(entryState(e, 0)).toBe(state);
-        expect(entryOffset(e, 0)).toBe(mb * MiB);
-        expect(entryReserved(e, 0)).toBe(0);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 2 ** 33 }),
+        (state, mb) => {
+          const e = encodeEntry(state, mb * MiB);
+          expect(entryState(e, 0)).toBe(state);
+          expect(entryOffset(e, 0)).toBe(mb * MiB);
+          expect(entryReserved(e, 0)).toBe(0);
+        },
+      ),
     );
     const b = Buffer.alloc(16);
     setEntry(b, 1, 6, 5 * MiB);

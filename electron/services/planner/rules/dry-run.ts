@@ -37,19 +37,22 @@ export const dryRunRule: PreflightRule = {
       return { status: 'pass', message: `An application-consistent production checkpoint was taken and removed.`, evidence };
     }
     if (run.error.code === 'UNSUPPORTED') return { status: 'unknown', message: `This estate cannot take checkpoints: ${run.error.message}` };
-    const code = vhdSetErrorIn(`${run.error.message} ${JSON.stringify(run.error.details ?? {})}`);
-    const writer = /0x800423f4|non-retryable|writer/i.test(run.error.message);
+    const text = `${run.error.message} ${JSON.stringify(run.error.details ?? {})}`;
+    const writer = /0x800423f4|writer/i.test(text);
+    // 32768/32770/32775 are Hyper-V's generic job errors; they mean the VHD Set conditions only on a guest cluster.
+    const guestCluster = vm.disks.some((d) => d.shared) || ctx.inv.groups.some((g) => g.kind === 'guest-cluster' && g.members.includes(vm.id));
+    const code = guestCluster && !writer ? vhdSetErrorIn(text) : undefined;
+    const vhdSet = code !== undefined ? VHD_SET_ERRORS[code] : undefined;
     return {
       status: 'fail',
       severity: 'error',
-      message: `The dry run failed at ${run.stage === 'create' ? 'taking' : 'removing'} the checkpoint: ${run.error.message}${code !== undefined && VHD_SET_ERRORS[code] ? ` — ${VHD_SET_ERRORS[code]?.meaning}` : ''}.`,
-      evidence: [`Error ${run.error.code}: ${run.error.message}`],
-      fix:
-        code !== undefined && VHD_SET_ERRORS[code]
-          ? (VHD_SET_ERRORS[code]?.fix ?? '')
-          : writer
-            ? 'A guest VSS writer refused: see "Guest VSS writers" and restart the service that hosts it.'
-            : 'Read the Hyper-V-VMMS-Admin event log on the host for the checkpoint failure, fix the cause, and run the dry run again.',
+      message: `The dry run failed at ${run.stage === 'create' ? 'taking' : 'removing'} the checkpoint: ${run.error.message}${vhdSet ? ` — ${vhdSet.meaning}` : ''}.`,
+      evidence: [`Error ${run.error.code}: ${run.error.message}`, ...Object.entries(run.error.details ?? {}).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)],
+      fix: vhdSet
+        ? vhdSet.fix
+        : writer
+          ? 'A guest VSS writer refused: see "Guest VSS writers" and restart the service that hosts it.'
+          : 'Read the Hyper-V-VMMS-Admin event log on the host for the checkpoint failure, fix the cause, and run the dry run again.',
     };
   },
 };

@@ -71,7 +71,8 @@ export const vhdSetRule: PreflightRule = {
     for (const v of members) {
       const run = ctx.facts.dryRuns?.[v.id];
       if (run && !run.ok) {
-        const code = vhdSetErrorIn(`${run.error.message} ${JSON.stringify(run.error.details ?? {})}`);
+        const text = `${run.error.message} ${JSON.stringify(run.error.details ?? {})}`;
+        const code = /0x800423f4|writer/i.test(text) ? undefined : vhdSetErrorIn(text);
         if (code !== undefined) {
           codes.add(code);
           evidence.push(`Dry run on ${v.name}: ${run.error.message}`);

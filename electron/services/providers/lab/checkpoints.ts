@@ -22,6 +22,16 @@ export class CsvWait extends Error {
   }
 }
 
+/**
+ * Test hook: with HVBC_LAB_PAUSE=<point> the process announces "HVBC_LAB_PAUSED <point>" on stdout and stops there,
+ * so a test can SIGKILL it at a known place. Points: checkpoint:after-files, intent:after-files.
+ */
+export async function pausePoint(point: string): Promise<void> {
+  if (process.env.HVBC_LAB_PAUSE !== point) return;
+  process.stdout.write(`HVBC_LAB_PAUSED ${point}\n`);
+  await new Promise(() => undefined);
+}
+
 export function publicCheckpoint(cp: LabCheckpoint): Checkpoint {
   return {
     id: cp.id,
@@ -269,6 +279,7 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
     }
   }
   for (const did of dids) await appendWriteLog(op.dir, did, [{ m: 'checkpoint', id: cpId, t: now }]);
+  await pausePoint('checkpoint:after-files');
   for (const did of dids) {
     const d = op.disk(did);
     const fid = randomUUID();
@@ -413,11 +424,28 @@ export async function consolidate(op: Op, did: string): Promise<void> {
   if (d.vhdsPath) await writeVhdsDescriptor(op.dir, d);
 }
 
+/**
+ * Finish merges a stopped process did not get to (its checkpoint removal was saved, the merge was not): any disk with
+ * a file no checkpoint needs is consolidated, unless its VM's version merges only while off (2008 R2).
+ */
+export async function consolidateLeftovers(op: Op): Promise<void> {
+  const needed = new Set(allCheckpoints(op.state).flatMap((c) => Object.entries(c.frozen).map(([did, f]) => `${did}/${f}`)));
+  for (const [did, d] of Object.entries(op.state.disks)) {
+    if (!d.materialized || !canMergeNow(op, d).ok) continue;
+    if (Object.keys(d.files).some((fid) => fid !== d.active && !needed.has(`${did}/${fid}`))) {
+      const before = Object.keys(d.files).length;
+      await consolidate(op, did);
+      if (Object.keys(d.files).length !== before) op.dirty = true;
+    }
+  }
+}
+
 /** Record the intent durably, do the file work, then apply the state change (so a crash can finish it). */
 async function runIntent(op: Op, intent: LabIntent): Promise<void> {
   op.state.intents.push(intent);
   await writeLabFile(op.dir, op.lab);
   await doIntent(op, intent);
+  await pausePoint('intent:after-files');
   op.state.intents = op.state.intents.filter((i) => i !== intent);
   op.dirty = true;
 }

@@ -127,8 +127,9 @@ export function applyWrite(dst: Buffer, offset: number, w: WriteSpec, label: str
 }
 
 /**
- * The seed layout of a new disk: the MBR, a 64 KiB "file-system header" at the partition start, and scattered
- * extents of 64–512 KiB until about `fraction` of the disk is written. Much of the disk stays unallocated.
+ * The seed layout of a new disk: the MBR, a 64 KiB "file-system header" at the partition start, and extents of
+ * 64 KiB – 1 MiB until about `fraction` of the disk is written. Each extent stays inside one 2 MiB region (the lab's
+ * VHDX block size), so most blocks of the disk stay unallocated.
  */
 export function seedWrites(virtualSize: number, seed: number, fraction: number): WriteSpec[] {
   const rng = new Prng(seed);
@@ -136,14 +137,15 @@ export function seedWrites(virtualSize: number, seed: number, fraction: number):
   const partStart = 2048 * SECTOR;
   if (virtualSize < partStart + 64 * 1024) return out;
   out.push({ o: partStart, l: 64 * 1024, d: rng.u32() });
+  const region = 2 * 1024 * 1024;
+  const regions = Math.floor(virtualSize / region);
   const target = Math.floor(virtualSize * fraction);
   let written = 64 * 1024;
-  const pages = Math.floor(virtualSize / PAGE);
-  while (written < target) {
-    const len = Math.min(rng.int(16, 128) * PAGE, target - written + PAGE);
-    const lenPages = Math.ceil(len / PAGE);
-    const startPage = rng.int(Math.ceil(partStart / PAGE) + 16, Math.max(Math.ceil(partStart / PAGE) + 16, pages - lenPages));
-    out.push({ o: startPage * PAGE, l: lenPages * PAGE, d: rng.u32() });
+  while (written < target && regions > 1) {
+    const lenPages = Math.min(rng.int(16, 256), Math.ceil((target - written) / PAGE) + 1);
+    const r = rng.int(1, regions - 1);
+    const within = rng.int(0, region / PAGE - lenPages);
+    out.push({ o: r * region + within * PAGE, l: lenPages * PAGE, d: rng.u32() });
     written += lenPages * PAGE;
   }
   return out;

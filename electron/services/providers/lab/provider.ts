@@ -19,7 +19,7 @@ import type {
   FrozenDisk,
   ReferencePoint,
 } from '../types';
-import { applyCheckpoint, completeIntents, consolidate, createCheckpoint, CsvWait, doIntent, removeCheckpoint } from './checkpoints';
+import { applyCheckpoint, completeIntents, consolidate, consolidateLeftovers, createCheckpoint, CsvWait, doIntent, removeCheckpoint } from './checkpoints';
 import { hash32, mix32, planWrites, unionRanges } from './content';
 import type { LabFaults } from './definition';
 import { abs, allocatedSize, rctCapable, writeToFile, writeVmConfig } from './disks';
@@ -202,6 +202,7 @@ export class LabProvider implements EstateProvider {
   async reconcile(lockWaitMs = this.lockWaitMs): Promise<ReconcileReport> {
     return this.mutate('reconcile', undefined, async (op) => {
       const completed = op.events.filter((e) => e.kind === 'labReconciled').map((e) => e.message);
+      await consolidateLeftovers(op);
       const known = new Set<string>();
       const missing: string[] = [];
       for (const d of Object.values(op.state.disks)) {

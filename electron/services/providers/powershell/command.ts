@@ -39,13 +39,19 @@ export function encodeRequest(nonce: string, params: unknown): string {
       return v;
     });
   } catch (e) {
-    throw new HvbcError('VALIDATION', `Script parameters are not plain JSON: ${(e as Error).message}`);
+    throw new HvbcError(
+      'VALIDATION',
+      `Script parameters are not plain JSON: ${(e as Error).message}`,
+    );
   }
   return b64(json);
 }
 
 export function decodeRequest(base64: string): { nonce: string; params: unknown } {
-  return JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) as { nonce: string; params: unknown };
+  return JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) as {
+    nonce: string;
+    params: unknown;
+  };
 }
 
 /**
@@ -60,8 +66,13 @@ export function buildInvocationCommand(name: ScriptName, params: unknown, nonce:
 }
 
 /** The one-line bootstrap that defines $HvbcInvoke and the script blocks in a fresh process. */
-export function buildBootstrapCommand(bootstrapText: string, scripts: Record<string, string>, nonce: string): string {
-  for (const n of Object.keys(scripts)) if (!isScriptName(n)) throw new HvbcError('INTERNAL', `Script "${n}" is not allow-listed.`);
+export function buildBootstrapCommand(
+  bootstrapText: string,
+  scripts: Record<string, string>,
+  nonce: string,
+): string {
+  for (const n of Object.keys(scripts))
+    if (!isScriptName(n)) throw new HvbcError('INTERNAL', `Script "${n}" is not allow-listed.`);
   if (!NONCE_RE.test(nonce)) throw new HvbcError('INTERNAL', 'Invalid bootstrap nonce.');
   const cmd =
     `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64(bootstrapText)}')))) ` +
@@ -73,7 +84,11 @@ export function buildBootstrapCommand(bootstrapText: string, scripts: Record<str
 /** Last line of defence before stdin: a command must match one of the two fixed shapes exactly. */
 export function assertSafeCommand(cmd: string): void {
   const ok = INVOCATION_SHAPE.test(cmd) || BOOTSTRAP_SHAPE.test(cmd);
-  if (!ok) throw new HvbcError('INTERNAL', 'Refusing to send a PowerShell command that does not have an allowed shape.');
+  if (!ok)
+    throw new HvbcError(
+      'INTERNAL',
+      'Refusing to send a PowerShell command that does not have an allowed shape.',
+    );
 }
 
 export function isBase64(s: string): boolean {

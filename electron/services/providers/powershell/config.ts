@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { HvbcError } from '../../../../shared/errors';
 import { parseOrThrow } from './normalize';
 
-const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, 'a DNS or NetBIOS host name');
+const HostName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/, 'a DNS or NetBIOS host name');
 
 export const PowerShellProviderConfig = z.object({
   /** Shown as the estate name until the first inventory names the cluster. */
@@ -42,9 +44,19 @@ export const PowerShellProviderConfig = z.object({
       inventoryMs: z.number().int().positive().default(300_000),
       commandMs: z.number().int().positive().default(120_000),
       /** Checkpoints, merges, exports, change queries. */
-      dataMs: z.number().int().positive().default(6 * 3600_000),
+      dataMs: z
+        .number()
+        .int()
+        .positive()
+        .default(6 * 3600_000),
     })
-    .default({ startMs: 30_000, connectMs: 60_000, inventoryMs: 300_000, commandMs: 120_000, dataMs: 6 * 3600_000 }),
+    .default({
+      startMs: 30_000,
+      connectMs: 60_000,
+      inventoryMs: 300_000,
+      commandMs: 120_000,
+      dataMs: 6 * 3600_000,
+    }),
 });
 export type PowerShellProviderConfig = z.infer<typeof PowerShellProviderConfig>;
 export type PowerShellProviderInput = z.input<typeof PowerShellProviderConfig>;
@@ -52,18 +64,44 @@ export type PowerShellProviderInput = z.input<typeof PowerShellProviderConfig>;
 export function parseConfig(input: unknown): PowerShellProviderConfig {
   const c = parseOrThrow(PowerShellProviderConfig, input, 'PowerShell provider configuration');
   if (c.transport === 'winrm' && !c.cluster && c.hosts.length === 0) {
-    throw new HvbcError('VALIDATION', 'PowerShell provider: transport "winrm" needs a cluster name or at least one host.');
+    throw new HvbcError(
+      'VALIDATION',
+      'PowerShell provider: transport "winrm" needs a cluster name or at least one host.',
+    );
   }
   return c;
 }
 
 /** Executable and arguments: powershell.exe from System32 by default (not whatever PATH finds first). */
-export function resolveExecutable(c: PowerShellProviderConfig, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): { executable: string; args: string[] } {
+export function resolveExecutable(
+  c: PowerShellProviderConfig,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): { executable: string; args: string[] } {
   let executable = c.executable;
   if (!executable) {
     if (c.edition === '7') executable = platform === 'win32' ? 'pwsh.exe' : 'pwsh';
-    else if (platform === 'win32') executable = path.win32.join(env.SystemRoot ?? 'C:\\Windows', 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+    else if (platform === 'win32')
+      executable = path.win32.join(
+        env.SystemRoot ?? 'C:\\Windows',
+        'System32',
+        'WindowsPowerShell',
+        'v1.0',
+        'powershell.exe',
+      );
     else executable = 'powershell';
   }
-  return { executable, args: [...c.executableArgs, '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', '-'] };
+  return {
+    executable,
+    args: [
+      ...c.executableArgs,
+      '-NoLogo',
+      '-NoProfile',
+      '-NonInteractive',
+      '-ExecutionPolicy',
+      'Bypass',
+      '-Command',
+      '-',
+    ],
+  };
 }

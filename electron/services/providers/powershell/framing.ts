@@ -46,7 +46,8 @@ export type LineEvent =
 
 /** Classify one stdout line for the invocation with `nonce`. */
 export function classifyLine(line: string, nonce: string): LineEvent {
-  if (line.startsWith(`${MARK.ready}${nonce}:`)) return { type: 'ready', info: line.slice(MARK.ready.length + nonce.length + 1) };
+  if (line.startsWith(`${MARK.ready}${nonce}:`))
+    return { type: 'ready', info: line.slice(MARK.ready.length + nonce.length + 1) };
   if (line === `${MARK.done}${nonce}`) return { type: 'done' };
   if (line.startsWith(`${MARK.progress}${nonce}:`)) {
     const raw = line.slice(MARK.progress.length + nonce.length + 1);
@@ -72,7 +73,11 @@ export interface Extracted {
  * Find exactly one `BEGIN … END` pair for `nonce` among the command's output lines and parse what lies between.
  * No envelope, an unterminated one, two envelopes, or non-JSON inside → PARSE_FAILED with a clear message.
  */
-export function extractEnvelope(lines: readonly string[], nonce: string, script: string): Extracted {
+export function extractEnvelope(
+  lines: readonly string[],
+  nonce: string,
+  script: string,
+): Extracted {
   const begin = `${MARK.begin}${nonce}`;
   const end = `${MARK.end}${nonce}`;
   const begins: number[] = [];
@@ -85,10 +90,14 @@ export function extractEnvelope(lines: readonly string[], nonce: string, script:
     throw new HvbcError('PARSE_FAILED', `${script}: ${why}`, { script });
   };
   if (begins.length === 0) fail('the script wrote no result envelope (no start marker on stdout).');
-  if (begins.length > 1 || ends.length > 1) fail(`the script wrote ${Math.max(begins.length, ends.length)} result envelopes; exactly one is expected.`);
+  if (begins.length > 1 || ends.length > 1)
+    fail(
+      `the script wrote ${Math.max(begins.length, ends.length)} result envelopes; exactly one is expected.`,
+    );
   const b = begins[0] as number;
   const e = ends[0];
-  if (e === undefined || e < b) fail('the result envelope is not terminated (no end marker after the start marker).');
+  if (e === undefined || e < b)
+    fail('the result envelope is not terminated (no end marker after the start marker).');
   const body = lines
     .slice(b + 1, e)
     .filter((l) => !l.startsWith(`${MARK.progress}${nonce}:`))
@@ -99,14 +108,22 @@ export function extractEnvelope(lines: readonly string[], nonce: string, script:
   try {
     value = JSON.parse(body);
   } catch (err) {
-    fail(`the result envelope is not valid JSON (${(err as Error).message}); text starts with ${JSON.stringify(body.slice(0, 60))}.`);
+    fail(
+      `the result envelope is not valid JSON (${(err as Error).message}); text starts with ${JSON.stringify(body.slice(0, 60))}.`,
+    );
   }
-  const noise = [...lines.slice(0, b), ...lines.slice((e as number) + 1)].filter((l) => l.trim() !== '');
+  const noise = [...lines.slice(0, b), ...lines.slice((e as number) + 1)].filter(
+    (l) => l.trim() !== '',
+  );
   return { value, noise };
 }
 
 const Envelope = z.union([
-  z.object({ ok: z.literal(true), data: z.unknown(), meta: z.record(z.string(), z.unknown()).optional() }),
+  z.object({
+    ok: z.literal(true),
+    data: z.unknown(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  }),
   z.object({
     ok: z.literal(false),
     error: z.object({
@@ -141,11 +158,17 @@ export function unwrapEnvelope(value: unknown, script: string): unknown {
   const r = Envelope.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new HvbcError('PARSE_FAILED', `${script}: the result envelope has the wrong shape (${issue ? `${issue.path.join('.') || 'root'}: ${issue.message}` : 'unknown'}).`, { script });
+    throw new HvbcError(
+      'PARSE_FAILED',
+      `${script}: the result envelope has the wrong shape (${issue ? `${issue.path.join('.') || 'root'}: ${issue.message}` : 'unknown'}).`,
+      { script },
+    );
   }
   const env = r.data;
   if (env.ok) return env.data;
-  const known = (ErrorCodes as readonly string[]).includes(env.error.code) && SCRIPT_CODES.has(env.error.code as ErrorCode);
+  const known =
+    (ErrorCodes as readonly string[]).includes(env.error.code) &&
+    SCRIPT_CODES.has(env.error.code as ErrorCode);
   const code: ErrorCode = known ? (env.error.code as ErrorCode) : 'POWERSHELL_FAILED';
   throw new HvbcError(code, `${script}: ${env.error.message}`, {
     script,

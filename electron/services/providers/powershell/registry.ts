@@ -37,7 +37,13 @@ export const SCRIPT_NAMES = [
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const specs: Record<ScriptName, Omit<ScriptSpec, 'name'>> = {
-  'Connect-HvbcSession': { lane: 'inventory', timeout: 'connect', idempotent: false, localOnly: true, sensitive: true },
+  'Connect-HvbcSession': {
+    lane: 'inventory',
+    timeout: 'connect',
+    idempotent: false,
+    localOnly: true,
+    sensitive: true,
+  },
   'Get-HvbcInventory': { lane: 'inventory', timeout: 'inventory', idempotent: true },
   'Get-HvbcEvents': { lane: 'inventory', timeout: 'inventory', idempotent: true },
   'New-HvbcCheckpoint': { lane: 'data', timeout: 'data', idempotent: false },
@@ -50,7 +56,12 @@ const specs: Record<ScriptName, Omit<ScriptSpec, 'name'>> = {
   'Export-HvbcVm': { lane: 'data', timeout: 'data', idempotent: false },
   'Import-HvbcVm': { lane: 'data', timeout: 'data', idempotent: false },
   'Stop-HvbcJob': { lane: 'inventory', timeout: 'command', idempotent: false },
-  'Get-HvbcGuestVssWriters': { lane: 'inventory', timeout: 'command', idempotent: true, sensitive: true },
+  'Get-HvbcGuestVssWriters': {
+    lane: 'inventory',
+    timeout: 'command',
+    idempotent: true,
+    sensitive: true,
+  },
   'Move-HvbcCsv': { lane: 'data', timeout: 'command', idempotent: false },
 };
 

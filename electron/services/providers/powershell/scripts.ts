@@ -23,7 +23,10 @@ async function load(dir: string): Promise<ScriptLibrary> {
     try {
       return (await fs.readFile(path.join(dir, file), 'utf8')).replace(/^\uFEFF/, '');
     } catch (e) {
-      throw new HvbcError('INTERNAL', `PowerShell script ${file} is missing from ${dir}: ${(e as Error).message}`);
+      throw new HvbcError(
+        'INTERNAL',
+        `PowerShell script ${file} is missing from ${dir}: ${(e as Error).message}`,
+      );
     }
   };
   const scripts = {} as Record<ScriptName, string>;

@@ -9,7 +9,13 @@ import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { EOL } from 'node:os';
 import { HvbcError, isHvbcError } from '../../../../shared/errors';
 import { buildBootstrapCommand, buildInvocationCommand, newNonce } from './command';
-import { classifyLine, extractEnvelope, LineSplitter, unwrapEnvelope, type ProgressLine } from './framing';
+import {
+  classifyLine,
+  extractEnvelope,
+  LineSplitter,
+  unwrapEnvelope,
+  type ProgressLine,
+} from './framing';
 import { scriptSpec, type ScriptName, type TimeoutClass } from './registry';
 import type { ScriptLibrary } from './scripts';
 import { redact, type Credential } from './secrets';
@@ -25,7 +31,17 @@ export interface ConnectSpec {
 
 export interface SessionLogEntry {
   session: string;
-  event: 'spawn' | 'ready' | 'exit' | 'invoke' | 'result' | 'timeout' | 'cancel' | 'noise' | 'stderr' | 'retry';
+  event:
+    | 'spawn'
+    | 'ready'
+    | 'exit'
+    | 'invoke'
+    | 'result'
+    | 'timeout'
+    | 'cancel'
+    | 'noise'
+    | 'stderr'
+    | 'retry';
   pid?: number;
   script?: string;
   ms?: number;
@@ -81,6 +97,7 @@ interface Proc {
 }
 
 const STDERR_KEEP = 40;
+const STDERR_GRACE_MS = 150;
 
 export class PsSession {
   private queue: Job[] = [];
@@ -109,7 +126,10 @@ export class PsSession {
 
   /** Queue a script; resolves with the envelope's `data` (unvalidated: the caller parses it). */
   invoke(script: ScriptName, params: unknown, opts: InvokeOptions = {}): Promise<unknown> {
-    if (this.closed) return Promise.reject(new HvbcError('CANCELED', `PowerShell session ${this.opts.label} is closed.`));
+    if (this.closed)
+      return Promise.reject(
+        new HvbcError('CANCELED', `PowerShell session ${this.opts.label} is closed.`),
+      );
     if (opts.signal?.aborted) return Promise.reject(canceled(script));
     return new Promise((resolve, reject) => {
       const job: Job = { script, params, opts, attempt: 0, resolve, reject };
@@ -126,7 +146,11 @@ export class PsSession {
   async close(): Promise<void> {
     this.closed = true;
     const q = this.queue.splice(0);
-    for (const j of q) this.settle(j, new HvbcError('CANCELED', `PowerShell session ${this.opts.label} was closed.`));
+    for (const j of q)
+      this.settle(
+        j,
+        new HvbcError('CANCELED', `PowerShell session ${this.opts.label} was closed.`),
+      );
     const p = this.proc;
     if (p && !p.dead) {
       const exited = new Promise<void>((r) => p.child.once('exit', () => r()));
@@ -168,9 +192,8 @@ export class PsSession {
     }
     // Running: stop waiting by killing the process; the next command gets a fresh one.
     const p = this.proc;
-    if (p && p.running && !p.dead) {
+    if (p && !p.dead) {
       this.log({ event: 'cancel', pid: p.pid, script: job.script });
-      p.running.onExit('canceled');
       this.kill(p, 'canceled');
     }
   }
@@ -180,12 +203,36 @@ export class PsSession {
     for (;;) {
       try {
         const proc = await this.ensureProcess(job);
-        return await this.runOn(proc, job.script, job.params, job.opts, job.opts.timeoutMs ?? this.opts.timeouts[spec.timeout]);
+        return await this.runOn(
+          proc,
+          job.script,
+          job.params,
+          job.opts,
+          job.opts.timeoutMs ?? this.opts.timeouts[spec.timeout],
+        );
       } catch (e) {
+        if (job.opts.signal?.aborted) throw canceled(job.script);
+        if (this.closed)
+          throw new HvbcError(
+            'CANCELED',
+            `PowerShell session ${this.opts.label} was closed during ${job.script}.`,
+            { script: job.script },
+          );
         const crashed = isHvbcError(e) && e.details?.crashed === true;
-        if (crashed && spec.idempotent && !spec.sensitive && job.attempt === 0 && !job.opts.signal?.aborted && !this.closed) {
+        if (
+          crashed &&
+          spec.idempotent &&
+          !spec.sensitive &&
+          job.attempt === 0 &&
+          !job.opts.signal?.aborted &&
+          !this.closed
+        ) {
           job.attempt++;
-          this.log({ event: 'retry', script: job.script, detail: 'process exited mid-command; retrying once on a new process' });
+          this.log({
+            event: 'retry',
+            script: job.script,
+            detail: 'process exited mid-command; retrying once on a new process',
+          });
           continue;
         }
         throw e;
@@ -215,7 +262,15 @@ export class PsSession {
       env: this.opts.env ?? process.env,
     });
     this.spawned++;
-    const proc: Proc = { child, pid: child.pid, dead: false, exitInfo: '', splitter: new LineSplitter(), running: null, stderrTail: [] };
+    const proc: Proc = {
+      child,
+      pid: child.pid,
+      dead: false,
+      exitInfo: '',
+      splitter: new LineSplitter(),
+      running: null,
+      stderrTail: [],
+    };
     this.proc = proc;
     this.log({ event: 'spawn', pid: child.pid, detail: this.opts.executable });
     child.stdout?.setEncoding('utf8');
@@ -244,13 +299,16 @@ export class PsSession {
       proc.running?.onExit(why);
     };
     child.on('error', (e) => died(`could not run ${this.opts.executable}: ${e.message}`));
-    child.on('exit', (code, signal) => died(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    child.on('exit', (code, signal) =>
+      died(signal ? `killed by ${signal}` : `exited with code ${code}`),
+    );
     return proc;
   }
 
   private onStdout(proc: Proc, line: string): void {
     if (proc.running) proc.running.onLine(line);
-    else if (line.trim() !== '') this.log({ event: 'noise', pid: proc.pid, detail: this.scrub(line).slice(0, 500) });
+    else if (line.trim() !== '')
+      this.log({ event: 'noise', pid: proc.pid, detail: this.scrub(line).slice(0, 500) });
   }
 
   private kill(proc: Proc, why: string): void {
@@ -265,16 +323,29 @@ export class PsSession {
     proc.dead = true;
     proc.exitInfo = why;
     if (this.proc === proc) this.proc = null;
+    const running = proc.running;
+    proc.running = null;
+    running?.onExit(why);
   }
 
   private bootstrap(proc: Proc): Promise<void> {
     const nonce = newNonce();
-    const cmd = buildBootstrapCommand(this.opts.library.bootstrap, this.opts.library.scripts, nonce);
+    const cmd = buildBootstrapCommand(
+      this.opts.library.bootstrap,
+      this.opts.library.scripts,
+      nonce,
+    );
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         proc.running = null;
         this.log({ event: 'timeout', pid: proc.pid, detail: 'startup' });
-        reject(new HvbcError('TIMEOUT', `PowerShell (${this.opts.label}) did not start within ${this.opts.startTimeoutMs} ms.`, { session: this.opts.label }));
+        reject(
+          new HvbcError(
+            'TIMEOUT',
+            `PowerShell (${this.opts.label}) did not start within ${this.opts.startTimeoutMs} ms.`,
+            { session: this.opts.label },
+          ),
+        );
       }, this.opts.startTimeoutMs);
       proc.running = {
         nonce,
@@ -287,13 +358,20 @@ export class PsSession {
             proc.running = null;
             this.log({ event: 'ready', pid: proc.pid, detail: ev.info.slice(0, 200) });
             resolve();
-          } else if (ev.type === 'line' && line.trim() !== '') this.log({ event: 'noise', pid: proc.pid, detail: this.scrub(line).slice(0, 500) });
+          } else if (ev.type === 'line' && line.trim() !== '')
+            this.log({ event: 'noise', pid: proc.pid, detail: this.scrub(line).slice(0, 500) });
         },
         onExit: (why) => {
           clearTimeout(timer);
           proc.running = null;
           const err = proc.stderrTail.slice(-5).join(' | ');
-          reject(new HvbcError('POWERSHELL_FAILED', `PowerShell (${this.opts.label}) failed to start: ${why}${err ? `; stderr: ${this.scrub(err)}` : ''}`, { session: this.opts.label }));
+          reject(
+            new HvbcError(
+              'POWERSHELL_FAILED',
+              `PowerShell (${this.opts.label}) failed to start: ${why}${err ? `; stderr: ${this.scrub(err)}` : ''}`,
+              { session: this.opts.label },
+            ),
+          );
         },
       };
       this.write(proc, cmd);
@@ -311,7 +389,13 @@ export class PsSession {
       port: c.port ?? null,
       credential: cred ? { username: cred.username, password: cred.password.reveal() } : null,
     };
-    await this.runOn(proc, 'Connect-HvbcSession', params, { ...(job.opts.signal ? { signal: job.opts.signal } : {}) }, this.opts.timeouts.connect);
+    await this.runOn(
+      proc,
+      'Connect-HvbcSession',
+      params,
+      { ...(job.opts.signal ? { signal: job.opts.signal } : {}) },
+      this.opts.timeouts.connect,
+    );
   }
 
   private write(proc: Proc, cmd: string): void {
@@ -319,7 +403,13 @@ export class PsSession {
   }
 
   /** Write one invocation and wait for its DONE marker (or timeout, crash, cancel). */
-  private runOn(proc: Proc, script: ScriptName, params: unknown, opts: InvokeOptions, timeoutMs: number): Promise<unknown> {
+  private runOn(
+    proc: Proc,
+    script: ScriptName,
+    params: unknown,
+    opts: InvokeOptions,
+    timeoutMs: number,
+  ): Promise<unknown> {
     if (proc.dead) return Promise.reject(this.crashError(proc, script));
     const nonce = newNonce();
     const cmd = buildInvocationCommand(script, params, nonce);
@@ -332,13 +422,25 @@ export class PsSession {
         finished = true;
         clearTimeout(timer);
         proc.running = null;
-        this.log({ event: 'result', pid: proc.pid, script, ms: Date.now() - started, detail: err ? (isHvbcError(err) ? err.code : 'error') : 'ok' });
+        this.log({
+          event: 'result',
+          pid: proc.pid,
+          script,
+          ms: Date.now() - started,
+          detail: err ? (isHvbcError(err) ? err.code : 'error') : 'ok',
+        });
         if (err) reject(err);
         else resolve(value);
       };
       const timer = setTimeout(() => {
         this.log({ event: 'timeout', pid: proc.pid, script, ms: timeoutMs });
-        finish(new HvbcError('TIMEOUT', `${script} did not finish within ${Math.round(timeoutMs / 1000)} s on ${this.opts.label}; the PowerShell process was killed and will be replaced.`, { script, session: this.opts.label, timeoutMs }));
+        finish(
+          new HvbcError(
+            'TIMEOUT',
+            `${script} did not finish within ${Math.round(timeoutMs / 1000)} s on ${this.opts.label}; the PowerShell process was killed and will be replaced.`,
+            { script, session: this.opts.label, timeoutMs },
+          ),
+        );
         this.kill(proc, 'timeout');
       }, timeoutMs);
       const running: Running = {
@@ -356,17 +458,40 @@ export class PsSession {
           } else if (ev.type === 'done') {
             try {
               const { value, noise } = extractEnvelope(running.lines, nonce, script);
-              for (const n of noise) this.log({ event: 'noise', pid: proc.pid, script, detail: this.scrub(n).slice(0, 500) });
+              for (const n of noise)
+                this.log({
+                  event: 'noise',
+                  pid: proc.pid,
+                  script,
+                  detail: this.scrub(n).slice(0, 500),
+                });
               finish(undefined, unwrapEnvelope(value, script));
             } catch (e) {
-              if (isHvbcError(e) && e.code === 'PARSE_FAILED' && running.stderr.length > 0 && !running.lines.some((l) => l.includes(nonce))) {
-                finish(new HvbcError('POWERSHELL_FAILED', `${script} failed before writing a result: ${this.scrub(running.stderr.slice(-5).join(' | '))}`, { script }));
-              } else finish(e);
+              if (
+                !(isHvbcError(e) && e.code === 'PARSE_FAILED') ||
+                running.lines.some((l) => l.includes(nonce))
+              ) {
+                finish(e);
+                return;
+              }
+              // No envelope at all: the script itself failed. stderr is another pipe and may lag behind stdout,
+              // so give it a moment before choosing between POWERSHELL_FAILED (with its text) and PARSE_FAILED.
+              setTimeout(() => {
+                if (running.stderr.length > 0)
+                  finish(
+                    new HvbcError(
+                      'POWERSHELL_FAILED',
+                      `${script} failed before writing a result: ${this.scrub(running.stderr.slice(-5).join(' | '))}`,
+                      { script },
+                    ),
+                  );
+                else finish(e);
+              }, STDERR_GRACE_MS);
             }
           } else if (ev.type === 'line') running.lines.push(line);
         },
         onExit: (why) => {
-          if (why === 'canceled') finish(canceled(script));
+          if (why === 'canceled' || why === 'session closed') finish(canceled(script));
           else finish(this.crashError(proc, script, why));
         },
       };
@@ -390,7 +515,9 @@ export class PsSession {
 
   private clean(e: unknown): unknown {
     if (!isHvbcError(e) || this.secrets.length === 0) return e;
-    const details = e.details ? (JSON.parse(this.scrub(JSON.stringify(e.details))) as Record<string, unknown>) : undefined;
+    const details = e.details
+      ? (JSON.parse(this.scrub(JSON.stringify(e.details))) as Record<string, unknown>)
+      : undefined;
     return new HvbcError(e.code, this.scrub(e.message), details);
   }
 

@@ -9,7 +9,20 @@ type VmPower = 'Running' | 'Off' | 'Saved' | 'Paused';
 /** Transitional states count as the state the VM is still in (Stopping/Saving/Pausing: still running). */
 const vmStateNames: Record<string, VmPower> = {};
 for (const [names, to] of [
-  [['Running', 'Starting', 'Stopping', 'Reset', 'Saving', 'Pausing', 'Resuming', 'FastSaving', 'ComponentServicing'], 'Running'],
+  [
+    [
+      'Running',
+      'Starting',
+      'Stopping',
+      'Reset',
+      'Saving',
+      'Pausing',
+      'Resuming',
+      'FastSaving',
+      'ComponentServicing',
+    ],
+    'Running',
+  ],
   [['Off'], 'Off'],
   [['Saved', 'FastSaved'], 'Saved'],
   [['Paused'], 'Paused'],
@@ -45,13 +58,29 @@ export const NodeStateEnum = enumOf<'Up' | 'Down' | 'Paused'>(
 /** CSV per-node state: clusapi CLUSTER_SHARED_VOLUME_STATE (§4.2); both spellings of §4.1. Paused → Unavailable. */
 export const CsvStateEnum = enumOf<CsvAccess | 'Paused'>(
   'CSV state',
-  { Direct: 'Direct', Active: 'Direct', FileSystemRedirected: 'FileSystemRedirected', ActiveRedirected: 'FileSystemRedirected', BlockRedirected: 'BlockRedirected', ActiveBlockRedirected: 'BlockRedirected', Unavailable: 'Unavailable', Paused: 'Paused' },
+  {
+    Direct: 'Direct',
+    Active: 'Direct',
+    FileSystemRedirected: 'FileSystemRedirected',
+    ActiveRedirected: 'FileSystemRedirected',
+    BlockRedirected: 'BlockRedirected',
+    ActiveBlockRedirected: 'BlockRedirected',
+    Unavailable: 'Unavailable',
+    Paused: 'Paused',
+  },
   { 0: 'Unavailable', 1: 'Paused', 2: 'Direct', 3: 'FileSystemRedirected', 4: 'BlockRedirected' },
 );
 
 export const FsRedirectReason = flagsOf(
   'file-system redirected I/O reason',
-  { 0x1: 'UserRequest', 0x2: 'UnsafeFileSystemFilter', 0x4: 'UnsafeVolumeFilter', 0x8: 'FileSystemTiering', 0x10: 'BitLockerInitializing', 0x20: 'ReFs' },
+  {
+    0x1: 'UserRequest',
+    0x2: 'UnsafeFileSystemFilter',
+    0x4: 'UnsafeVolumeFilter',
+    0x8: 'FileSystemTiering',
+    0x10: 'BitLockerInitializing',
+    0x20: 'ReFs',
+  },
   ['NotFileSystemRedirected', 'NotRedirected', 'None'],
 );
 export const BlockRedirectReason = flagsOf(
@@ -61,16 +90,33 @@ export const BlockRedirectReason = flagsOf(
 );
 
 /** Msvm_VirtualHardDiskSettingData Format/Type (§5): VHD 2, VHDX 3, VHDSet 4; Fixed 2, Dynamic 3, Differencing 4. */
-export const VhdFormatEnum = enumOf<'vhd' | 'vhdx' | 'vhds'>('VHD format', { VHD: 'vhd', VHDX: 'vhdx', VHDSet: 'vhds', VHDS: 'vhds' }, { 2: 'VHD', 3: 'VHDX', 4: 'VHDSet' });
-export const VhdTypeEnum = enumOf<'fixed' | 'dynamic' | 'differencing'>('VHD type', { Fixed: 'fixed', Dynamic: 'dynamic', Differencing: 'differencing' }, { 2: 'Fixed', 3: 'Dynamic', 4: 'Differencing' });
+export const VhdFormatEnum = enumOf<'vhd' | 'vhdx' | 'vhds'>(
+  'VHD format',
+  { VHD: 'vhd', VHDX: 'vhdx', VHDSet: 'vhds', VHDS: 'vhds' },
+  { 2: 'VHD', 3: 'VHDX', 4: 'VHDSet' },
+);
+export const VhdTypeEnum = enumOf<'fixed' | 'dynamic' | 'differencing'>(
+  'VHD type',
+  { Fixed: 'fixed', Dynamic: 'dynamic', Differencing: 'differencing' },
+  { 2: 'Fixed', 3: 'Dynamic', 4: 'Differencing' },
+);
 
 /** ControllerType: IDE 0, SCSI 1 [UNVERIFIED numbers]. */
-export const ControllerTypeEnum = enumOf<'IDE' | 'SCSI'>('controller type', { IDE: 'IDE', SCSI: 'SCSI' }, { 0: 'IDE', 1: 'SCSI' });
+export const ControllerTypeEnum = enumOf<'IDE' | 'SCSI'>(
+  'controller type',
+  { IDE: 'IDE', SCSI: 'SCSI' },
+  { 0: 'IDE', 1: 'SCSI' },
+);
 
 /** CheckpointType cast from UserSnapshotType 2..5 (§6.1) [UNVERIFIED]; absent (2012 R2) → Standard. */
 export const CheckpointTypeEnum = enumOf<'Disabled' | 'Production' | 'ProductionOnly' | 'Standard'>(
   'checkpoint type',
-  { Disabled: 'Disabled', Production: 'Production', ProductionOnly: 'ProductionOnly', Standard: 'Standard' },
+  {
+    Disabled: 'Disabled',
+    Production: 'Production',
+    ProductionOnly: 'ProductionOnly',
+    Standard: 'Standard',
+  },
   { 2: 'Disabled', 3: 'Production', 4: 'ProductionOnly', 5: 'Standard' },
   'Standard',
 );
@@ -86,10 +132,17 @@ export const SnapshotTypeEnum = enumOf<'Standard' | 'Recovery' | 'Other'>('snaps
   SyncedReplica: 'Other',
 });
 
-export const VmGroupTypeEnum = enumOf<'vm' | 'management'>('VM group type', { VMCollectionType: 'vm', ManagementCollectionType: 'management' });
+export const VmGroupTypeEnum = enumOf<'vm' | 'management'>('VM group type', {
+  VMCollectionType: 'vm',
+  ManagementCollectionType: 'management',
+});
 
 /** Windows version → the HostOsVersion the rest of the console reasons about (§14). */
-export function hostOsFromVersion(major: number, minor: number, build: number): HostOsVersion | undefined {
+export function hostOsFromVersion(
+  major: number,
+  minor: number,
+  build: number,
+): HostOsVersion | undefined {
   if (major === 6 && minor === 1) return '2008R2';
   if (major === 6 && minor === 2) return '2012';
   if (major === 6 && minor === 3) return '2012R2';
@@ -102,11 +155,26 @@ export function hostOsFromVersion(major: number, minor: number, build: number): 
   return undefined;
 }
 
-export const OS_ORDER: readonly HostOsVersion[] = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'];
+export const OS_ORDER: readonly HostOsVersion[] = [
+  '2008R2',
+  '2012',
+  '2012R2',
+  '2016',
+  '2019',
+  '2022',
+  '2025',
+];
 
 /** ClusterFunctionalLevel numbers [UNVERIFIED: not in the reference]: 8 = 2012 R2 … 12 = 2025. */
 export function functionalLevelName(level: string | null, fallback: string): string {
   if (level === null || level.trim() === '') return fallback;
-  const map: Record<string, string> = { '7': '2012', '8': '2012R2', '9': '2016', '10': '2019', '11': '2022', '12': '2025' };
+  const map: Record<string, string> = {
+    '7': '2012',
+    '8': '2012R2',
+    '9': '2016',
+    '10': '2019',
+    '11': '2022',
+    '12': '2025',
+  };
   return map[level.trim()] ?? level.trim();
 }

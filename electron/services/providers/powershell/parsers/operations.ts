@@ -3,23 +3,58 @@
 import { z } from 'zod';
 import { HvbcError } from '../../../../../shared/errors';
 import type { Checkpoint, HyperVEvent, VssWriter } from '../../../../../shared/model';
-import type { ChangedRanges, CheckpointResult, Consistency, FrozenDisk, ReferencePoint } from '../../types';
-import { arr, bool, date, dateOrNull, guid, guidOrNull, obj, parseOrThrow, safeInt, safeIntOrNull, str, strOrNull } from '../normalize';
+import type {
+  ChangedRanges,
+  CheckpointResult,
+  Consistency,
+  FrozenDisk,
+  ReferencePoint,
+} from '../../types';
+import {
+  arr,
+  bool,
+  date,
+  dateOrNull,
+  guid,
+  guidOrNull,
+  obj,
+  parseOrThrow,
+  safeInt,
+  safeIntOrNull,
+  str,
+  strOrNull,
+} from '../normalize';
 import { SnapshotTypeEnum } from './enums';
-import { diskIdOf, isSharedDrive, RawDrive, RawReferencePoint } from './inventory';
+import { diskIdOf, isSharedDrive, RawDrive, RawReferencePoint } from './raw';
+import { mapReferencePoint } from './refpoints';
 
 // ---- checkpoints ---------------------------------------------------------------------------------------
 
 const RawNewCheckpoint = obj({
-  checkpoint: obj({ id: guid, name: str, snapshotType: SnapshotTypeEnum, parentId: guidOrNull, created: dateOrNull }),
+  checkpoint: obj({
+    id: guid,
+    name: str,
+    snapshotType: SnapshotTypeEnum,
+    parentId: guidOrNull,
+    created: dateOrNull,
+  }),
   consistencyLevel: safeInt,
   fallbackReason: strOrNull.optional(),
   vmCheckpointType: strOrNull.optional(),
 });
 
-export function parseNewCheckpoint(data: unknown, requested: 'standard' | 'production' | 'recovery', createdBy?: string): CheckpointResult {
+export function parseNewCheckpoint(
+  data: unknown,
+  requested: 'standard' | 'production' | 'recovery',
+  createdBy?: string,
+): CheckpointResult {
   const r = parseOrThrow(RawNewCheckpoint, data, 'New-HvbcCheckpoint');
-  const type = r.checkpoint.snapshotType === 'Recovery' ? 'recovery' : requested === 'recovery' ? 'recovery' : requested;
+  const type =
+    r.checkpoint.snapshotType === 'Recovery'
+      ? 'recovery'
+      : requested === 'recovery'
+        ? 'recovery'
+        : requested;
   const checkpoint: Checkpoint = {
     id: r.checkpoint.id,
     name: r.checkpoint.name,
@@ -29,10 +64,17 @@ export function parseNewCheckpoint(data: unknown, requested: 'standard' | 'produ
     ...(createdBy ? { createdBy } : {}),
   };
   if (r.consistencyLevel !== 1 && r.consistencyLevel !== 2) {
-    throw new HvbcError('PARSE_FAILED', `New-HvbcCheckpoint: unexpected output: data.consistencyLevel: expected 1 or 2, got ${r.consistencyLevel}`);
+    throw new HvbcError(
+      'PARSE_FAILED',
+      `New-HvbcCheckpoint: unexpected output: data.consistencyLevel: expected 1 or 2, got ${r.consistencyLevel}`,
+    );
   }
   const consistencyReached: Consistency = r.consistencyLevel === 1 ? 'application' : 'crash';
-  return { checkpoint, consistencyReached, ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}) };
+  return {
+    checkpoint,
+    consistencyReached,
+    ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}),
+  };
 }
 
 export const RawRemoved = obj({ removed: z.literal(true) });
@@ -44,13 +86,21 @@ const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$/;
 /** C:\ClusterStorage\Volume1\x.vhdx on NODE → \\NODE\C$\ClusterStorage\Volume1\x.vhdx; UNC (SMB) paths unchanged. */
 export function toAdminSharePath(node: string, localPath: string): string {
   if (localPath.startsWith('\\\\')) return localPath;
-  if (!HOST_RE.test(node)) throw new HvbcError('PARSE_FAILED', `Not a host name: ${JSON.stringify(node)}.`);
+  if (!HOST_RE.test(node))
+    throw new HvbcError('PARSE_FAILED', `Not a host name: ${JSON.stringify(node)}.`);
   const m = /^([A-Za-z]):\\(.*)$/.exec(localPath);
-  if (!m) throw new HvbcError('PARSE_FAILED', `Not a local Windows path: ${JSON.stringify(localPath)}.`);
+  if (!m)
+    throw new HvbcError('PARSE_FAILED', `Not a local Windows path: ${JSON.stringify(localPath)}.`);
   return `\\\\${node}\\${(m[1] as string).toUpperCase()}$\\${m[2]}`;
 }
 
-const RawFrozen = obj({ computerName: str, vmId: guid, checkpointId: guid, snapshotType: strOrNull.optional(), drives: arr(RawDrive) });
+const RawFrozen = obj({
+  computerName: str,
+  vmId: guid,
+  checkpointId: guid,
+  snapshotType: strOrNull.optional(),
+  drives: arr(RawDrive),
+});
 
 export function parseFrozenDisks(data: unknown): FrozenDisk[] {
   const r = parseOrThrow(RawFrozen, data, 'Get-HvbcFrozenDisks');
@@ -58,48 +108,29 @@ export function parseFrozenDisks(data: unknown): FrozenDisk[] {
   r.drives.forEach((d, i) => {
     if (d.diskNumber !== null && d.diskNumber !== undefined) return; // pass-through: host-level backup cannot read it
     const leaf = d.chain[0];
-    if (!leaf) throw new HvbcError('PARSE_FAILED', `Get-HvbcFrozenDisks: unexpected output: data.drives[${i}].chain: empty${d.chainError ? ` (${d.chainError})` : ''}`);
+    if (!leaf)
+      throw new HvbcError(
+        'PARSE_FAILED',
+        `Get-HvbcFrozenDisks: unexpected output: data.drives[${i}].chain: empty${d.chainError ? ` (${d.chainError})` : ''}`,
+      );
     const base = d.chain[d.chain.length - 1]?.path ?? leaf.path;
-    out.push({ diskId: diskIdOf(r.vmId, d, base, isSharedDrive(d)), chainPath: toAdminSharePath(r.computerName, leaf.path), virtualSize: leaf.size });
+    out.push({
+      diskId: diskIdOf(r.vmId, d, base, isSharedDrive(d)),
+      chainPath: toAdminSharePath(r.computerName, leaf.path),
+      virtualSize: leaf.size,
+    });
   });
   return out;
 }
 
 // ---- reference points ----------------------------------------------------------------------------------
 
-/**
- * Which of the VM's drives an entry of VirtualDiskIdentifiers designates. Documented only as "WMI instance IDs of
- * the VM's virtual disks" (§7.4) [UNVERIFIED form], so three forms are tried: the drive's Id, the same id with a
- * different last segment (…\D drive vs …\L disk), or the VHDX DiskIdentifier GUID of a file in the drive's chain.
- */
-export function resolveDiskIdentifier(identifier: string, vmId: string, drives: readonly RawDrive[]): string | null {
-  const id = identifier.toLowerCase();
-  const stem = (s: string): string => s.toLowerCase().replace(/\\[a-z]$/, '');
-  const g = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/.exec(id)?.[1];
-  for (const d of drives) {
-    const did = (d.id ?? '').toLowerCase();
-    const hit = (did !== '' && (did === id || stem(did) === stem(id))) || (g !== undefined && !id.includes('\\') && d.chain.some((f) => (f.diskIdentifier ?? '').toLowerCase().replace(/[{}]/g, '') === g));
-    if (hit) {
-      const base = d.chain[d.chain.length - 1]?.path ?? d.path;
-      return diskIdOf(vmId, d, base, isSharedDrive(d));
-    }
-  }
-  return null;
-}
-
-export function mapReferencePoint(rp: RawReferencePoint, vmId: string, drives: readonly RawDrive[], createdFallback = ''): ReferencePoint {
-  const rctIds: Record<string, string> = {};
-  rp.virtualDiskIdentifiers.forEach((ident, i) => {
-    const rct = rp.rctIds[i];
-    if (rct === undefined || rct === '') return;
-    // Unresolvable identifiers are kept under a "wmi:" key: changedRanges then answers full-required for that disk.
-    rctIds[resolveDiskIdentifier(ident, vmId, drives) ?? `wmi:${ident}`] = rct;
-  });
-  return { id: rp.instanceId, vmId, created: rp.created ?? createdFallback, rctIds };
-}
-
 const RawRpList = obj({ referencePoints: arr(RawReferencePoint), drives: arr(RawDrive) });
-const RawRpConverted = obj({ referencePoint: RawReferencePoint, drives: arr(RawDrive), convertedAt: date });
+const RawRpConverted = obj({
+  referencePoint: RawReferencePoint,
+  drives: arr(RawDrive),
+  convertedAt: date,
+});
 
 export function parseReferencePoints(data: unknown, vmId: string): ReferencePoint[] {
   const r = parseOrThrow(RawRpList, data, 'Get-HvbcReferencePoints');
@@ -113,28 +144,43 @@ export function parseConvertedReferencePoint(data: unknown, vmId: string): Refer
 
 // ---- changed ranges ------------------------------------------------------------------------------------
 
-const RawRanges = z.union([
-  obj({ fullRequired: z.literal(true), reason: str, path: strOrNull.optional(), source: strOrNull.optional() }),
-  obj({
-    fullRequired: z.literal(false),
-    path: str,
-    source: str,
-    virtualSize: safeInt,
-    /** [offset, length] as strings (uint64 beyond 2^53 would lose precision in JSON.parse). */
-    ranges: arr(z.tuple([safeInt, safeInt])),
-  }),
-]);
+const RawFullRequired = obj({
+  fullRequired: z.literal(true),
+  reason: str,
+  path: strOrNull.optional(),
+  source: strOrNull.optional(),
+});
+const RawRangeList = obj({
+  fullRequired: z.literal(false),
+  path: str,
+  source: str,
+  virtualSize: safeInt,
+  /** [offset, length] as strings (uint64 beyond 2^53 would lose precision in JSON.parse). */
+  ranges: arr(z.tuple([safeInt, safeInt])),
+});
 
 export function parseChangedRanges(data: unknown): ChangedRanges {
-  const r = parseOrThrow(RawRanges, data, 'Get-HvbcChangedRanges');
-  if (r.fullRequired) return { kind: 'full-required', reason: r.reason };
+  const head = parseOrThrow(obj({ fullRequired: bool }), data, 'Get-HvbcChangedRanges');
+  if (head.fullRequired)
+    return {
+      kind: 'full-required',
+      reason: parseOrThrow(RawFullRequired, data, 'Get-HvbcChangedRanges').reason,
+    };
+  const r = parseOrThrow(RawRangeList, data, 'Get-HvbcChangedRanges');
   const ranges = r.ranges.map(([offset, length]) => ({ offset, length }));
   ranges.forEach((x, i) => {
     if (x.offset + x.length > r.virtualSize) {
-      throw new HvbcError('PARSE_FAILED', `Get-HvbcChangedRanges: unexpected output: data.ranges[${i}]: range ${x.offset}+${x.length} ends beyond the disk (${r.virtualSize} bytes)`);
+      throw new HvbcError(
+        'PARSE_FAILED',
+        `Get-HvbcChangedRanges: unexpected output: data.ranges[${i}]: range ${x.offset}+${x.length} ends beyond the disk (${r.virtualSize} bytes)`,
+      );
     }
   });
-  return { kind: 'ranges', ranges: ranges.sort((a, b) => a.offset - b.offset), virtualSize: r.virtualSize };
+  return {
+    kind: 'ranges',
+    ranges: ranges.sort((a, b) => a.offset - b.offset),
+    virtualSize: r.virtualSize,
+  };
 }
 
 // ---- events --------------------------------------------------------------------------------------------
@@ -184,7 +230,11 @@ export function mapEvents(raw: readonly RawEvent[], seqOf: (key: string) => numb
   return [...raw]
     .sort((a, b) => a.time.localeCompare(b.time) || a.recordId - b.recordId)
     .map((e) => {
-      const vmGuid = e.vmId ? /([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/.exec(e.vmId)?.[1]?.toLowerCase() ?? null : null;
+      const vmGuid = e.vmId
+        ? (/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/
+            .exec(e.vmId)?.[1]
+            ?.toLowerCase() ?? null)
+        : null;
       return {
         seq: seqOf(eventKey(e)),
         time: e.time,
@@ -248,10 +298,20 @@ export function parseVssadminWriters(text: string): VssWriter[] {
     const lastError = (b[si + 1] ?? '').replace(/^[^:]*:\s*/, '').trim();
     const failed = n >= 6;
     const nonRetryable = /non-?retryable|0x800423f4/i.test(lastError);
-    writers.push({ name, ...(id ? { id } : {}), state: WRITER_STATES[n] ?? `State ${n}`, lastError, retryable: !(failed && nonRetryable) });
+    writers.push({
+      name,
+      ...(id ? { id } : {}),
+      state: WRITER_STATES[n] ?? `State ${n}`,
+      lastError,
+      retryable: !(failed && nonRetryable),
+    });
   }
   if (writers.length === 0 && /\[\d+\]/.test(text)) {
-    throw new HvbcError('PARSE_FAILED', 'Get-HvbcGuestVssWriters: the vssadmin output has no writer block that could be read.', { sample: text.slice(0, 200) });
+    throw new HvbcError(
+      'PARSE_FAILED',
+      'Get-HvbcGuestVssWriters: the vssadmin output has no writer block that could be read.',
+      { sample: text.slice(0, 200) },
+    );
   }
   return writers;
 }
@@ -260,7 +320,10 @@ const RawVss = obj({ vmId: guid, collectedAt: date, raw: str });
 export function parseGuestVssWriters(data: unknown): VssWriter[] {
   const r = parseOrThrow(RawVss, data, 'Get-HvbcGuestVssWriters');
   if (/access is denied|requires elevation|not recognized/i.test(r.raw) && !/\[\d+\]/.test(r.raw)) {
-    throw new HvbcError('UNAUTHORIZED', `vssadmin in the guest failed: ${r.raw.trim().slice(0, 200)}`);
+    throw new HvbcError(
+      'UNAUTHORIZED',
+      `vssadmin in the guest failed: ${r.raw.trim().slice(0, 200)}`,
+    );
   }
   return parseVssadminWriters(r.raw);
 }
@@ -268,10 +331,26 @@ export function parseGuestVssWriters(data: unknown): VssWriter[] {
 // ---- CSV, export/import, job stop, connect ---------------------------------------------------------------
 
 export const RawMoveCsv = obj({ csvId: str, name: str, ownerNode: str });
-export const RawExport = obj({ vmId: guid, destination: str, checkpointId: strOrNull.optional(), differential: bool, jobId: strOrNull.optional() });
-export const RawImport = obj({ imported: bool, newVmId: guidOrNull, name: strOrNull, issues: arr(obj({ messageId: strOrNull, message: str })) });
+export const RawExport = obj({
+  vmId: guid,
+  destination: str,
+  checkpointId: strOrNull.optional(),
+  differential: bool,
+  jobId: strOrNull.optional(),
+});
+export const RawImport = obj({
+  imported: bool,
+  newVmId: guidOrNull,
+  name: strOrNull,
+  issues: arr(obj({ messageId: strOrNull, message: str })),
+});
 export const RawStopJob = obj({ requested: bool, reason: strOrNull, returnValue: safeIntOrNull });
-export const RawConnect = obj({ computerName: str, psVersion: str, psEdition: strOrNull.optional(), authentication: strOrNull.optional() });
+export const RawConnect = obj({
+  computerName: str,
+  psVersion: str,
+  psEdition: strOrNull.optional(),
+  authentication: strOrNull.optional(),
+});
 
 export type ImportResult = z.infer<typeof RawImport>;
 export type ExportResult = z.infer<typeof RawExport>;

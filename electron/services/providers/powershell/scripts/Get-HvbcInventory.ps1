@@ -173,12 +173,14 @@ function Get-HvbcInvDrives($Drives, [hashtable]$Target) {
             path = [string]$d.Path; diskNumber = $d.DiskNumber; supportPersistentReservations = [bool]$d.SupportPersistentReservations; chain = $chain; chainError = $chainError }
     })
 }
-function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
+function Get-HvbcInventoryData([bool]$IncludeReferencePoints, [string]$VmScope = 'all-nodes', [bool]$SkipCluster = $false) {
+    # VmScope 'this-node': only this machine's VMs (the console fans out to each node itself, so that a WinRM
+    # session never makes a second hop to the other nodes). SkipCluster: VMs only, no cluster/CSV queries.
     $local = [string]$env:COMPUTERNAME
     $warnings = New-Object System.Collections.Generic.List[string]
     $cluster = $null; $nodes = @(); $groups = @(); $csvs = @(); $csvStates = @()
     $c = $null
-    if (Get-Command Get-Cluster -ErrorAction SilentlyContinue) {
+    if (-not $SkipCluster -and (Get-Command Get-Cluster -ErrorAction SilentlyContinue)) {
         try { $c = Get-Cluster -ErrorAction Stop } catch { $warnings.Add('Not clustered or cluster unreachable: ' + $_.Exception.Message) }
     }
     if ($null -ne $c) {
@@ -208,6 +210,7 @@ function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
     }
     foreach ($n in $nodes) {
         if ($n.state -ne 'Up' -and $n.state -ne 'Paused') { continue }
+        if ($VmScope -eq 'this-node' -and $n.name -ne $local) { continue }
         $t0 = Get-HvbcInvTarget $n.name
         try { $os = Get-CimInstance -ClassName Win32_OperatingSystem @t0 -ErrorAction Stop; $n.osVersion = [string]$os.Version; $n.osCaption = [string]$os.Caption }
         catch { $warnings.Add("OS version of $($n.name): " + $_.Exception.Message) }
@@ -217,6 +220,7 @@ function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
     $vhdsPaths = @{}
     foreach ($n in $nodes) {
         if ($n.state -ne 'Up' -and $n.state -ne 'Paused') { continue }
+        if ($VmScope -eq 'this-node' -and $n.name -ne $local) { continue }
         $t = Get-HvbcInvTarget $n.name
         $list = @()
         try { $list = @(Get-VM @t) } catch { $warnings.Add("Get-VM on $($n.name): " + $_.Exception.Message); continue }
@@ -263,7 +267,7 @@ function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
         catch { [pscustomobject]@{ path = $path; snapshotIds = @(); error = $_.Exception.Message } }
     })
     [pscustomobject]@{
-        schema = 1; collectedAt = (Get-Date).ToUniversalTime().ToString('o'); collectedOn = $local
+        schema = 1; collectedAt = (Get-Date).ToUniversalTime().ToString('o'); collectedOn = $local; vmScope = $VmScope
         psVersion = [string]$PSVersionTable.PSVersion; psEdition = [string]$PSVersionTable.PSEdition
         cluster = $cluster; nodes = @($nodes); clusterGroups = @($groups); csvs = @($csvs); csvStates = @($csvStates)
         vms = @($vms.ToArray()); vmGroups = @($vmGroups.Values); vhdSets = @($vhdSets); warnings = @($warnings.ToArray())
@@ -271,7 +275,8 @@ function Get-HvbcInventoryData([bool]$IncludeReferencePoints) {
 }
 #endregion hvbc-inventory-collect
 try {
-    $data = Get-HvbcInventoryData ([bool]$P.includeReferencePoints)
+    $scope = 'all-nodes'; if ([string]$P.vmScope -eq 'this-node') { $scope = 'this-node' }
+    $data = Get-HvbcInventoryData ([bool]$P.includeReferencePoints) $scope ([bool]$P.skipCluster)
     Write-HvbcEnvelope @{ ok = $true; data = $data }
 } catch {
     Write-HvbcEnvelope (Get-HvbcErrorEnvelope $_)

@@ -1,0 +1,62 @@
+// Handlers for the planner, pre-flight and doctor methods (the lead merges them into the handler table).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { plannerMethods } from '../../../shared/contract/planner';
+import type { TaskRecord } from '../../../shared/tasks';
+import { analyzeGraph, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive } from '../planner';
+import type { Services } from '../services';
+import type { HandlerSlice } from './types';
+
+type PM = typeof plannerMethods;
+/** The same shape as HandlerSlice<PM>, typed from the planner methods alone (so it type-checks before and after the merge). */
+export type PlannerHandlers = { [K in keyof PM]: (params: z.input<PM[K]['params']>) => Promise<PM[K]['result']> };
+
+const ACTIVE: ReadonlyArray<TaskRecord['state']> = ['queued', 'running', 'canceling'];
+
+/** Ids of tasks still running: checkpoints they made (createdBy) belong to a job, not to the doctor. */
+export function activeTaskIds(s: Services): string[] {
+  return s.tasks
+    .list()
+    .filter((t) => ACTIVE.includes(t.state))
+    .map((t) => t.id);
+}
+
+/** The slice for the handler table. */
+export function plannerHandlers(s: Services): HandlerSlice<PM> {
+  return plannerHandlerMap(s);
+}
+
+/** The planner handlers with their own types (for callers that do not go through the merged table). */
+export function plannerHandlerMap(s: Services): PlannerHandlers {
+  return {
+    'planner.analyze': async () => analyzeGraph(await s.provider.inventory()),
+    'planner.plan': async (p) => planBackup(await s.provider.inventory(), p),
+    'planner.recommend': async () => recommend(await s.provider.inventory()),
+    'preflight.run': (p) =>
+      runPreflightLive(s.provider, p.vmIds, {
+        ...(p.dryRun !== undefined ? { dryRun: p.dryRun } : {}),
+        ...(p.changeRatePercent !== undefined ? { changeRatePercent: p.changeRatePercent } : {}),
+        ...(p.windowHours !== undefined ? { windowHours: p.windowHours } : {}),
+        activeTaskIds: activeTaskIds(s),
+      }),
+    'doctor.scan': async (p) => (await scanLive(s.provider, { ...p, activeTaskIds: activeTaskIds(s) })).report,
+    'doctor.repair': async (p) => {
+      const running = activeTaskIds(s);
+      const { inv, report } = await scanLive(s.provider, { activeTaskIds: running });
+      const plan = planRepair(inv, report, p.findingIds);
+      const log = await repair(s.provider, plan, { dryRun: p.dryRun, activeTaskIds: running });
+      if (!p.dryRun) await recordRepair(s.dataDir, { plan, log });
+      return { plan, log };
+    },
+  };
+}
+
+/** Keep what the doctor did: one JSON file per repair under <data>/doctor/. */
+export async function recordRepair(dataDir: string, entry: { plan: unknown; log: { startedAt: string } }): Promise<string> {
+  const dir = path.join(dataDir, 'doctor');
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `repair-${entry.log.startedAt.replace(/[:.]/g, '-')}.json`);
+  await fs.writeFile(file, `${JSON.stringify(entry, null, 2)}\n`, { flag: 'wx' });
+  return file;
+}

@@ -1,0 +1,38 @@
+// A badge counting pre-flight and doctor findings, coloured by the worst severity; a button that opens the explanation.
+import type { MouseEvent } from 'react';
+import type { FindingCount } from '../topology/graph/findings';
+
+export function FindingBadge({ count, onOpen, label, testId }: { count: FindingCount; onOpen?: () => void; label: string; testId?: string }) {
+  if (count.total === 0) return null;
+  const parts = [
+    count.errors && `${count.errors} error${count.errors > 1 ? 's' : ''}`,
+    count.warnings && `${count.warnings} warning${count.warnings > 1 ? 's' : ''}`,
+    count.unknown && `${count.unknown} unknown`,
+    count.infos && `${count.infos} info`,
+  ].filter(Boolean);
+  const text = `${count.total}`;
+  const aria = `${label}: ${parts.join(', ')}. Show the explanation.`;
+  const cls = `fbadge sev-${count.worst ?? 'info'}`;
+  if (!onOpen) {
+    return (
+      <span className={cls} title={parts.join(', ')} data-testid={testId}>
+        <span aria-hidden>{count.worst === 'error' ? '⛔' : '⚠'}</span> {text}
+      </span>
+    );
+  }
+  return (
+    <button
+      type="button"
+      className={cls}
+      aria-label={aria}
+      title={parts.join(', ')}
+      data-testid={testId}
+      onClick={(e: MouseEvent) => {
+        e.stopPropagation();
+        onOpen();
+      }}
+    >
+      <span aria-hidden>{count.worst === 'error' ? '⛔' : '⚠'}</span> {text}
+    </button>
+  );
+}
