@@ -17,6 +17,9 @@ export const commands: Record<string, CommandEntry> = {
   drill: { summary: 'Restore drills: run, list, report, verify the hash chain', load: async () => (await import('./commands/drill')).drillCommand },
   policy: { summary: 'Backup policies: list, add, remove, run, runs', load: async () => (await import('./commands/drill')).policyCommand },
   'run-due': { summary: 'Run the policies that are due now (for Task Scheduler)', load: async () => (await import('./commands/drill')).runDueCommand },
+  plan: { summary: 'Backup job plan: CSV conflicts, waves, waits and recommendations', load: async () => (await import('./commands/plan')).planCommand },
+  preflight: { summary: 'Pre-flight checks per VM and cluster (with an optional dry-run checkpoint)', load: async () => (await import('./commands/plan')).preflightCommand },
+  doctor: { summary: 'Checkpoint doctor: orphaned, lingering and broken checkpoints, with safe repair', load: async () => (await import('./commands/plan')).doctorCommand },
   service: { summary: 'Headless service host that runs policies on schedule', load: async () => (await import('./commands/drill')).serviceCommand },
 };
 

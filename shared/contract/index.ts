@@ -7,6 +7,7 @@ import type { MethodDef } from './define';
 import { backupMethods } from './backup';
 import { drillMethods } from './drills';
 import { estateMethods } from './estate';
+import { plannerMethods } from './planner';
 import { taskMethods } from './tasks';
 
 export const methods = {
@@ -14,6 +15,7 @@ export const methods = {
   ...taskMethods,
   ...backupMethods,
   ...drillMethods,
+  ...plannerMethods,
 };
 
 export type Methods = typeof methods;

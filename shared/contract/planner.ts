@@ -1,5 +1,7 @@
 // Contract methods for the planner, pre-flight checks and checkpoint doctor.
 import { z } from 'zod';
+import type { Inventory } from '../model';
+import type { RecommendationStep } from '../planner';
 import type { BackupPlan, DoctorReport, DoctorRepairResult, GraphSummary, PreflightReport, RecommendResult } from '../planner';
 import { method, NoParams } from './define';
 
@@ -46,4 +48,16 @@ export const plannerMethods = {
     z.object({ findingIds: z.array(z.string().min(1)).max(10_000), dryRun: z.boolean() }).strict(),
     'Repair chosen doctor findings in a safe order (dryRun: only list the steps); returns the plan and the log of what was done.',
   ),
+  'planner.apply': method<PlannerApplyResult>()(
+    z.object({ recommendationId: z.string().min(1), confirmed: z.boolean() }).strict(),
+    'Apply a recommendation through the provider; without confirmed it only previews the result.',
+  ),
 };
+
+/** What applying a recommendation did (or would do, unconfirmed), step by step. */
+export interface PlannerApplyResult {
+  applied: boolean;
+  after: Inventory;
+  conflictsAfter: number;
+  steps: Array<{ step: RecommendationStep; status: 'previewed' | 'done' | 'failed' | 'not-supported' | 'skipped'; message: string }>;
+}

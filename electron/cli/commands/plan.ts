@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { BackupPlan, DoctorReport, PreflightReport, RepairLog, RepairPlan } from '../../../shared/planner';
 import { activeTaskIds, recordRepair } from '../../services/handlers/planner';
-import { planBackup, planRepair, recommend, repair, runPreflightLive, scanLive } from '../../services/planner';
+import { osLabel, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive } from '../../services/planner';
 import { createServices, type Services } from '../../services/services';
 import type { CliIO } from '../io';
 
@@ -40,7 +40,7 @@ function gib(n: number): string {
 }
 
 export function printPlan(plan: BackupPlan, io: CliIO): void {
-  io.log(`Cluster ${plan.clusterName} (Windows Server ${plan.osVersion}): ${plan.method === 'host-vss-csv' ? 'host VSS snapshots per CSV' : 'recovery checkpoints with change tracking'}`);
+  io.log(`Cluster ${plan.clusterName} (Windows Server ${osLabel(plan.osVersion)}): ${plan.method === 'host-vss-csv' ? 'host VSS snapshots per CSV' : 'recovery checkpoints with change tracking'}`);
   io.log(`  ${plan.methodReason}`);
   io.log('Rules this plan follows:');
   for (const c of plan.constraints) io.log(`  - ${c}`);

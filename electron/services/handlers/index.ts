@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { backupHandlers } from './backup';
 import { drillHandlers } from './drills';
 import { estateHandlers, taskHandlers } from './estate';
+import { plannerHandlers } from './planner';
 import type { Handlers } from './types';
 
 export type { Handlers } from './types';
@@ -15,6 +16,7 @@ export function createHandlers(s: Services): Handlers {
     ...taskHandlers(s),
     ...backupHandlers(s),
     ...drillHandlers(s),
+    ...plannerHandlers(s),
   };
 }
 

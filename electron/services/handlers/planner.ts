@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { plannerMethods } from '../../../shared/contract/planner';
 import type { TaskRecord } from '../../../shared/tasks';
-import { analyzeGraph, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive } from '../planner';
+import { HvbcError } from '../../../shared/errors';
+import { analyzeGraph, applyRecommendationLive, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive, type MoveCapabilities } from '../planner';
 import type { Services } from '../services';
 import type { HandlerSlice } from './types';
 
@@ -33,6 +34,11 @@ export function plannerHandlerMap(s: Services): PlannerHandlers {
     'planner.analyze': async () => analyzeGraph(await s.provider.inventory()),
     'planner.plan': async (p) => planBackup(await s.provider.inventory(), p),
     'planner.recommend': async () => recommend(await s.provider.inventory()),
+    'planner.apply': async (p) => {
+      const rec = recommend(await s.provider.inventory()).recommendations.find((r) => r.id === p.recommendationId);
+      if (!rec) throw new HvbcError('NOT_FOUND', `No current recommendation ${p.recommendationId}: the estate changed since it was computed. Ask for recommendations again.`);
+      return applyRecommendationLive(s.provider as typeof s.provider & MoveCapabilities, rec, { confirmed: p.confirmed });
+    },
     'preflight.run': (p) =>
       runPreflightLive(s.provider, p.vmIds, {
         ...(p.dryRun !== undefined ? { dryRun: p.dryRun } : {}),

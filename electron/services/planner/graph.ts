@@ -51,9 +51,6 @@ export function csvNeeds(inv: Inventory): Map<string, Map<string, string[]>> {
   return needs;
 }
 
-function names(inv: Inventory, vmIds: string[]): string {
-  return vmIds.map((id) => vmName(inv, id)).join(', ');
-}
 
 /**
  * Conflicts in the VM ↔ CSV layout, worded for the host-VSS era where they make jobs wait (seed 000).
@@ -63,6 +60,8 @@ function names(inv: Inventory, vmIds: string[]): string {
  */
 export function findConflicts(inv: Inventory): Conflict[] {
   const out: Conflict[] = [];
+  const nameById = new Map(inv.vms.map((v) => [v.id, v.name]));
+  const names = (vmIds: string[]) => vmIds.map((id) => nameById.get(id) ?? id).join(', ');
   for (const [csvId, byNode] of csvNeeds(inv)) {
     const csv = inv.cluster.csvs.find((c) => c.id === csvId);
     if (!csv) continue;
@@ -75,7 +74,7 @@ export function findConflicts(inv: Inventory): Conflict[] {
         csvIds: [csvId],
         nodes,
         vmIds: allVms,
-        message: `${csv.name} holds disks of VMs on ${nodes.map((n) => `${n} (${names(inv, byNode.get(n) ?? [])})`).join(' and ')}: their snapshots of ${csv.name} cannot overlap, each node must take ownership in turn.`,
+        message: `${csv.name} holds disks of VMs on ${nodes.map((n) => `${n} (${names(byNode.get(n) ?? [])})`).join(' and ')}: their snapshots of ${csv.name} cannot overlap, each node must take ownership in turn.`,
       });
     }
     for (const node of nodes) {
@@ -87,7 +86,7 @@ export function findConflicts(inv: Inventory): Conflict[] {
         csvIds: [csvId],
         nodes: [node, csv.ownerNode],
         vmIds,
-        message: `${names(inv, vmIds)} on ${node} ${vmIds.length > 1 ? 'have' : 'has'} disks on ${csv.name}, which ${csv.ownerNode} owns: each backup first moves ${csv.name}'s ownership to ${node}.`,
+        message: `${names(vmIds)} on ${node} ${vmIds.length > 1 ? 'have' : 'has'} disks on ${csv.name}, which ${csv.ownerNode} owns: each backup first moves ${csv.name}'s ownership to ${node}.`,
       });
     }
   }

@@ -21,6 +21,6 @@ export {
   type DoctorProvider,
   type RepairOptions,
 } from './doctor-live';
-export { backupMethodOf, configAtLeast, functionalLevelVersion, osAtLeast } from './versions';
+export { backupMethodOf, configAtLeast, functionalLevelVersion, osAtLeast, osLabel } from './versions';
 export { selectVms } from './select';
 export type * from '../../../shared/planner';

@@ -1070,7 +1070,10 @@ class PointWriterImpl implements PointWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    for (const d of this.disks.values()) await d.settle();
+    for (const d of this.disks.values()) {
+      d.abandonHash();
+      await d.settle();
+    }
     // Chunks already queued still go to storage (other writers in this process may share them); gc removes
     // whatever no point uses.
     await this.repo._internals().packs().flush().catch(() => undefined);
@@ -1144,7 +1147,7 @@ class DiskWriterImpl implements DiskWriter {
     this.hashPos = offset + length;
     const zeros = gap + (data ? 0 : length);
     if (data) {
-      if (gap) void h.zeros(gap);
+      if (gap) h.zeros(gap).catch(() => undefined); // a failure shows in update() and digest()
       return h.update(data);
     }
     return zeros ? h.zeros(zeros) : undefined;
@@ -1205,6 +1208,12 @@ class DiskWriterImpl implements DiskWriter {
     const cs = this.repo.chunkSize;
     this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
     await this.feedHash(offset, null, length);
+  }
+
+  /** Drop the whole-disk hash (point aborted). */
+  abandonHash(): void {
+    this.hash?.abandon();
+    this.hash = null;
   }
 
   /** Wait for chunks in flight (errors kept). */

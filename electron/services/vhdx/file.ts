@@ -28,6 +28,7 @@ import {
   FILE_ID_SIGNATURE,
   HEADER_SECTION_SIZE,
   LOG_SECTOR,
+  MAX_VIRTUAL_SIZE,
   MiB,
   PAYLOAD_FULLY_PRESENT,
   PAYLOAD_NOT_PRESENT,
@@ -247,6 +248,11 @@ export class VhdxImage implements VhdxFile {
             `the log says the file was at least ${seq.flushedFileOffset} bytes long but it is ${io.diskSize}: the file is truncated.`,
           );
         }
+        validateLogOps(
+          seq.ops,
+          Math.max(io.diskSize, roundUp(seq.lastFileOffset, ALIGN)),
+          seq.lastFileOffset,
+        );
         if (writable) {
           await VhdxImage.replayToDisk(io, seq.ops, seq.lastFileOffset);
           logState = { fwgDone: false, dwgDone: false, logPos: 0, logSeq: seq.lastSequence + 1n };
@@ -1130,10 +1136,7 @@ export class VhdxImage implements VhdxFile {
     }
   }
 
-  /**
-   * Repair helper for `check --repair`: start a session (new FileWriteGuid via the two-header
-   * protocol, which also rewrites an invalid header copy), then write `data` at `pos` and fsync.
-   */
+  /** Repair helper for `check --repair` (call refreshHeaders first): write `data` at `pos` and fsync. */
   async repairWrite(pos: number, data: Buffer): Promise<void> {
     this.ensureWritable();
     await this.io.writeAll(data, pos);
@@ -1254,7 +1257,20 @@ export async function logAlreadyApplied(
   return true;
 }
 
-export async function openImage(path: string, opts: OpenOptions = {}): Promise<VhdxImage> {
-  const img = await VhdxImage.open(path, opts);
-  return img;
+/**
+ * Refuse a log whose writes could not come from a sane writer: into the file identifier or the
+ * headers (they are updated by the header protocol, never through the log), past the end the log
+ * itself declares, or extending the file beyond any possible VHDX.
+ */
+function validateLogOps(ops: LogOp[], end: number, lastFileOffset: number): void {
+  if (lastFileOffset > 2 * MAX_VIRTUAL_SIZE)
+    throw corrupt(`the log declares an impossible file size ${lastFileOffset}.`);
+  for (const op of ops) {
+    const len = op.data ? op.data.length : (op.zeroLength ?? 0);
+    if (op.fileOffset < REGION1_OFFSET || op.fileOffset + len > end) {
+      throw corrupt(
+        `the log writes ${len} bytes at ${op.fileOffset}, outside the file area a log may change (${REGION1_OFFSET}..${end}).`,
+      );
+    }
+  }
 }

@@ -1,5 +1,6 @@
 // The VHDX metadata log: find the active sequence in the circular buffer, turn it into writes, and build new entries.
 import { crc32cWithZeroedField } from './crc32c';
+import { corrupt } from './errors';
 import { guidFromBytes, guidToBytes } from './guid';
 import {
   LOG_DATA_SIGNATURE,
@@ -114,6 +115,11 @@ export function findActiveSequence(log: Buffer, logGuid: string): ActiveSequence
   const at = (o: number): LogEntry | undefined => {
     let v = cache.get(o);
     if (v === undefined) {
+      if (log.toString('latin1', o, o + 4) === LOG_ENTRY_SIGNATURE) {
+        budget -= Math.min(log.readUInt32LE(o + 8), L);
+        if (budget < 0)
+          throw corrupt('the log is too damaged to scan (too many overlapping entry headers).');
+      }
       v = parseLogEntryAt(log, o, logGuid) ?? null;
       cache.set(o, v);
     }
@@ -121,6 +127,8 @@ export function findActiveSequence(log: Buffer, logGuid: string): ActiveSequence
   };
   let best: LogEntry[] | undefined;
   const maxRun = L / LOG_SECTOR;
+  // A crafted log could make every sector look like a long entry; bound the checksum work.
+  let budget = 8 * L + 64 * 1024 * 1024;
   for (let o = 0; o < L; o += LOG_SECTOR) {
     const first = at(o);
     if (!first) continue;

@@ -179,9 +179,8 @@ export async function mergeIntoParent(
   }
 }
 
-async function isAllZero(b: Buffer): Promise<boolean> {
-  const z = zeroBlock(b.length);
-  return b.equals(z);
+function isAllZero(b: Buffer): boolean {
+  return b.equals(zeroBlock(b.length));
 }
 
 let zeroCache: Buffer | undefined;
@@ -239,7 +238,7 @@ export async function flattenChain(
         for (let p = 0; p < n;) {
           const q = Math.min(n, p + (bs - ((o + p) % bs)));
           const part = b.subarray(p, q);
-          if (!(await isAllZero(part))) await out.write(o + p, part);
+          if (!isAllZero(part)) await out.write(o + p, part);
           p = q;
         }
         o += n;

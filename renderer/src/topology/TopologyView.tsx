@@ -1,5 +1,5 @@
 // The topology canvas: React Flow draws frames (nodes or CSVs with their VMs), the row of targets below, and edges.
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Node } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo } from 'react';
 import { useTopologyUi } from '../state/topology';
@@ -24,13 +24,16 @@ interface Props {
   findings: FindingIndex | null;
 }
 
-/** Refit the view when the picture's shape changes (filters, grouping), not when the selection does. */
+/** Refit the view when the picture's shape or the canvas size changes (filters, grouping, window), not on selection. */
 function FitOnChange({ shapeKey }: { shapeKey: string }) {
   const rf = useReactFlow();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
   useEffect(() => {
-    const id = requestAnimationFrame(() => void rf.fitView({ padding: 0.06, duration: 0 }));
+    if (!width || !height) return;
+    const id = requestAnimationFrame(() => void rf.fitView({ padding: 0.05, duration: 0 }));
     return () => cancelAnimationFrame(id);
-  }, [shapeKey, rf]);
+  }, [shapeKey, width, height, rf]);
   return null;
 }
 
@@ -71,7 +74,7 @@ export function TopologyView({ model, grouping, layout, findings }: Props) {
           <FitOnChange shapeKey={shapeKey} />
           <Background gap={24} />
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={miniColor} maskColor="color-mix(in srgb, var(--bg) 60%, transparent)" />
+          {layout.density === 'compact' && <MiniMap pannable zoomable nodeColor={miniColor} style={{ width: 170, height: 100 }} maskColor="color-mix(in srgb, var(--bg) 60%, transparent)" />}
         </ReactFlow>
       </ReactFlowProvider>
     </TopologyContext.Provider>

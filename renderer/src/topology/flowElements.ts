@@ -35,23 +35,25 @@ export function flowNodes(m: TopologyModel, g: Grouping, l: TopologyLayout, sel:
       width: box.w,
       height: box.h,
       data: { frame: f, cells },
+      // Not selectable or draggable, but its buttons take clicks (React Flow would set pointer-events: none).
+      style: { pointerEvents: 'all' },
       draggable: false,
       selectable: false,
       focusable: false,
-      zIndex: 0,
+      zIndex: 1,
     };
     nodes.push(n);
   }
   for (const t of g.targets) {
     const box = l.targets.get(t.id);
     if (!box) continue;
-    const n: TargetFlowNode = { id: t.id, type: 'target', position: { x: box.x, y: box.y }, width: box.w, height: box.h, data: { target: t }, draggable: false, selectable: false, focusable: false };
+    const n: TargetFlowNode = { id: t.id, type: 'target', position: { x: box.x, y: box.y }, width: box.w, height: box.h, data: { target: t }, style: { pointerEvents: 'all' }, draggable: false, selectable: false, focusable: false, zIndex: 1 };
     nodes.push(n);
   }
   for (const vmId of vmsWithOwnEdges(g, l.density, sel)) {
     const a = anchorOf(l, vmId);
     if (!a) continue;
-    const n: AnchorFlowNode = { id: anchorId(vmId), type: 'anchor', position: { x: a.x - 1, y: a.y - 2 }, width: 2, height: 2, data: {}, draggable: false, selectable: false, focusable: false, zIndex: 2 };
+    const n: AnchorFlowNode = { id: anchorId(vmId), type: 'anchor', position: { x: a.x - 1, y: a.y - 2 }, width: 2, height: 2, data: {}, draggable: false, selectable: false, focusable: false, zIndex: 6 };
     nodes.push(n);
   }
   return nodes;
@@ -69,7 +71,8 @@ export function flowEdges(edges: TopoEdge[]): Edge[] {
       style: { strokeWidth: e.hot ? width + 1 : width },
       focusable: false,
       selectable: false,
-      zIndex: e.hot ? 3 : 1,
+      // Edges pass behind the frames (they seem to leave a frame's bottom); lit ones are drawn on top, from the VM itself.
+      zIndex: e.hot ? 5 : 0,
       ...(e.kind === 'aggregate' ? { label: String(e.count), labelBgPadding: [4, 2] as [number, number], labelBgBorderRadius: 4, labelShowBg: true } : {}),
       ...(e.kind === 'owner' ? { label: 'owner', labelShowBg: true } : {}),
     };

@@ -119,6 +119,8 @@ describe('checkpoints on Windows Server 2016', () => {
   it('applying a checkpoint returns the disks to it and discards later writes', async () => {
     p = await openSmall(dir, '2016');
     const app = await vmOf(p, 'APP');
+    const backup = await p.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
+    const rp = await p.convertToReferencePoint('APP', backup.checkpoint.id);
     const cp = await p.createCheckpoint('APP', { type: 'production', consistency: 'application', name: 'good' });
     expect(cp.checkpoint.type).toBe('production');
     await p.ioBurst('APP', { bytes: 2 * MiB, seed: 9 });
@@ -136,6 +138,8 @@ describe('checkpoints on Windows Server 2016', () => {
     await p.ioBurst('APP', { bytes: MiB, seed: 10 });
     await expectAllDisksMatchModel(dir);
     expect((await p.events()).some((e) => e.id === 60007)).toBe(true);
+    // Going back in time invalidates change tracking: the next backup is full.
+    expect(await p.changedRanges('APP', app.disks[0]?.id ?? '', rp.id)).toMatchObject({ kind: 'full-required', reason: expect.stringMatching(/'good' was applied/) });
   });
 
   it('a guest-cluster node checkpoints the shared VHD Set too; both nodes then write to its new .avhdx', async () => {

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LabProvider } from '../../../electron/services/providers/lab/provider';
-import { readLabFile } from '../../../electron/services/providers/lab/store';
+import { createLabFile, readLabFile } from '../../../electron/services/providers/lab/store';
 import { Inventory } from '../../../shared/model';
 import { tempDir } from '../../helpers/tmp';
-import { expectAllDisksMatchModel, MiB, openSmall, vmOf } from './helpers';
+import { expectAllDisksMatchModel, MiB, openSmall, smallLab, vmOf } from './helpers';
 
 const CHILD = path.join(__dirname, 'lab-child.ts');
 let tmp: ReturnType<typeof tempDir>;
@@ -83,6 +83,15 @@ describe('two processes on one lab', () => {
 });
 
 describe('a process killed mid-operation', () => {
+  it('a lab whose creation stopped before its disks were made gets them at the next open', async () => {
+    await createLabFile(dir, smallLab('2019'), { disks: 'lazy' });
+    expect((await readLabFile(dir)).state.disks).toSatisfy((d: Record<string, { materialized: boolean }>) => Object.values(d).every((x) => !x.materialized));
+    const p = await LabProvider.open(dir);
+    expect(Object.values((await readLabFile(dir)).state.disks).every((x) => x.materialized)).toBe(true);
+    expect(await expectAllDisksMatchModel(dir)).toBe(8);
+    await p.close();
+  });
+
   it('killed after the new .avhdx files exist but before the state: reopens consistent, the files reported as orphans', async () => {
     const p = await openSmall(dir, '2016');
     await p.ioBurst('APP', { bytes: MiB, seed: 1 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadScriptLibrary } from '../../../electron/services/providers/powershell/scripts';
+import { loadScriptLibrary } from '../../../electron/services/providers/powershell/script-library';
 import {
   PsSession,
   type SessionLogEntry,

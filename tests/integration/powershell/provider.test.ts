@@ -268,6 +268,9 @@ describe('PowerShellProvider over the fake executable', () => {
       ['includeReferencePoints', 'skipCluster', 'vmScope'],
     ]);
     expect(inv.vms).toHaveLength(5); // the fake answers the same VMs for both nodes: merged by id
+    // Events: each Up node reads its own logs through its own session; duplicates are merged by record key.
+    expect((await p.events()).map((e) => e.id)).toEqual([5120, 10103, 19100]);
+    expect(readLog(logFile).filter((l) => l.script === 'Get-HvbcEvents')).toHaveLength(2);
     expect(JSON.stringify(logs)).not.toContain('P@ss');
     const { p: noCred } = await make(
       { config: { transport: 'winrm', cluster: 'hvcl01', credentialRef: 'missing' } },

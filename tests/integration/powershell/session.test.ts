@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HvbcError } from '../../../shared/errors';
 import type { PsSession } from '../../../electron/services/providers/powershell/session';
 import { SessionPool } from '../../../electron/services/providers/powershell/pool';
-import { loadScriptLibrary } from '../../../electron/services/providers/powershell/scripts';
+import { loadScriptLibrary } from '../../../electron/services/providers/powershell/script-library';
 import { MemorySecretStore } from '../../../electron/services/providers/powershell/secrets';
 import { fakeEnv, fakeExecutable, fakeSession, readLog, tempDir } from './fake';
 

@@ -1,6 +1,7 @@
 // Child process for the multi-process repository tests: writes one restore point.
 //   node --import tsx tests/integration/repository/child-writer.ts '<json options>'
-// Prints "BEGIN <pointId>", "PAUSED" (when pauseAt is reached; continues once goFile exists), "DONE <pointId> <sha256>".
+// Prints "BEGIN <pointId>", "PAUSED" (when pauseAt is reached; continues once goFile exists), "DONE <pointId> <sha256>",
+// and with progress "W <i>" per chunk and "COMMIT".
 import { existsSync } from 'node:fs';
 import { Repository } from '../../../electron/services/repository';
 import { makeDisk } from './helpers';
@@ -18,6 +19,8 @@ interface Opts {
   goFile?: string;
   slowMs?: number;
   threads?: number;
+  /** Print "W <i>" after each chunk and "COMMIT" before committing (the crash test kills on these). */
+  progress?: boolean;
 }
 
 export function childDisk(o: Pick<Opts, 'seed' | 'chunks' | 'sharedSeed' | 'sharedChunks'>, cs: number): Buffer {
@@ -42,8 +45,10 @@ async function main(): Promise<void> {
       while (!existsSync(o.goFile ?? '')) await sleep(20);
     }
     await d.writeChunk(i * cs, data.subarray(i * cs, (i + 1) * cs));
+    if (o.progress) console.log(`W ${i}`);
     if (o.slowMs) await sleep(o.slowMs);
   }
+  if (o.progress) console.log('COMMIT');
   const f = await d.finish();
   const s = await w.commit();
   console.log(`DONE ${s.id} ${f.sha256}`);

@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HvbcError } from '../../../shared/errors';
+import { crc32cWithZeroedField } from '../../../electron/services/vhdx/crc32c';
 import { armCrash, disarmCrash, isSimulatedCrash } from '../../../electron/services/vhdx/faults';
 import { VhdxImage } from '../../../electron/services/vhdx/file';
 import {
@@ -130,6 +131,42 @@ describe('checkVhdx', () => {
     expect((await g.read(12 * MiB, MiB)).every((b) => b === 0x7e)).toBe(true);
     await g.close();
     expect(spawnSync('qemu-img', ['check', p]).status).toBe(0);
+  });
+
+  it('refuses a log that writes outside the area a log may change (here: the headers)', async () => {
+    const { p } = await sample();
+    const f = await openVhdx(p, { writable: true });
+    await f.write(12 * MiB, Buffer.alloc(MiB, 0x7e));
+    armCrash('flush:after-log-write');
+    try {
+      await f.close();
+    } catch (e) {
+      if (!isSimulatedCrash(e)) throw e;
+    } finally {
+      disarmCrash();
+      await (f as VhdxImage).abandon();
+    }
+    const img = await VhdxImage.open(p, { replayLog: 'in-memory' });
+    const logOffset = img.header.logOffset;
+    await img.close();
+    const fh = await open(p, 'r+');
+    const entry = Buffer.alloc(8192);
+    await fh.read(entry, 0, entry.length, logOffset);
+    const len = entry.readUInt32LE(8);
+    const whole = Buffer.alloc(len);
+    await fh.read(whole, 0, len, logOffset);
+    whole.writeBigUInt64LE(64n * 1024n, 64 + 16); // first descriptor -> header 1
+    whole.writeUInt32LE(crc32cWithZeroedField(whole, 4), 4);
+    await fh.write(whole, 0, len, logOffset);
+    await fh.close();
+    for (const opts of [{ replayLog: 'in-memory' as const }, { writable: true }]) {
+      const e = await openVhdx(p, opts).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect((e as HvbcError).code).toBe('VHDX_CORRUPT');
+      expect((e as HvbcError).message).toMatch(/outside the file area a log may change/);
+    }
   });
 
   it('finds overlapping blocks, blocks inside the metadata region, and reports them as not repairable', async () => {

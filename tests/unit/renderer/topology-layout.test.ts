@@ -56,17 +56,45 @@ describe('layoutTopology', () => {
     expect(noOverlap([...l.cells.values()].map((c) => ({ ...c, x: c.x + (l.frames.get(c.frameId)?.x ?? 0) })))).toBe(true);
   });
 
-  it('places each CSV under its owner node when there is room', () => {
-    const m = buildModel(smallInventory());
-    const l = layoutTopology(groupTopology(m, m.vms, 'node'));
-    const hvB = l.frames.get('node:HV-B') as Box;
-    const csv2 = l.targets.get('csv:csv2') as Box;
-    const centre = csv2.x + csv2.w / 2;
-    expect(centre).toBeGreaterThanOrEqual(hvB.x - csv2.w);
-    expect(centre).toBeLessThanOrEqual(hvB.x + hvB.w + csv2.w);
+  it('places each CSV under its owner node: in one row for a small cluster, stacked at scale', () => {
+    const small = buildModel(smallInventory());
+    const ls = layoutTopology(groupTopology(small, small.vms, 'node'));
+    expect(ls.arrangement).toBe('row');
+    for (const c of small.csvs) {
+      const owner = ls.frames.get(`node:${c.owner}`) as Box;
+      const t = ls.targets.get(`csv:${c.id}`) as Box;
+      // Its owner's frame and the card overlap horizontally (the card sits under, or just beside, its owner).
+      expect(t.x).toBeLessThan(owner.x + owner.w);
+      expect(t.x + t.w).toBeGreaterThan(owner.x - t.w);
+    }
     // Owner order is kept left to right: HV-A's CSVs, then HV-B's, then HV-C's.
-    const xs = ['csv:csv1', 'csv:csv4', 'csv:csv2', 'csv:csv3'].map((id) => l.targets.get(id)?.x ?? -1);
+    const xs = ['csv:csv1', 'csv:csv4', 'csv:csv2', 'csv:csv3'].map((id) => ls.targets.get(id)?.x ?? -1);
     expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+
+    const big = buildModel(largeInventory());
+    const lb = layoutTopology(groupTopology(big, big.vms, 'node'));
+    expect(lb.arrangement).toBe('stack');
+    for (const c of big.csvs) {
+      const owner = lb.frames.get(`node:${c.owner}`) as Box;
+      const t = lb.targets.get(`csv:${c.id}`) as Box;
+      expect(t.x).toBeGreaterThanOrEqual(owner.x);
+      expect(t.x + t.w).toBeLessThanOrEqual(owner.x + owner.w);
+    }
+    expect(noOverlap([...lb.targets.values()])).toBe(true);
+  });
+
+  it('CSV mode puts each node under the first CSV it owns, and nodes owning nothing after the frames', () => {
+    const inv = smallInventory();
+    inv.cluster.nodes.push({ name: 'HV-D', state: 'Up', osVersion: '2019' });
+    const m = buildModel(inv);
+    const l = layoutTopology(groupTopology(m, m.vms, 'csv'));
+    const csv1 = l.frames.get('csv:csv1') as Box;
+    const hvA = l.targets.get('node:HV-A') as Box;
+    expect(hvA.x).toBeGreaterThanOrEqual(csv1.x);
+    expect(hvA.x + hvA.w).toBeLessThanOrEqual(csv1.x + csv1.w);
+    const right = Math.max(...[...l.frames.values()].map((f) => f.x + f.w));
+    expect((l.targets.get('node:HV-D') as Box).x).toBeGreaterThan(right);
+    expect(noOverlap([...l.frames.values(), ...l.targets.values()])).toBe(true);
   });
 
   it('switches to compact chips above the threshold and stays fast and overlap-free at 1,000 VMs', () => {

@@ -125,7 +125,7 @@ describe('headers', () => {
     expect(selectCurrentHeader(a, b).current).toBe(1);
     expect(selectCurrentHeader(b, a).current).toBe(0);
     const broken = Buffer.from(b);
-    broken[200] ^= 0xff;
+    broken[200] = broken[200]! ^ 0xff;
     expect(selectCurrentHeader(a, broken).header.sequenceNumber).toBe(6n);
   });
 
@@ -178,7 +178,7 @@ describe('region tables', () => {
     expect(reason([entries[0]!])).toMatch(/metadata region is missing/);
     expect(reason([entries[0]!, entries[0]!, entries[1]!])).toMatch(/twice/);
     const raw = serializeRegionTable(entries);
-    raw[20] ^= 1;
+    raw[20] = raw[20]! ^ 1;
     expect(parseRegionTable(raw)).toMatchObject({
       ok: false,
       reason: expect.stringContaining('checksum'),

@@ -28,8 +28,8 @@ import { buildInventory, effectiveFaults } from './inventory';
 import { appendWriteLog, rctQuery, rctRecord, rctStart, type LoggedWrite } from './journal';
 import { atLeast, findCsv, findDisk, findNode, findVm, fmtBytes, hostOs, Op, vmDiskIds, type VmRef } from './op';
 import { acquireLock } from './lock';
-import { readLabFile, writeLabFile, type LabFile } from './store';
-import { diskFolder } from './state';
+import { EAGER_DISK_LIMIT, readLabFile, writeLabFile, type LabFile } from './store';
+import { diskFolder, vmConfigPath } from './state';
 
 export interface LabProviderOptions {
   /** How long a changing operation waits for another process's lock before LAB_LOCKED (default 5000 ms). */
@@ -203,6 +203,12 @@ export class LabProvider implements EstateProvider {
     return this.mutate('reconcile', undefined, async (op) => {
       const completed = op.events.filter((e) => e.kind === 'labReconciled').map((e) => e.message);
       await consolidateLeftovers(op);
+      // A lab whose creation was interrupted (or written by an older version) gets its missing disks now, unless it
+      // is a large lab that creates them on first use.
+      const lazy = Object.keys(op.state.disks).length > EAGER_DISK_LIMIT;
+      if (!lazy) {
+        for (const id of Object.keys(op.state.disks)) if (!op.disk(id).materialized) await op.ensureDisk(id);
+      }
       const known = new Set<string>();
       const missing: string[] = [];
       for (const d of Object.values(op.state.disks)) {
@@ -476,10 +482,12 @@ export class LabProvider implements EstateProvider {
         started: new Date().toISOString(),
       };
       const from = d.csv;
+      const oldConfig = vmConfigPath(op.def, vm.index, op.state);
       op.state.intents.push(intent);
       await writeLabFile(op.dir, op.lab);
       await doIntent(op, intent);
       op.state.intents = op.state.intents.filter((i) => i !== intent);
+      if (vmConfigPath(op.def, vm.index, op.state) !== oldConfig) await fs.rm(op.abs(oldConfig), { force: true });
       op.touch(vm);
       op.event('storageMigrated', vm, `Storage migration of ${d.label} from ${from ? op.csvName(from) : 'local storage'} to ${target.name} completed (${moves.length} file(s)). ${op.vmText(vm)}`);
       if (rctCapable(op.def, op.state, d)) {

@@ -74,7 +74,7 @@ export async function readLabFile(dir: string): Promise<LabFile> {
   let key: string;
   try {
     const st = await fs.stat(file);
-    key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    key = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     if (cache && cache.file === file && cache.key === key) return structuredClone(cache.lab);
     text = await fs.readFile(file, 'utf8');
   } catch {
@@ -94,6 +94,7 @@ export async function readLabFile(dir: string): Promise<LabFile> {
 }
 
 export async function writeLabFile(dir: string, lab: LabFile): Promise<void> {
+  cache = undefined;
   // Readable for labs of ordinary size; compact for the 1,000-VM scale lab.
   await writeFileAtomic(path.join(dir, LAB_FILE), JSON.stringify(lab, null, lab.definition.vms.length <= 100 ? 1 : undefined));
 }

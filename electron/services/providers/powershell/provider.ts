@@ -21,6 +21,7 @@ import type { ProgressLine } from './framing';
 import { parseOrThrow } from './normalize';
 import { mergeNodeInventories, parseInventory, type ParsedInventory } from './parsers/inventory';
 import {
+  eventKey,
   mapEvents,
   parseChangedRanges,
   parseConvertedReferencePoint,
@@ -38,7 +39,7 @@ import {
 } from './parsers/operations';
 import { SessionPool } from './pool';
 import { scriptSpec, type ScriptName } from './registry';
-import { loadScriptLibrary } from './scripts';
+import { loadScriptLibrary } from './script-library';
 import type { SecretStore } from './secrets';
 import type { ConnectSpec, SessionLogEntry } from './session';
 
@@ -66,6 +67,7 @@ interface RunOptions {
 }
 
 const LOCAL = 'localhost';
+const MAX_EVENTS = 10_000;
 
 export class PowerShellProvider implements EstateProvider {
   readonly kind = 'powershell' as const;
@@ -221,11 +223,7 @@ export class PowerShellProvider implements EstateProvider {
     let lastErr: unknown;
     for (const host of this.entryHosts()) {
       try {
-        const data = await this.run(
-          'Get-HvbcInventory',
-          { includeReferencePoints: this.config.includeReferencePoints },
-          { host },
-        );
+        const data = await this.collect(host);
         const parsed = parseInventory(data, {
           kind: 'powershell',
           readOnly: false,
@@ -296,24 +294,35 @@ export class PowerShellProvider implements EstateProvider {
     const computerNames = inv.inventory.cluster.nodes
       .filter((n) => n.state !== 'Down')
       .map((n) => n.name);
-    const data = await this.run(
-      'Get-HvbcEvents',
-      { sinceMs: since, computerNames, maxPerLog: 1000 },
-      { host: this.entryHosts()[0] as string },
-    );
-    const { events } = parseEvents(data);
-    const fresh = events.filter(
-      (e) =>
-        !this.seqByKey.has(
-          `${(e.computer ?? '').toLowerCase()}|${e.log.toLowerCase()}|${e.recordId}`,
-        ),
-    );
+    // Local: one query reaches every node (first hop). WinRM: each node reads its own logs (no second hop).
+    const batches =
+      this.config.transport === 'local'
+        ? [
+            await this.run(
+              'Get-HvbcEvents',
+              { sinceMs: since, computerNames, maxPerLog: 1000 },
+              { host: LOCAL },
+            ),
+          ]
+        : await Promise.all(
+            computerNames.map((node) =>
+              this.run(
+                'Get-HvbcEvents',
+                { sinceMs: since, computerNames: [node], maxPerLog: 1000 },
+                { host: node },
+              ),
+            ),
+          );
+    const events = batches.flatMap((b) => parseEvents(b).events);
+    const unique = [...new Map(events.map((e) => [eventKey(e), e])).values()];
+    const fresh = unique.filter((e) => !this.seqByKey.has(eventKey(e)));
     const mapped = mapEvents(fresh, (key) => {
       const s = this.seqByKey.get(key) ?? this.seqByKey.size + 1;
       this.seqByKey.set(key, s);
       return s;
     });
     this.events_.push(...mapped);
+    if (this.events_.length > MAX_EVENTS) this.events_.splice(0, this.events_.length - MAX_EVENTS);
     this.eventsFetchedUntil = startedAt - 60_000; // overlap a minute; duplicates are dropped by key
     for (const ev of mapped) for (const l of this.listeners) l({ reason: 'event', event: ev });
     let out = this.events_;

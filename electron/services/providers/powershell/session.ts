@@ -17,7 +17,7 @@ import {
   type ProgressLine,
 } from './framing';
 import { scriptSpec, type ScriptName, type TimeoutClass } from './registry';
-import type { ScriptLibrary } from './scripts';
+import type { ScriptLibrary } from './script-library';
 import { redact, type Credential } from './secrets';
 
 export interface ConnectSpec {

@@ -14,7 +14,7 @@ export const FrameNode = memo(function FrameNode({ data }: NodeProps<FrameFlowNo
   const frameHot = hl.active && (isNode ? hl.nodes.has(frame.key) : hl.csvs.has(frame.key));
   const frameSelected = selection?.id === frame.key && selection.kind === (isNode ? 'node' : 'csv');
   const shown = frame.vmIds.length === frame.totalVms ? `${frame.totalVms} VMs` : `${frame.vmIds.length} of ${frame.totalVms} VMs`;
-  const sub = node ? `${node.state} · Windows Server ${node.osVersion}` : csv ? `owner ${csv.owner}${csv.redirected.length ? ' · redirected' : ''}` : '';
+  const sub = node ? `${node.state} · WS ${node.osVersion}` : csv ? `owner ${csv.owner}${csv.redirected.length ? ' · redirected' : ''}` : '';
   return (
     <div className={`frame ${frame.kind} ${frameHot ? 'hot' : ''} ${hl.active && !frameHot ? 'dim' : ''}`} data-testid={isNode ? `host-${frame.key}` : `csvframe-${frame.key}`}>
       <div className="frame-title">
