@@ -10,6 +10,8 @@ interface CommandEntry {
 /** Commands are loaded lazily so `hvbc --help` stays fast. */
 export const commands: Record<string, CommandEntry> = {
   inventory: { summary: 'Show the estate: cluster, nodes, CSVs, VMs and flags', load: async () => inventoryCommand },
+  lab: { summary: 'The embedded lab: init, reset, io, fault, checkpoint, csv, migrate, events', load: async () => (await import('./commands/lab')).labCommand },
+  vhdx: { summary: 'VHDX engine: info, map, chain, check, merge, flatten, create, diff', load: async () => (await import('./commands/vhdx')).vhdxCommand },
   backup: { summary: 'Back up VMs into the repository (full or incremental)', load: async () => (await import('./commands/backup')).backupCommand },
   restore: { summary: 'Restore a point as a new VM, verified by hash', load: async () => (await import('./commands/backup')).restoreCommand },
   points: { summary: 'List restore points', load: async () => (await import('./commands/backup')).pointsCommand },

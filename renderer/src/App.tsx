@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { TERMINAL_TASK_STATES } from '../../shared/tasks';
 import { useLiveUpdates } from './api/live';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { Notices } from './components/Notices';
 import { useInventory } from './features/estate/queries';
 import { useTasks } from './features/tasks/queries';
@@ -85,7 +86,9 @@ export function App() {
         </button>
       </nav>
       <main className="content" id="main" tabIndex={-1}>
-        <CurrentPage page={page} />
+        <ErrorBoundary resetKey={page}>
+          <CurrentPage page={page} />
+        </ErrorBoundary>
       </main>
       <Notices />
     </div>

@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   openSync,
   closeSync,
+  createReadStream,
   writeSync,
   ftruncateSync,
   rmSync,
@@ -56,11 +57,15 @@ function makeRaw(file: string): number {
   return written;
 }
 
+const STEP = 32 * MiB;
+/** One sink buffer for every run, so RSS reflects the engine rather than benchmark garbage. */
+const sink = Buffer.allocUnsafe(STEP);
+
 async function readAll(p: string, sha: boolean): Promise<{ seconds: number; sha256?: string }> {
   const t0 = performance.now();
   const chain = await openChain(p);
-  const step = 32 * MiB;
-  const buf = Buffer.allocUnsafe(step);
+  const step = STEP;
+  const buf = sink;
   const h = sha ? createHash('sha256') : undefined;
   for (let o = 0; o < chain.virtualSize; o += step) {
     const n = Math.min(step, chain.virtualSize - o);
@@ -73,13 +78,24 @@ async function readAll(p: string, sha: boolean): Promise<{ seconds: number; sha2
   return h ? { seconds, sha256: h.digest('hex') } : { seconds };
 }
 
-function qemuConvert(src: string, dir: string): number {
+async function qemuConvert(
+  src: string,
+  dir: string,
+  hash = false,
+): Promise<{ seconds: number; sha256?: string }> {
   const out = path.join(dir, 'qemu-out.raw');
   const t0 = performance.now();
   execFileSync('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', src, out], { stdio: 'ignore' });
-  const s = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  let sha256: string | undefined;
+  if (hash) {
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(out, { highWaterMark: 8 * MiB }))
+      h.update(chunk as Buffer);
+    sha256 = h.digest('hex');
+  }
   rmSync(out, { force: true });
-  return s;
+  return sha256 ? { seconds, sha256 } : { seconds };
 }
 
 async function main(): Promise<void> {
@@ -90,6 +106,8 @@ async function main(): Promise<void> {
     virtualSizeGiB: SIZE / GiB,
     runs: RUNS,
     sha256: values.sha,
+    loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
+    baselineRssMiB: rssMiB(),
   };
   try {
     const raw = path.join(dir, 'src.raw');
@@ -112,8 +130,11 @@ async function main(): Promise<void> {
     const ours: number[] = [];
     const qemu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      ours.push((await readAll(img, values.sha ?? false)).seconds);
-      qemu.push(qemuConvert(img, dir));
+      const a = await readAll(img, values.sha ?? false);
+      ours.push(a.seconds);
+      const q = await qemuConvert(img, dir, (values.sha ?? false) && i === 0);
+      qemu.push(q.seconds);
+      if (a.sha256 && q.sha256) result.sha256MatchesQemu = a.sha256 === q.sha256;
     }
     const oursS = median(ours);
     const qemuS = median(qemu);

@@ -1,10 +1,18 @@
-// Global setup: one console in web mode for the whole run; its URL and token go to the tests by environment.
+// Global setup: one console in web mode on a fresh fault-seeded lab for the whole run; URL and token go to the tests by environment.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startConsole } from './console-host';
+import { createE2eLab } from './e2e-lab';
 
 export default async function globalSetup() {
-  const c = await startConsole();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hvbc-e2e-'));
+  const labDir = path.join(dataDir, 'lab');
+  await createE2eLab(labDir);
+  const c = await startConsole({ labDir, dataDir });
   process.env.HVBC_E2E_URL = c.host.openUrl;
   process.env.HVBC_E2E_BASE = c.host.url;
   process.env.HVBC_E2E_TOKEN = c.host.token;
+  process.env.HVBC_E2E_DATA = dataDir;
   return async () => c.close();
 }

@@ -1,16 +1,15 @@
-// A badge counting pre-flight and doctor findings, coloured by the worst severity; a button that opens the explanation.
+// A badge counting pre-flight and doctor findings (errors, warnings, unknown), coloured by the worst; a button that opens the explanation.
 import type { MouseEvent } from 'react';
 import type { FindingCount } from '../topology/graph/findings';
 
 export function FindingBadge({ count, onOpen, label, testId }: { count: FindingCount; onOpen?: () => void; label: string; testId?: string }) {
-  if (count.total === 0) return null;
+  if (count.notable === 0) return null;
   const parts = [
     count.errors && `${count.errors} error${count.errors > 1 ? 's' : ''}`,
     count.warnings && `${count.warnings} warning${count.warnings > 1 ? 's' : ''}`,
     count.unknown && `${count.unknown} unknown`,
-    count.infos && `${count.infos} info`,
   ].filter(Boolean);
-  const text = `${count.total}`;
+  const text = `${count.notable}`;
   const aria = `${label}: ${parts.join(', ')}. Show the explanation.`;
   const cls = `fbadge sev-${count.worst ?? 'info'}`;
   if (!onOpen) {

@@ -4,8 +4,10 @@ import type { DrillRecord } from '../../../shared/drills';
 
 const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
+const RUN_STATUSES = ['succeeded', 'partial', 'failed', 'canceled'];
+
 export function isBackupRunResult(x: unknown): x is BackupRunResult {
-  return obj(x) && typeof x.status === 'string' && Array.isArray(x.vms);
+  return obj(x) && typeof x.status === 'string' && RUN_STATUSES.includes(x.status) && Array.isArray(x.vms) && Array.isArray(x.overrides);
 }
 
 export function isRestoreResult(x: unknown): x is RestoreResult {

@@ -58,6 +58,8 @@ describe('restore drills and scheduled policies on the lab', () => {
     expect(vm?.rtoMet).toBe(true);
     expect(vm?.sandboxVmId).not.toBe(vm?.vmId);
     expect(rec.sandbox.tornDown).toBe(true);
+    const content = rec.steps.find((x) => x.id === 'content-match');
+    expect(JSON.stringify(content?.evidence)).toContain("the lab's model");
     await expect(fs.access(rec.sandbox.folder)).rejects.toThrow();
     const after = (await s.provider.inventory()).vms.find((v) => v.name === 'DC01');
     expect(JSON.stringify(after)).toBe(before);

@@ -201,7 +201,7 @@ describe('handlers and CLI over the services', () => {
     await createLabFile(labDir, definition('2008R2', [vm('A', 'N1', ['csv2']), vm('B', 'N2', ['csv1', 'csv2'])].map((v) => ({ ...v, configVersion: '5.0' }))));
     const s = await createServices({ labDir, dataDir });
     try {
-      expect(Object.keys(plannerHandlers(s)).sort()).toEqual(['doctor.repair', 'doctor.scan', 'planner.analyze', 'planner.plan', 'planner.recommend', 'preflight.run']);
+      expect(Object.keys(plannerHandlers(s)).sort()).toEqual(['doctor.repair', 'doctor.scan', 'planner.analyze', 'planner.apply', 'planner.plan', 'planner.recommend', 'preflight.run']);
       const h = plannerHandlerMap(s);
       const plan = await h['planner.plan']({});
       expect(plan.method).toBe('host-vss-csv');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { HvbcError } from '../../../shared/errors';
 import { HyperVEvent, Inventory } from '../../../shared/model';
 import { flagsOf } from '../../../shared/topology';
+import { analyzeGraph, planBackup } from '../../../electron/services/planner';
 import { OfflineProvider } from '../../../electron/services/providers/offline/provider';
 import { parseInventory } from '../../../electron/services/providers/powershell/parsers/inventory';
 import { FIX, tempDir } from './fake';
@@ -46,6 +47,15 @@ describe('OfflineProvider', () => {
     const bytes = inv.vms.flatMap((v) => v.disks).reduce((n, d) => n + d.virtualSize, 0);
     expect(bytes).toBeGreaterThan(0);
     expect(p.warnings[0]).toMatch(/HV03/);
+    // The real planner works from it: a plan for the 2019 cluster, every VM either planned or skipped with a reason.
+    const plan = planBackup(inv);
+    expect(plan).toMatchObject({ clusterName: 'HVCL01', osVersion: '2019' });
+    const planned = new Set([
+      ...plan.jobs.flatMap((j) => JSON.stringify(j).match(/[0-9a-f-]{36}/g) ?? []),
+      ...plan.skipped.map((s) => s.vmId),
+    ]);
+    for (const vm of inv.vms) expect(planned.has(vm.id)).toBe(true);
+    expect(() => analyzeGraph(inv)).not.toThrow();
   });
 
   it('is the same raw shape as the live inventory script', async () => {

@@ -94,9 +94,17 @@ export async function chainSha(chain: Chain): Promise<string> {
 /**
  * Read a chain with libvhdi (pyvhdi): `files` child first, parents attached with set_parent
  * (which also checks parent_linkage against the parent's DataWriteGuid). Returns the SHA-256 of
- * the whole virtual disk, or of [offset, offset+length) when given.
+ * the whole virtual disk.
  */
-export function pyvhdiSha(files: string[], range?: { offset: number; length: number }): string {
+export function pyvhdiSha(files: string[]): string {
+  return pyvhdiShas(files)[0] as string;
+}
+
+/** Like pyvhdiSha, for several ranges at once (one Python process): one SHA-256 per range. */
+export function pyvhdiShas(
+  files: string[],
+  ranges?: Array<{ offset: number; length: number }>,
+): string[] {
   const script = `
 import hashlib, sys, json, pyvhdi
 paths = json.loads(sys.argv[1])
@@ -108,21 +116,31 @@ for p in reversed(paths):
         f.set_parent(opened[-1])
     opened.append(f)
 leaf = opened[-1]
-start, length = json.loads(sys.argv[2]) if len(sys.argv) > 2 else (0, leaf.get_media_size())
-h = hashlib.sha256()
-step = 1 << 24
-o = start
-while o < start + length:
-    n = min(step, start + length - o)
-    h.update(leaf.read_buffer_at_offset(n, o))
-    o += n
-print(h.hexdigest())
+ranges = json.loads(sys.argv[2]) or [[0, leaf.get_media_size()]]
+for start, length in ranges:
+    h = hashlib.sha256()
+    o = start
+    while o < start + length:
+        n = min(1 << 24, start + length - o)
+        h.update(leaf.read_buffer_at_offset(n, o))
+        o += n
+    print(h.hexdigest())
 `;
-  const args = ['-c', script, JSON.stringify(files)];
-  if (range) args.push(JSON.stringify([range.offset, range.length]));
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: MiB });
+  const r = spawnSync(
+    PYTHON,
+    [
+      '-c',
+      script,
+      JSON.stringify(files),
+      JSON.stringify((ranges ?? []).map((x) => [x.offset, x.length])),
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 * MiB,
+    },
+  );
   if (r.status !== 0) throw new Error(`pyvhdi failed: ${r.stderr}`);
-  return r.stdout.trim();
+  return r.stdout.trim().split('\n');
 }
 
 export async function tempDir(

@@ -53,7 +53,11 @@ describe('filterVms', () => {
         vmIds: [],
         options: { changeRatePercent: 10, windowHours: 2, minFreeBytes: 0, maxChainDepth: 3, nonProductionTags: [] },
         rules: [],
-        results: [{ id: 'r:x', ruleId: 'r', ruleTitle: 'Rule', target: { kind: 'vm', id: dc?.id ?? '', name: 'DC01' }, status: 'fail', severity: 'warning', message: 'm', evidence: [], fix: 'f' }],
+        results: [
+          { id: 'r:x', ruleId: 'r', ruleTitle: 'Rule', target: { kind: 'vm', id: dc?.id ?? '', name: 'DC01' }, status: 'fail', severity: 'warning', message: 'm', evidence: [], fix: 'f' },
+          // An info (e.g. "the next run is full") is listed but is not a problem.
+          { id: 'i:x', ruleId: 'i', ruleTitle: 'Info', target: { kind: 'vm', id: m.vms[2]?.id ?? '', name: 'WEB01' }, status: 'fail', severity: 'info', message: 'm', evidence: [], fix: '' },
+        ],
         summary: { errors: 0, warnings: 1, infos: 0, passed: 0, unknown: 0, notApplicable: 0 },
         blocked: false,
         dryRunRequested: false,
@@ -70,5 +74,16 @@ describe('filterVms', () => {
     const per = (performance.now() - t0) / 20;
     expect(filterVms(big, { ...NO_FILTER, search: 'VM09' })).toHaveLength(100);
     expect(per).toBeLessThan(20);
+  });
+});
+
+describe('countFindings', () => {
+  it('counts by severity; infos are not notable', async () => {
+    const { countFindings } = await import('../../../renderer/src/topology/graph/findings');
+    const f = (severity: 'error' | 'warning' | 'info' | 'unknown') => ({ source: 'preflight' as const, id: severity, severity, title: '', message: '', evidence: [], fix: '', rule: '', repairable: false });
+    const c = countFindings([f('info'), f('warning'), f('unknown')]);
+    expect(c).toMatchObject({ total: 3, notable: 2, warnings: 1, infos: 1, unknown: 1, worst: 'warning' });
+    expect(countFindings([f('info')]).notable).toBe(0);
+    expect(countFindings([f('error'), f('warning')]).worst).toBe('error');
   });
 });

@@ -32,16 +32,24 @@ export async function diskModel(labDir: string, diskId: string, atCheckpointId?:
   const disk = lab.state.disks[diskId];
   if (!disk) throw new HvbcError('NOT_FOUND', `No disk ${diskId} in the lab at ${labDir}.`, { diskId });
   let target = disk.active;
+  const log = await readWriteLog(labDir, diskId);
+  /** Writes after this log position are not part of the model (a checkpoint that no longer exists). */
+  let untilSeq = Infinity;
   if (atCheckpointId !== undefined) {
     const cp = allCheckpoints(lab.state).find((c) => c.id === atCheckpointId);
     const f = cp?.frozen[diskId];
-    if (!cp || f === undefined) throw new HvbcError('NOT_FOUND', `No checkpoint ${atCheckpointId} that covers disk ${diskId}.`, { diskId, checkpointId: atCheckpointId });
-    target = f;
+    if (cp && f !== undefined) target = f;
+    else {
+      // Converted to a reference point or removed since: its marker in the write log still says where it was taken.
+      const marker = log.find((l) => !isWrite(l) && l.id === atCheckpointId);
+      if (!marker) throw new HvbcError('NOT_FOUND', `No checkpoint ${atCheckpointId} that covers disk ${diskId}.`, { diskId, checkpointId: atCheckpointId });
+      untilSeq = marker.seq;
+    }
   }
   const inChain = new Set(disk.materialized ? chainOf(disk, target) : []);
   const writes: WriteSpec[] = [];
-  for (const l of await readWriteLog(labDir, diskId)) {
-    if (!isWrite(l)) continue;
+  for (const l of log) {
+    if (!isWrite(l) || l.seq > untilSeq) continue;
     const where = resolveFile(disk, l.f);
     if (where !== null && inChain.has(where)) writes.push(l.k === 'mbr' ? { o: l.o, l: l.l, d: l.d, k: 'mbr' } : { o: l.o, l: l.l, d: l.d });
   }

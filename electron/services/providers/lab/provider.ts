@@ -30,6 +30,8 @@ import { atLeast, findCsv, findDisk, findNode, findVm, fmtBytes, hostOs, Op, vmD
 import { acquireLock } from './lock';
 import { EAGER_DISK_LIMIT, readLabFile, writeLabFile, type LabFile } from './store';
 import { diskFolder, vmConfigPath } from './state';
+import { diskModel, verifyAgainstModel } from './model';
+import { openChain } from '../../vhdx';
 
 export interface LabProviderOptions {
   /** How long a changing operation waits for another process's lock before LAB_LOCKED (default 5000 ms). */
@@ -287,6 +289,27 @@ export class LabProvider implements EstateProvider {
         this.watching = false;
       }
     };
+  }
+
+  /** Restore drills: compare a restored disk with the lab's model of the disk when the backup's checkpoint was taken. */
+  async verifyRestoredDisk(
+    vmRef: string,
+    diskId: string,
+    at: { checkpointId?: string; referencePointId?: string },
+    restoredPath: string,
+  ): Promise<{ match: boolean; detail: string; evidence: Record<string, unknown> }> {
+    findVm((await this.read()).definition, vmRef);
+    const model = await diskModel(this.dir, diskId, at.checkpointId);
+    const chain = await openChain(restoredPath);
+    try {
+      const r = await verifyAgainstModel(model, (o, n) => chain.read(o, n), chain.virtualSize);
+      const detail = r.ok
+        ? `Byte for byte equal to the lab's model of the disk at checkpoint ${at.checkpointId ?? '(now)'} (${model.writes.length} writes replayed).`
+        : `${r.mismatches.length} range(s) differ from the lab's model, first at byte ${r.mismatches[0]?.offset ?? 0}.`;
+      return { match: r.ok, detail, evidence: { bytesCompared: r.bytesCompared, writesInModel: model.writes.length, mismatches: r.mismatches.slice(0, 10), checkpointId: at.checkpointId ?? null } };
+    } finally {
+      await chain.close();
+    }
   }
 
   async frozenDisks(vmRef: string, checkpointId: string): Promise<FrozenDisk[]> {

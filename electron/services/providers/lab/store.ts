@@ -57,12 +57,19 @@ export async function createLabFile(dir: string, definition: LabDefinition, opts
   }
 }
 
-/** Remove a lab's files (keeps the folder and the lock file). Refuses folders that are not labs. */
-export async function removeLabContent(dir: string): Promise<void> {
+/** Remove a lab's files under the lab lock (keeps the folder). Refuses folders that are not labs. */
+export async function removeLabContent(dir: string, lockWaitMs = 5000): Promise<void> {
   if (!(await labExists(dir))) throw new HvbcError('NOT_FOUND', `No lab in ${dir} (missing ${LAB_FILE}); nothing was removed.`, { dir });
-  for (const name of await fs.readdir(dir)) {
-    if (name === LOCK_FILE) continue;
-    await fs.rm(path.join(dir, name), { recursive: true, force: true });
+  const release = await acquireLock(dir, 'remove lab', lockWaitMs);
+  try {
+    // lab.json first: a crash part-way leaves a folder that is no longer a lab, never a lab with files missing.
+    await fs.rm(path.join(dir, LAB_FILE), { force: true });
+    for (const name of await fs.readdir(dir)) {
+      if (name === LOCK_FILE) continue;
+      await fs.rm(path.join(dir, name), { recursive: true, force: true });
+    }
+  } finally {
+    await release();
   }
 }
 

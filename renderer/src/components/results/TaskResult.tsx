@@ -14,17 +14,18 @@ export function TaskResult({ task }: { task: TaskRecord }) {
     </div>
   );
   let body: React.ReactNode = null;
-  if (isBackupRunResult(r)) body = <BackupSummary task={task} result={r} />;
-  else if (isRestoreResult(r)) body = <RestoreResultView r={r} />;
-  else if (drillRecordOf(r)) body = <DrillResultView d={drillRecordOf(r) as NonNullable<ReturnType<typeof drillRecordOf>>} />;
-  else if (isCheckResult(r)) body = <CheckResult r={r} readData={/re-hash|verify/i.test(task.title)} />;
-  else if (isGcResult(r)) body = <GcResult r={r} />;
-  else if (isForgetResult(r)) body = <ForgetResult r={r} />;
+  const drill = task.kind === 'drill' ? drillRecordOf(r) : null;
+  if (task.kind === 'backup' && isBackupRunResult(r)) body = <BackupSummary task={task} result={r} />;
+  else if (task.kind === 'restore' && isRestoreResult(r)) body = <RestoreResultView r={r} />;
+  else if (drill) body = <DrillResultView d={drill} />;
+  else if (task.kind === 'repo-check' && isCheckResult(r)) body = <CheckResult r={r} readData={/re-hash|verify/i.test(task.title)} />;
+  else if (task.kind === 'repo-gc' && isGcResult(r)) body = <GcResult r={r} />;
+  else if (task.kind === 'repo-forget' && isForgetResult(r)) body = <ForgetResult r={r} />;
   else if (task.state === 'succeeded') body = <div className="banner ok" role="status">Done. {task.progress.message}</div>;
   return (
     <>
-      {!isBackupRunResult(r) && error}
-      {isBackupRunResult(r) && task.state === 'failed' && task.error && !['failed', 'partial'].includes(r.status) && error}
+      {/* A backup's own banner already says partial or failed; other errors are shown as they are. */}
+      {!(task.kind === 'backup' && isBackupRunResult(r) && ['failed', 'partial', 'canceled'].includes(r.status)) && error}
       {body}
     </>
   );

@@ -21,7 +21,8 @@ export function isFiltered(f: TopologyFilter): boolean {
 }
 
 function matchesProblem(vm: TopoVm, p: ProblemFilter, findings: FindingIndex | undefined): boolean {
-  const hasFindings = (findings?.byVm.get(vm.id)?.length ?? 0) > 0;
+  // Infos (e.g. "the next run is full") are not problems.
+  const hasFindings = (findings?.byVm.get(vm.id) ?? []).some((f) => f.severity !== 'info');
   switch (p) {
     case '':
       return true;

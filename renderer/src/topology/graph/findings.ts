@@ -28,6 +28,8 @@ export interface FindingCount {
   infos: number;
   unknown: number;
   total: number;
+  /** Errors, warnings and unknown checks: what earns a badge (infos are listed, not flagged). */
+  notable: number;
   /** The worst severity present, for the badge colour. */
   worst: Severity | 'unknown' | null;
 }
@@ -84,7 +86,7 @@ export function indexFindings(pre: PreflightReport | undefined, doc: DoctorRepor
 }
 
 export function countFindings(list: readonly FindingRef[] | undefined): FindingCount {
-  const c: FindingCount = { errors: 0, warnings: 0, infos: 0, unknown: 0, total: 0, worst: null };
+  const c: FindingCount = { errors: 0, warnings: 0, infos: 0, unknown: 0, total: 0, notable: 0, worst: null };
   for (const f of list ?? []) {
     c.total++;
     if (f.severity === 'error') c.errors++;
@@ -92,6 +94,7 @@ export function countFindings(list: readonly FindingRef[] | undefined): FindingC
     else if (f.severity === 'info') c.infos++;
     else c.unknown++;
   }
+  c.notable = c.errors + c.warnings + c.unknown;
   c.worst = ORDER.find((s) => (s === 'error' ? c.errors : s === 'warning' ? c.warnings : s === 'info' ? c.infos : c.unknown) > 0) ?? null;
   return c;
 }

@@ -27,7 +27,7 @@ interface Props {
 
 export const VmCell = memo(function VmCell({ vm, cell, density, hot, dim, findings, select }: Props) {
   const count = countFindings(findings);
-  const problems = vm.flags.length + count.total;
+  const problems = vm.flags.length + count.notable;
   const style: CSSProperties = { left: cell.x, top: cell.y, width: cell.w, height: cell.h };
   const cls = `vmcell ${density} ${problems ? 'flagged' : ''} ${count.worst === 'error' ? 'has-error' : ''} ${hot ? 'hot' : ''} ${dim ? 'dim' : ''}`;
   const label = `${vm.name}, ${vm.state} on ${vm.host}${problems ? `, ${problems} problem${problems > 1 ? 's' : ''}` : ''}`;

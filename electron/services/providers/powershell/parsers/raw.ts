@@ -65,9 +65,7 @@ export function diskIdOf(
 }
 
 /** Parse a disk id made by diskIdOf back into its controller slot (null for shared-disk ids). */
-export function slotOfDiskId(
-  id: string,
-): {
+export function slotOfDiskId(id: string): {
   vmId: string;
   controllerType: 'IDE' | 'SCSI';
   controllerNumber: number;

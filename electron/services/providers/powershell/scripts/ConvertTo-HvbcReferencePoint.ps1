@@ -155,7 +155,7 @@ try {
     if ($null -ne $job) { $rp = @($job | Get-CimAssociatedInstance -ResultClassName Msvm_VirtualSystemReferencePoint)[0] } else { $rp = $r.ResultingReferencePoint }
     if ($null -eq $rp) { Stop-Hvbc 'CHECKPOINT_FAILED' 'The conversion job finished but returned no reference point.' }
     $drives = Get-HvbcDrives @(Get-VMHardDiskDrive -VM (Get-VM -Id $vmGuid))
-    Write-HvbcEnvelope @{ ok = $true; data = @{ referencePoint = (Get-HvbcReferencePointData $rp); drives = $drives; convertedAt = (Get-Date).ToUniversalTime().ToString('o') } }
+    Write-HvbcEnvelope @{ ok = $true; data = @{ referencePoint = (Get-HvbcReferencePointData $rp); drives = @($drives); convertedAt = (Get-Date).ToUniversalTime().ToString('o') } }
 } catch {
     Write-HvbcEnvelope (Get-HvbcErrorEnvelope $_)
 }

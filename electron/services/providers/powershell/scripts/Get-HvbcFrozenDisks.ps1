@@ -148,7 +148,7 @@ try {
     $s = Get-VMSnapshot -Id $snapGuid
     if ($null -eq $s -or [string]$s.VMId -ne $vmGuid) { Stop-Hvbc 'NOT_FOUND' "Checkpoint $snapGuid of VM $vmGuid was not found on $env:COMPUTERNAME." }
     $drives = Get-HvbcDrives @(Get-VMHardDiskDrive -VMSnapshot $s)
-    Write-HvbcEnvelope @{ ok = $true; data = @{ computerName = [string]$env:COMPUTERNAME; vmId = $vmGuid; checkpointId = $snapGuid; snapshotType = "$($s.SnapshotType)"; drives = $drives } }
+    Write-HvbcEnvelope @{ ok = $true; data = @{ computerName = [string]$env:COMPUTERNAME; vmId = $vmGuid; checkpointId = $snapGuid; snapshotType = "$($s.SnapshotType)"; drives = @($drives) } }
 } catch {
     Write-HvbcEnvelope (Get-HvbcErrorEnvelope $_)
 }

@@ -250,7 +250,7 @@ function Get-HvbcInventoryData([bool]$IncludeReferencePoints, [string]$VmScope =
                 checkpointType = "$($vm.CheckpointType)"; automaticCheckpoints = $vm.AutomaticCheckpointsEnabled; isClustered = [bool]$vm.IsClustered; notes = [string]$vm.Notes
                 parentCheckpointId = $parentCp; scsiControllers = @(Get-VMScsiController -VM $vm).Count
                 integrationServices = @(Get-VMIntegrationService -VM $vm | ForEach-Object { [pscustomobject]@{ name = [string]$_.Name; enabled = [bool]$_.Enabled; primaryStatus = "$($_.PrimaryStatusDescription)"; secondaryStatus = "$($_.SecondaryStatusDescription)" } })
-                checkpoints = @($snaps.Values); drives = $drives; referencePoints = $rps })
+                checkpoints = @($snaps.Values); drives = @($drives); referencePoints = $rps })
         }
         try {
             foreach ($g in @(Get-VMGroup @t -ErrorAction Stop)) {

@@ -147,7 +147,7 @@ try {
     $cs = Get-HvbcVmCim $vmGuid
     $rps = @($cs | Get-CimAssociatedInstance -Association Msvm_ReferencePointOfVirtualSystem | ForEach-Object { Get-HvbcReferencePointData $_ })
     $drives = Get-HvbcDrives @(Get-VMHardDiskDrive -VM (Get-VM -Id $vmGuid))
-    Write-HvbcEnvelope @{ ok = $true; data = @{ referencePoints = $rps; drives = $drives } }
+    Write-HvbcEnvelope @{ ok = $true; data = @{ referencePoints = @($rps); drives = @($drives) } }
 } catch {
     Write-HvbcEnvelope (Get-HvbcErrorEnvelope $_)
 }

@@ -63,9 +63,9 @@ $global:HvbcInvoke = {
             $type = $ex.GetType().FullName
             $code = 'POWERSHELL_FAILED'
             if ($type -match 'PSRemotingTransportException|PSRemotingDataStructureException|RemoteException') { $code = 'HOST_UNREACHABLE' }
-            $env = @{ ok = $false; error = @{ code = $code; message = [string]$ex.Message; kind = $type } }
+            $failure = @{ ok = $false; error = @{ code = $code; message = [string]$ex.Message; kind = $type } }
             Write-HvbcLine ('@@HVBC-BEGIN:' + $nonce)
-            Write-HvbcLine (ConvertTo-Json -InputObject $env -Depth 5 -Compress)
+            Write-HvbcLine ([regex]::Replace((ConvertTo-Json -InputObject $failure -Depth 5 -Compress), '[^\x00-\x7E]', { param($m) '\u{0:x4}' -f [int][char]$m.Value }))
             Write-HvbcLine ('@@HVBC-END:' + $nonce)
         } else {
             [Console]::Error.WriteLine('hvbc runner: ' + $_.Exception.Message)

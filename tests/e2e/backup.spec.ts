@@ -1,0 +1,92 @@
+// Backup wizard: pre-flight errors block, warnings need a recorded reason; live progress; partial shown as failure; cancel.
+import { expect, test } from './fixtures';
+import { BackupWizard } from './pages/backup';
+
+test('wizard → pre-flight → run → live progress → an honest partial summary', async ({ app, page }) => {
+  const w = new BackupWizard(page);
+  await w.start();
+  await w.choose(['WEB01', 'APP01', 'LEGACY01', 'SQLCL-N1']);
+  await w.next('Consistency');
+  await w.options({ consistency: 'Application-consistent' });
+  await w.next('Repository');
+  await w.ensureRepository();
+  await w.next('Pre-flight');
+  // APP01's integration services are off: an error that blocks the run.
+  await expect(w.verdict).toContainText('Blocked');
+  await expect(page.getByTestId('pf-integration-services-APP01')).toContainText(/integration service/i);
+  await expect(w.nextButton).toBeDisabled();
+  await app.shot('backup-preflight-blocked');
+
+  // Leave APP01 out; LEGACY01's warning must be overridden with a reason.
+  await w.step('VMs').click();
+  await page.getByLabel('Back up APP01', { exact: true }).uncheck();
+  await w.step('Pre-flight').click();
+  await expect(w.verdict).toContainText(/warning.* to review/);
+  await expect(w.nextButton).toBeDisabled();
+  expect(await w.overrideWarnings('legacy VM, full backups accepted')).toBeGreaterThan(0);
+  await expect(w.verdict).toContainText('Ready');
+  await app.shot('backup-preflight-overridden');
+  await w.next('Run');
+  await expect(page.getByText('legacy VM, full backups accepted')).toBeVisible();
+
+  // Count how often progress reaches the page while the run streams.
+  await page.evaluate(() => {
+    const w = window as unknown as { __progress: number[] };
+    w.__progress = [];
+    new MutationObserver(() => w.__progress.push(performance.now())).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+  await w.startRun();
+  await expect(page.getByTestId('progress-vm-WEB01')).toBeVisible();
+  await app.shot('backup-progress');
+  const status = await w.waitForOutcome();
+  const raw = await page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
+  // One update touches many bars: count distinct moments (50 ms apart) at which progress changed on screen.
+  const updates = raw.filter((t, i) => i === 0 || t - (raw[i - 1] ?? 0) > 50);
+  const span = (updates[updates.length - 1] ?? 0) - (updates[0] ?? 0);
+  test.info().annotations.push({ type: 'progress updates', description: `${updates.length} in ${Math.round(span)} ms` });
+  expect(updates.length).toBeGreaterThan(4);
+  expect(updates.length / Math.max(span / 1000, 0.001)).toBeGreaterThan(2);
+
+  // SQLCL-N1's guest cluster has two owners of its VHD Set (32775): the run is partial, and said so.
+  expect(status).toBe('partial');
+  await expect(w.outcome).toContainText('Partial failure — this run did not succeed');
+  await expect(page.getByTestId('outcome-SQLCL-N1')).toContainText('32775');
+  await expect(page.getByTestId('outcome-WEB01')).toContainText('succeeded');
+  await expect(page.getByTestId('outcome-LEGACY01')).toContainText(/full/);
+  await expect(w.summary).toContainText('legacy VM, full backups accepted');
+  await app.shot('backup-summary-partial');
+
+  // The Jobs list does not call it a success either.
+  await app.go('Jobs');
+  await expect(page.getByText('partial failure').first()).toBeVisible();
+});
+
+test('a cleanup failure is shown loudly and a running backup can be canceled', async ({ app, page }) => {
+  const w = new BackupWizard(page);
+  // MON01's recovery checkpoint never merges: the run backs it up but leaves a checkpoint behind.
+  await w.run(['MON01']);
+  await w.waitForOutcome();
+  await expect(page.getByTestId('cleanup-failures')).toContainText('checkpoints were left behind');
+  await expect(page.getByTestId('cleanup-failures')).toContainText('MON01');
+  await app.shot('backup-cleanup-failure');
+
+  // A full backup of four VMs, canceled while it runs.
+  await w.start();
+  await page.getByLabel('Add all VMs on a node').selectOption('HV-B');
+  await expect(page.getByTestId('selected-count')).toHaveText('4 selected');
+  await w.next('Consistency');
+  await w.options({ full: true });
+  await w.next('Repository');
+  await w.ensureRepository();
+  await w.next('Pre-flight');
+  await w.overrideWarnings('test run');
+  await w.next('Run');
+  await w.startRun();
+  await expect(w.progress.getByText('running').first()).toBeVisible();
+  await w.progress.getByRole('button', { name: 'Cancel' }).click();
+  const status = await w.waitForOutcome();
+  expect(status).toBe('canceled');
+  await expect(w.outcome).toContainText('Canceled.');
+  await expect(w.summary.locator('.state.canceled').first()).toBeVisible();
+  await app.shot('backup-canceled');
+});
