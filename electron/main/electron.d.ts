@@ -77,6 +77,11 @@ declare module 'electron' {
     enableSandbox(): void;
   };
   const shell: { openExternal(url: string): Promise<void> };
+  const safeStorage: {
+    isEncryptionAvailable(): boolean;
+    encryptString(plain: string): Buffer;
+    decryptString(encrypted: Buffer): string;
+  };
   class Notification {
     constructor(opts: { title: string; body: string });
     show(): void;

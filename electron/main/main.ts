@@ -6,6 +6,7 @@ import { IPC_CALL, IPC_EVENT } from '../../shared/bridge';
 import { createHandlers, dispatch } from '../services/handlers';
 import { createServices, type Services } from '../services/services';
 import { CSP } from '../web/server';
+import { SafeStorageSecretStore } from './secret-store';
 import { hardenWebContents, isAppUrl, secureWebPreferences } from './security';
 
 const appRoot = path.resolve(__dirname, '../..');
@@ -44,7 +45,15 @@ async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) return app.quit();
   await app.whenReady();
   const labDir = argValue('--lab') ?? process.env.HVBC_LAB;
-  services = await createServices({ ...(labDir ? { labDir } : {}), dataDir: process.env.HVBC_DATA_DIR ?? app.getPath('userData'), scheduler: true });
+  const dataDir = process.env.HVBC_DATA_DIR ?? app.getPath('userData');
+  const inventory = argValue('--inventory');
+  services = await createServices({
+    ...(labDir ? { labDir } : {}),
+    ...(inventory ? { estate: { kind: 'offline' as const, file: inventory } } : {}),
+    dataDir,
+    secrets: new SafeStorageSecretStore(path.join(dataDir, 'credentials.json')),
+    scheduler: true,
+  });
   const handlers = createHandlers(services);
 
   ipcMain.handle(IPC_CALL, async (e: IpcMainInvokeEvent, method: unknown, params: unknown) => {

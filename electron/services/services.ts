@@ -1,7 +1,13 @@
 // Builds the service layer once (provider, tasks, events) for any host: Electron main, web host, CLI.
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventMap, EventName } from '../../shared/contract';
+import { HvbcError } from '../../shared/errors';
+import { OfflineProvider } from './providers/offline/provider';
+import type { PowerShellProviderInput } from './providers/powershell/config';
+import { PowerShellProvider } from './providers/powershell/provider';
+import type { SecretStore } from './providers/powershell/secrets';
 import { LabSandbox, type Sandbox } from './drills/sandbox';
 import { DrillStore } from './drills/store';
 import { createNotifier, type Notifier } from './notify';
@@ -18,9 +24,19 @@ import { JobHistory } from './engine/job-history';
 import { RepoManager } from './engine/repo-manager';
 import { TaskManager } from './tasks/task-manager';
 
+/** Which estate the service host works on: the embedded lab (default), a real cluster, or an inventory file. */
+export type EstateChoice =
+  | { kind: 'lab'; dir?: string }
+  | { kind: 'offline'; file: string }
+  | { kind: 'powershell'; config: PowerShellProviderInput };
+
 export interface ServiceOptions {
   /** Lab folder; created from the default scenario on first start. */
   labDir?: string;
+  /** Another estate than the lab (HVBC_INVENTORY=file or HVBC_CLUSTER=config.json pick one from the environment). */
+  estate?: EstateChoice;
+  /** Credentials for the PowerShell provider (Electron passes a safeStorage-backed store). */
+  secrets?: SecretStore;
   /** Where the console keeps its own data (repository, drill evidence…). */
   dataDir?: string;
   /** Run due backup policies while this service host lives (the console and `hvbc service`). */
@@ -67,12 +83,18 @@ export function resolveLabDir(opts: ServiceOptions): string {
 export async function createServices(opts: ServiceOptions = {}): Promise<Services> {
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : defaultDataDir();
   const labDir = resolveLabDir({ ...opts, dataDir });
-  if (!(await labExists(labDir))) {
-    const make = scenarios.default;
-    if (!make) throw new Error('default scenario missing');
-    await createLabFile(labDir, make());
+  const estate = opts.estate ?? (await estateFromEnv());
+  let provider: EstateProvider;
+  if (estate.kind === 'offline') provider = await OfflineProvider.open(estate.file);
+  else if (estate.kind === 'powershell') provider = await PowerShellProvider.create(estate.config, opts.secrets ? { secrets: opts.secrets } : {});
+  else {
+    if (!(await labExists(labDir))) {
+      const make = scenarios.default;
+      if (!make) throw new Error('default scenario missing');
+      await createLabFile(labDir, make());
+    }
+    provider = await LabProvider.open(labDir);
   }
-  const provider = await LabProvider.open(labDir);
   const tasks = new TaskManager();
   const repos = new RepoManager(dataDir);
   const history = new JobHistory(path.join(dataDir, 'jobs.jsonl'));
@@ -85,7 +107,12 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   };
   const offTasks = tasks.onUpdate((t) => emit('task.updated', t));
   const notifier = createNotifier((n) => emit('notification', n), opts.fetch);
-  const makeSandbox = (folder: string, drillId: string) => new LabSandbox(folder, drillId, (vmId) => labHeartbeatFails(labDir, vmId));
+  const makeSandbox = (folder: string, drillId: string): Sandbox => {
+    if (provider.kind !== 'lab') {
+      throw new HvbcError('UNSUPPORTED', 'Restore drills run in the lab sandbox in this build; on a real host the Import-VM sandbox on a private switch is not available yet.');
+    }
+    return new LabSandbox(folder, drillId, (vmId) => labHeartbeatFails(labDir, vmId));
+  };
   const offProvider = provider.subscribe((c) => {
     emit('estate.changed', { reason: c.reason });
     if (c.event) emit('estate.event', c.event);
@@ -125,6 +152,20 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   });
   if (opts.scheduler) services.scheduler.start();
   return services;
+}
+
+/** HVBC_INVENTORY=<file> opens an exported inventory read-only; HVBC_CLUSTER=<config.json> a real cluster. */
+async function estateFromEnv(): Promise<EstateChoice> {
+  if (process.env.HVBC_INVENTORY) return { kind: 'offline', file: process.env.HVBC_INVENTORY };
+  if (process.env.HVBC_CLUSTER) {
+    const file = path.resolve(process.env.HVBC_CLUSTER);
+    try {
+      return { kind: 'powershell', config: JSON.parse(await fs.readFile(file, 'utf8')) as PowerShellProviderInput };
+    } catch (e) {
+      throw new HvbcError('VALIDATION', `${file}: not a readable cluster configuration (${(e as Error).message}).`);
+    }
+  }
+  return { kind: 'lab' };
 }
 
 /** The lab's drill fault: a VM whose restored copy never reports a heartbeat. */

@@ -38,8 +38,11 @@ export interface DiskHasher {
 
 export interface ChunkProcessor {
   readonly threads: number;
-  /** Hash a chunk (the caller may reuse `data` once this resolves); also feed it to `disk` in call order. */
-  hash(data: Buffer, disk?: DiskHasher | null): Promise<Ticket>;
+  /**
+   * Hash a chunk (the caller may reuse `data` once this resolves) and feed it to `disk`. `onQueued` is called
+   * as soon as the chunk is queued for the disk hash, so the caller can order later zero ranges after it.
+   */
+  hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket>;
   seal(t: Ticket): Promise<Sealed>;
   drop(t: Ticket): void;
   /** A streaming SHA-256 of a whole disk. */
@@ -95,8 +98,9 @@ class InlineProcessor implements ChunkProcessor {
   readonly threads = 0;
   private seq = 0;
   constructor(private readonly opts: PoolOptions) {}
-  async hash(data: Buffer, disk?: DiskHasher | null): Promise<Ticket> {
+  async hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket> {
     if (disk instanceof InlineDiskHasher) disk.update(data);
+    onQueued?.();
     return { id: chunkId(data, this.opts.idKey), seq: this.seq++, worker: -1, slot: -1, length: data.length, data: Buffer.from(data) };
   }
   async seal(t: Ticket): Promise<Sealed> {
@@ -354,7 +358,7 @@ class WorkerPool implements ChunkProcessor {
     });
   }
 
-  async hash(data: Buffer, disk?: DiskHasher | null): Promise<Ticket> {
+  async hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket> {
     if (data.length > this.slotSize) throw new HvbcError('VALIDATION', `A chunk of ${data.length} bytes is larger than the chunk size.`);
     const got = this.acquire();
     const slot = typeof got === 'number' ? got : await got;
@@ -362,6 +366,7 @@ class WorkerPool implements ChunkProcessor {
     const toHasher = disk instanceof PoolDiskHasher;
     this.refs[slot] = toHasher ? 2 : 1;
     if (toHasher) this.postHash({ t: 'u', h: disk.h, slot, len: data.length });
+    onQueued?.();
     // Least busy worker; round-robin among equals.
     let best = -1;
     for (let k = 0; k < this.workers.length; k++) {

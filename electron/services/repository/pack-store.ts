@@ -12,7 +12,7 @@ const MAX_UPLOADS = 2;
 
 interface OpenPack {
   id: string;
-  parts: Buffer[];
+  buf: Buffer;
   size: number;
   entries: IndexEntry[];
 }
@@ -24,6 +24,8 @@ export class PackStore {
   private durablePacks = 0;
   private error: unknown = null;
   private chain: Promise<void> = Promise.resolve();
+  /** Pack buffers to reuse (each targetSize + maxBlob bytes): blobs are copied in as they come. */
+  private readonly spare: Buffer[] = [];
   packsWritten = 0;
   indexFilesWritten = 0;
 
@@ -31,6 +33,7 @@ export class PackStore {
     private readonly backend: Backend,
     private readonly dataKey: Buffer | null,
     private readonly targetSize: number,
+    private readonly maxBlob: number,
     /** Called with entries once their index file is on storage. */
     private readonly onIndexed: (entries: IndexEntry[], indexKey: string) => void,
   ) {}
@@ -39,15 +42,37 @@ export class PackStore {
     if (this.error) throw this.error;
   }
 
-  /** Append a blob; resolves once it is queued (not yet durable: call flush). */
-  async add(id: string, blob: Buffer, codec: number, rawLength: number): Promise<void> {
+  private get capacity(): number {
+    return this.targetSize + this.maxBlob;
+  }
+
+  private open(need: number): OpenPack {
+    const cap = Math.max(this.capacity, PACK_MAGIC.length + need);
+    const buf = cap === this.capacity ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(cap)) : Buffer.allocUnsafeSlow(cap);
+    PACK_MAGIC.copy(buf, 0);
+    return { id: randomBytes(16).toString('hex'), buf, size: PACK_MAGIC.length, entries: [] };
+  }
+
+  /**
+   * Append a blob; the bytes are copied before this returns its first promise tick, so the caller may reuse
+   * `blob` as soon as the call was made. Resolves once queued (not yet durable: call flush).
+   */
+  async add(id: string, blob: Uint8Array, codec: number, rawLength: number): Promise<void> {
     this.fail();
-    if (!this.current) this.current = { id: randomBytes(16).toString('hex'), parts: [PACK_MAGIC], size: PACK_MAGIC.length, entries: [] };
-    const p = this.current;
+    // A blob that does not fit (only oversized ones can) closes the open pack first.
+    const full = this.current && this.current.size + blob.length > this.current.buf.length ? this.current : null;
+    if (full) this.current = null;
+    const p = (this.current ??= this.open(blob.length));
+    p.buf.set(blob, p.size);
     p.entries.push({ id, pack: p.id, offset: p.size, length: blob.length, codec, rawLength });
-    p.parts.push(blob);
     p.size += blob.length;
-    if (p.size >= this.targetSize) {
+    if (full) await this.upload(full);
+    await this.maybeClose();
+  }
+
+  private async maybeClose(): Promise<void> {
+    const p = this.current;
+    if (p && p.size >= this.targetSize) {
       this.current = null;
       await this.upload(p);
     }
@@ -57,9 +82,8 @@ export class PackStore {
     while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads);
     this.fail();
     const job = (async () => {
-      const data = Buffer.concat(p.parts, p.size);
-      p.parts = [];
-      await this.backend.putIfAbsent(packKey(p.id), data);
+      await this.backend.putIfAbsent(packKey(p.id), p.buf.subarray(0, p.size));
+      if (p.buf.length === this.capacity && this.spare.length < MAX_UPLOADS) this.spare.push(p.buf);
       this.packsWritten++;
       this.durable.push(...p.entries);
       this.durablePacks++;

@@ -318,7 +318,7 @@ export class Repository {
   }
 
   private getPacks(): PackStore {
-    this.packs ??= new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, (entries, key) => {
+    this.packs ??= new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, this.maxBlob(), (entries, key) => {
       for (const e of entries) {
         this.addEntry(e);
         this.pendingIds.delete(e.id);
@@ -328,11 +328,17 @@ export class Repository {
     return this.packs;
   }
 
+  /** Largest blob: a raw chunk or a chunk-map segment, plus encryption overhead. */
+  private maxBlob(): number {
+    return Math.max(this.config.chunkSize, 12 + MAP_SEGMENT * 32) + 64;
+  }
+
   private getPool(): Promise<ChunkProcessor> {
     this.pool ??= createChunkProcessor({
       idKey: this.keys.idKey,
       dataKey: this.keys.dataKey,
       level: this.config.compression.level,
+      maxChunk: this.config.chunkSize,
       ...(this.opts.threads !== undefined ? { threads: this.opts.threads } : {}),
     });
     return this.pool;
@@ -356,7 +362,7 @@ export class Repository {
     if (this.known(id)) return { id, stored: 0 };
     this.pendingIds.add(id);
     const { blob, codec } = encodeBlob(data, id, this.keys.dataKey, 3);
-    await this.getPacks().add(id, Buffer.from(blob), codec, data.length);
+    await this.getPacks().add(id, blob, codec, data.length);
     return { id, stored: blob.length };
   }
 
@@ -843,7 +849,7 @@ export class Repository {
     let bytesFreed = 0;
     const moved: IndexEntry[] = [];
     if (rewritePacks.size) {
-      const store = new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, (entries) => moved.push(...entries));
+      const store = new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, this.maxBlob(), (entries) => moved.push(...entries));
       for (const pack of rewritePacks) {
         check();
         const data = await this.backend.get(packKey(pack));
@@ -1088,6 +1094,7 @@ class DiskWriterImpl implements DiskWriter {
   private error: unknown = null;
   private hash: DiskHasher | null;
   private hashPos = 0;
+  private turn: Promise<void> = Promise.resolve();
   private maps: string[] = [];
   private sha256: string | undefined;
   finished = false;
@@ -1134,23 +1141,39 @@ class DiskWriterImpl implements DiskWriter {
     }
   }
 
-  /** Feed the whole-disk hash (in call order; gaps are zeros). Returns a promise only to apply backpressure. */
-  private feedHash(offset: number, data: Buffer | null, length: number): Promise<void> | undefined {
+  /**
+   * Run `fn` once earlier writeChunk/markZero calls on this disk have queued their data for the whole-disk hash,
+   * so the hash sees the disk in call order. `queued()` lets the next call start.
+   */
+  private async inTurn<T>(fn: (queued: () => void) => Promise<T>): Promise<T> {
+    const prev = this.turn;
+    let release!: () => void;
+    this.turn = new Promise<void>((r) => (release = r));
+    await prev;
+    let done = false;
+    const queued = (): void => {
+      if (!done) release();
+      done = true;
+    };
+    try {
+      return await fn(queued);
+    } finally {
+      queued();
+    }
+  }
+
+  /** Bring the whole-disk hash to `offset` (a gap is zeros); null when there is none or data came out of order. */
+  private hashTo(offset: number): DiskHasher | null {
     const h = this.hash;
-    if (!h) return undefined;
+    if (!h) return null;
     if (offset < this.hashPos) {
-      h.abandon(); // out of order: no whole-disk hash
+      h.abandon();
       this.hash = null;
-      return undefined;
+      return null;
     }
-    const gap = offset - this.hashPos;
-    this.hashPos = offset + length;
-    const zeros = gap + (data ? 0 : length);
-    if (data) {
-      if (gap) h.zeros(gap).catch(() => undefined); // a failure shows in update() and digest()
-      return h.update(data);
-    }
-    return zeros ? h.zeros(zeros) : undefined;
+    if (offset > this.hashPos) h.zeros(offset - this.hashPos);
+    this.hashPos = offset;
+    return h;
   }
 
   private setEntry(index: number, id: string | null): void {
@@ -1168,46 +1191,59 @@ class DiskWriterImpl implements DiskWriter {
     if (data.length !== expected) {
       throw new HvbcError('VALIDATION', `A chunk at offset ${offset} must be ${expected} bytes, not ${data.length}.`, { offset, length: data.length });
     }
-    if (this.error) throw this.error;
     const index = offset / cs;
     const internals = this.repo._internals();
-    const hashed = this.feedHash(offset, data, data.length);
-    if (hashed) await hashed;
-    this.stats.bytesRead += data.length;
-    if (data.equals(internals.zeroChunk.subarray(0, data.length))) {
-      this.setEntry(index, null);
-      return { stored: false, bytes: data.length };
-    }
-    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
-    if (this.error) throw this.error;
-    const ticket: Ticket = await this.pool.hash(data);
-    this.setEntry(index, ticket.id);
-    if (internals.known(ticket.id)) {
-      this.pool.drop(ticket);
-      this.stats.chunksReused++;
-      return { stored: false, bytes: data.length };
-    }
-    internals.accept(ticket.id);
-    this.stats.chunksNew++;
-    const job = this.pool
-      .seal(ticket)
-      .then(async ({ blob, codec }) => {
-        this.stats.bytesStored += blob.length;
-        await internals.packs().add(ticket.id, blob, codec, data.length);
-      })
-      .catch((e: unknown) => {
-        this.error ??= e;
-      });
-    const tracked: Promise<void> = job.finally(() => this.inflight.delete(tracked));
-    this.inflight.add(tracked);
-    return { stored: true, bytes: data.length };
+    return this.inTurn(async (queued) => {
+      if (this.error) throw this.error;
+      const h = this.hashTo(offset);
+      this.stats.bytesRead += data.length;
+      if (data.equals(internals.zeroChunk.subarray(0, data.length))) {
+        h?.zeros(data.length);
+        if (h) this.hashPos += data.length;
+        queued();
+        this.setEntry(index, null);
+        return { stored: false, bytes: data.length };
+      }
+      while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+      if (this.error) throw this.error;
+      if (h) this.hashPos += data.length;
+      const ticket: Ticket = await this.pool.hash(data, h, queued);
+      this.setEntry(index, ticket.id);
+      if (internals.known(ticket.id)) {
+        this.pool.drop(ticket);
+        this.stats.chunksReused++;
+        return { stored: false, bytes: data.length };
+      }
+      internals.accept(ticket.id);
+      this.stats.chunksNew++;
+      const job = this.pool
+        .seal(ticket)
+        .then(async (sealed) => {
+          try {
+            this.stats.bytesStored += sealed.blob.length;
+            await internals.packs().add(ticket.id, sealed.blob, sealed.codec, data.length);
+          } finally {
+            sealed.done();
+          }
+        })
+        .catch((e: unknown) => {
+          this.error ??= e;
+        });
+      const tracked: Promise<void> = job.finally(() => this.inflight.delete(tracked));
+      this.inflight.add(tracked);
+      return { stored: true, bytes: data.length };
+    });
   }
 
   async markZero(offset: number, length: number): Promise<void> {
     this.checkRange(offset, length, 'A zero range');
     const cs = this.repo.chunkSize;
-    this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
-    await this.feedHash(offset, null, length);
+    await this.inTurn(async () => {
+      this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
+      const h = this.hashTo(offset);
+      h?.zeros(length);
+      if (h) this.hashPos += length;
+    });
   }
 
   /** Drop the whole-disk hash (point aborted). */
@@ -1223,12 +1259,13 @@ class DiskWriterImpl implements DiskWriter {
 
   async finish(): Promise<{ sha256?: string; chunksNew: number; chunksReused: number; bytesRead: number; bytesStored: number }> {
     if (this.finished) throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is already finished.`);
+    await this.turn;
     await this.settle();
     if (this.error) throw this.error;
     this.finished = true;
     if (this.hash) {
-      await this.feedHash(this.virtualSize, null, 0);
-      this.sha256 = this.hash ? await this.hash.digest() : undefined;
+      const h = this.hashTo(this.virtualSize);
+      this.sha256 = h ? await h.digest() : undefined;
     }
     const internals = this.repo._internals();
     const segBytes = MAP_SEGMENT * 32;

@@ -46,7 +46,11 @@ export async function runPolicy(s: Services, p: BackupPolicy, slot: string, onSt
         await repo.getPoint(v.pointId ?? '');
         const points = await repo.listPoints({ vmId: v.vmId });
         const sel = selectRetention(points.map((x) => ({ id: x.id, time: x.time })), p.retention);
-        for (const id of sel.remove) if (id !== v.pointId) (await repo.deletePoint(id), removed++);
+        for (const id of sel.remove) {
+          if (id === v.pointId) continue;
+          await repo.deletePoint(id);
+          removed++;
+        }
       }
       drillVms = ok.map((v) => v.vmId);
       if (done.state !== 'succeeded') {

@@ -80,8 +80,8 @@ describe('chunk blobs', () => {
     const keys = deriveKeys(randomBytes(32));
     const inputs = [Buffer.from('abc'.repeat(100_000)), randomBytes(300_000), Buffer.concat([randomBytes(200_000), Buffer.alloc(200_000, 1)])];
     for (const k of [{ idKey: null, dataKey: null }, keys]) {
-      const pool = await createChunkProcessor({ ...k, level: 1, threads: 2 });
-      const inline = await createChunkProcessor({ ...k, level: 1, threads: 0 });
+      const pool = await createChunkProcessor({ ...k, level: 1, maxChunk: 1 << 20, threads: 2 });
+      const inline = await createChunkProcessor({ ...k, level: 1, maxChunk: 1 << 20, threads: 0 });
       expect(pool.threads).toBe(2);
       try {
         for (const data of inputs) {
@@ -94,8 +94,22 @@ describe('chunk blobs', () => {
           ] as const) {
             const s = await p.seal(t);
             expect(decodeBlob(s.blob, t.id, s.codec, data.length, k.dataKey)?.equals(data)).toBe(true);
+            s.done();
           }
         }
+        // The whole-disk hash (its own thread in the pool) sees chunks and zero runs in call order.
+        const expected = createHash('sha256');
+        const hashers = [pool.diskHasher(), inline.diskHasher()];
+        for (const [i, data] of inputs.entries()) {
+          expected.update(Buffer.alloc(1000 * i)).update(data);
+          for (const [j, h] of hashers.entries()) {
+            h.zeros(1000 * i);
+            const p = j === 0 ? pool : inline;
+            p.drop(await p.hash(data, h));
+          }
+        }
+        const want = expected.digest('hex');
+        for (const h of hashers) expect(await h.digest()).toBe(want);
       } finally {
         await pool.close();
         await inline.close();
