@@ -21,7 +21,7 @@ $HvbcMap = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($HvbcScri
 foreach ($HvbcProp in $HvbcMap.PSObject.Properties) {
     $global:HvbcScripts[$HvbcProp.Name] = [ScriptBlock]::Create([string]$HvbcProp.Value)
 }
-Remove-Variable HvbcMap, HvbcProp -ErrorAction SilentlyContinue
+Remove-Variable -Name @('HvbcMap', 'HvbcProp') -ErrorAction SilentlyContinue
 $global:HvbcSession = $null
 $global:HvbcLocalOnly = @('Connect-HvbcSession')
 
