@@ -137,6 +137,9 @@ async function backupOneVm(
     outcome.consistencyReached = cp.consistencyReached;
     if (cp.fallbackReason) outcome.fallbackReason = cp.fallbackReason;
     const disks = await provider.frozenDisks(vm.id, checkpointId);
+    const inv = await provider.inventory();
+    const hostOs = inv.cluster.nodes.find((n) => n.name === vm.hostNode)?.osVersion ?? inv.cluster.osVersion;
+    const rctHost = !['2008R2', '2012', '2012R2'].includes(hostOs);
     // Decide full or incremental per disk first, so the point's kind is known before it is written.
     const plans = [];
     for (const d of disks) {
@@ -145,6 +148,7 @@ async function backupOneVm(
       if (req.full) fullReason = 'A full backup was requested.';
       else if (!base) fullReason = 'First backup of this VM in this repository.';
       else if (!base.diskKeys.has(d.diskId)) fullReason = 'This disk is new since the last backup.';
+      else if (!rctHost) fullReason = `${vm.hostNode} runs Windows Server ${hostOs}, which has no native change tracking (RCT arrived in 2016): every backup reads the whole disk.`;
       else if (!base.referencePointId) fullReason = 'The last backup left no reference point to compare against.';
       else {
         const ch = await provider.changedRanges(vm.id, d.diskId, base.referencePointId);

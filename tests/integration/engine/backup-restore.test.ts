@@ -130,3 +130,36 @@ describe('backup engine on the lab', () => {
     expect((await vmByName('FILE01')).checkpoints.filter((c) => c.type === 'recovery')).toEqual([]);
   });
 });
+
+describe('backup engine on a 2012 R2 lab', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('takes a full backup every time and says why, and refuses a VM without SCSI (event 10103)', async () => {
+    const { createLabFile } = await import('../../../electron/services/providers/lab/store');
+    const { scenario2012R2 } = await import('../../../electron/services/providers/lab/scenarios');
+    const labDir = path.join(tmp.dir, 'lab');
+    await createLabFile(labDir, scenario2012R2());
+    const s = await createServices({ dataDir: tmp.dir, labDir });
+    try {
+      const inv = await s.provider.inventory();
+      const dc = inv.vms.find((v) => v.name === 'DC01')?.id ?? '';
+      const legacy = inv.vms.find((v) => v.name === 'LEGACY01')?.id ?? '';
+      for (let i = 0; i < 2; i++) {
+        const t = await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: [dc] }))).id);
+        expect(t.state).toBe('succeeded');
+        const d = (t.result as BackupRunResult).vms[0]?.disks[0];
+        expect(d?.mode).toBe('full');
+        if (i === 1) expect(d?.fullReason).toMatch(/no native change tracking/);
+      }
+      expect((await s.provider.inventory()).vms.find((v) => v.id === dc)?.checkpoints).toEqual([]);
+      const t = await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: [legacy] }))).id);
+      expect(t.state).toBe('failed');
+      expect(t.error?.message).toMatch(/no SCSI controllers/);
+      const events = await s.provider.events({ vmId: legacy });
+      expect(events.map((e) => e.id)).toContain(10103);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -33,8 +33,8 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
         className="search"
       />
       <label>
-        <span>Node</span>
-        <select value={filter.node} onChange={(e) => setFilter({ node: e.target.value })}>
+        <span aria-hidden>Node</span>
+        <select aria-label="Node" value={filter.node} onChange={(e) => setFilter({ node: e.target.value })}>
           <option value="">All nodes</option>
           {model.nodes.map((n) => (
             <option key={n.name} value={n.name}>
@@ -44,8 +44,8 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
         </select>
       </label>
       <label>
-        <span>CSV</span>
-        <select value={filter.csvId} onChange={(e) => setFilter({ csvId: e.target.value })}>
+        <span aria-hidden>CSV</span>
+        <select aria-label="CSV" value={filter.csvId} onChange={(e) => setFilter({ csvId: e.target.value })}>
           <option value="">All CSVs</option>
           {model.csvs.map((c) => (
             <option key={c.id} value={c.id}>
@@ -55,8 +55,8 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
         </select>
       </label>
       <label>
-        <span>State</span>
-        <select value={filter.state} onChange={(e) => setFilter({ state: e.target.value })}>
+        <span aria-hidden>State</span>
+        <select aria-label="State" value={filter.state} onChange={(e) => setFilter({ state: e.target.value })}>
           <option value="">Any state</option>
           {['Running', 'Off', 'Saved', 'Paused'].map((s) => (
             <option key={s} value={s}>
@@ -66,8 +66,8 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
         </select>
       </label>
       <label>
-        <span>Problem</span>
-        <select value={filter.problem} onChange={(e) => setFilter({ problem: e.target.value as ProblemFilter })}>
+        <span aria-hidden>Problem</span>
+        <select aria-label="Problem" value={filter.problem} onChange={(e) => setFilter({ problem: e.target.value as ProblemFilter })}>
           {PROBLEMS.map((p) => (
             <option key={p.value} value={p.value}>
               {p.label}
