@@ -31,6 +31,6 @@ test('restore a point verified, then a drill with measured recovery time and its
   const html = await readFile(saved, 'utf8');
   expect(html).toContain('DC01');
   await expect(page.getByTestId('drill-history')).toContainText('passed');
-  await expect(page.getByTestId('drill-trend').locator('.recharts-line')).toBeVisible();
+  await expect(page.getByTestId('drill-trend').locator('.recharts-dot').first()).toBeVisible();
   await app.shot('restore-drill');
 });

@@ -3,21 +3,11 @@ import { parseArgs } from 'node:util';
 import { BackupRequest, RestoreRequest, type BackupRunResult, type RestoreResult } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
 import { startBackup, startCheck, startForget, startGc, startRestore } from '../../services/engine/operations';
-import { createServices, type Services } from '../../services/services';
 import type { CliIO } from '../io';
+import { commonOptions, withServices } from '../with-services';
 import { exitCodeOf, followTask } from '../task-progress';
 
-const common = { lab: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, repo: { type: 'string' } } as const;
-
-async function withServices<T>(lab: string | undefined, repo: string | undefined, fn: (s: Services) => Promise<T>): Promise<T> {
-  const s = await createServices(lab ? { labDir: lab } : {});
-  try {
-    if (repo) await s.repos.select(repo, process.env.HVBC_REPO_PASSPHRASE);
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const common = commonOptions;
 
 function gib(n: number): string {
   return `${(n / 1073741824).toFixed(2)} GiB`;

@@ -5,21 +5,12 @@ import { BackupPolicy, DrillRequest, type DrillRecord } from '../../../shared/dr
 import { HvbcError } from '../../../shared/errors';
 import { startDrill } from '../../services/drills/operations';
 import { drillReportHtml, trendOf } from '../../services/drills/report';
-import { createServices, type Services } from '../../services/services';
+import { createServices } from '../../services/services';
 import type { CliIO } from '../io';
+import { commonOptions, withServices } from '../with-services';
 import { exitCodeOf, followTask } from '../task-progress';
 
-const common = { lab: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, repo: { type: 'string' } } as const;
-
-async function withServices<T>(lab: string | undefined, repo: string | undefined, fn: (s: Services) => Promise<T>): Promise<T> {
-  const s = await createServices(lab ? { labDir: lab } : {});
-  try {
-    if (repo) await s.repos.select(repo, process.env.HVBC_REPO_PASSPHRASE);
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+const common = commonOptions;
 
 export async function drillCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -3,17 +3,8 @@ import { parseArgs } from 'node:util';
 import type { BackupPlan, DoctorReport, PreflightReport, RepairLog, RepairPlan } from '../../../shared/planner';
 import { activeTaskIds, recordRepair } from '../../services/handlers/planner';
 import { osLabel, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive } from '../../services/planner';
-import { createServices, type Services } from '../../services/services';
 import type { CliIO } from '../io';
-
-async function withServices<T>(lab: string | undefined, fn: (s: Services) => Promise<T>): Promise<T> {
-  const s = await createServices(lab ? { labDir: lab } : {});
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+import { withServices } from '../with-services';
 
 function list(v: string | undefined): string[] | undefined {
   const out = (v ?? '')
@@ -82,7 +73,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     );
     return 0;
   }
-  return withServices(values.lab, async (s) => {
+  return withServices(values.lab, undefined, async (s) => {
     const inv = await s.provider.inventory();
     const opts = {
       ...(list(values.vms) ? { vmIds: list(values.vms) } : {}),
@@ -153,7 +144,7 @@ export async function preflightCommand(argv: string[], io: CliIO): Promise<numbe
     );
     return 0;
   }
-  return withServices(values.lab, async (s) => {
+  return withServices(values.lab, undefined, async (s) => {
     const report = await runPreflightLive(s.provider, positionals.length > 0 ? positionals : undefined, {
       dryRun: values['dry-run'] ?? false,
       ...(values['change-rate'] ? { changeRatePercent: num('change-rate', values['change-rate']) } : {}),
@@ -212,7 +203,7 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
     );
     return 0;
   }
-  return withServices(values.lab, async (s) => {
+  return withServices(values.lab, undefined, async (s) => {
     const running = activeTaskIds(s);
     const minAge = values['min-age'] !== undefined ? Number(values['min-age']) : undefined;
     const { inv, report } = await scanLive(s.provider, { activeTaskIds: running, ...(minAge !== undefined && Number.isFinite(minAge) ? { minOrphanAgeMinutes: minAge } : {}) });
