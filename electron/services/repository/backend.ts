@@ -24,6 +24,13 @@ export interface Backend {
   getRange(key: string, offset: number, length: number): Promise<Buffer>;
   stat(key: string): Promise<BackendStat | null>;
   put(key: string, data: Buffer): Promise<void>;
+  /** Optional: a handle for many range reads of one object (restores read a pack many times). */
+  openRead?(key: string): Promise<RangeReader>;
+}
+
+export interface RangeReader {
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
 }
 
 const TMP_MARK = '.tmp-';
@@ -76,19 +83,29 @@ export class LocalFolderBackend implements Backend {
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
-    const fh = await fs.open(this.file(key), 'r');
+    const r = await this.openRead(key);
     try {
-      const buf = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === length ? buf : buf.subarray(0, done);
+      return await r.read(offset, length);
     } finally {
-      await fh.close();
+      await r.close();
     }
+  }
+
+  async openRead(key: string): Promise<RangeReader> {
+    const fh = await fs.open(this.file(key), 'r');
+    return {
+      read: async (offset, length) => {
+        const buf = Buffer.allocUnsafe(length);
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === length ? buf : buf.subarray(0, done);
+      },
+      close: () => fh.close(),
+    };
   }
 
   async stat(key: string): Promise<BackendStat | null> {

@@ -29,6 +29,12 @@ export interface Sealed {
   done(): void;
 }
 
+export interface Verified {
+  id: Promise<string>;
+  view: Buffer;
+  release(): void;
+}
+
 export interface DiskHasher {
   /** Hash `length` zero bytes (in call order with the chunks given to hash()). */
   zeros(length: number): void;
@@ -45,6 +51,11 @@ export interface ChunkProcessor {
   hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket>;
   seal(t: Ticket): Promise<Sealed>;
   drop(t: Ticket): void;
+  /**
+   * Re-hash a chunk being read back (its id) and feed it to `disk`; queued synchronously, never waits for a
+   * slot. `view` holds the same bytes as `data` and stays valid until release().
+   */
+  verify(data: Buffer, disk?: DiskHasher | null): Verified;
   /** A streaming SHA-256 of a whole disk. */
   diskHasher(): DiskHasher;
   close(): Promise<void>;
@@ -112,6 +123,10 @@ class InlineProcessor implements ChunkProcessor {
   drop(t: Ticket): void {
     t.data = undefined;
   }
+  verify(data: Buffer, disk?: DiskHasher | null): Verified {
+    if (disk instanceof InlineDiskHasher) disk.update(data);
+    return { id: Promise.resolve(chunkId(data, this.opts.idKey)), view: data, release: () => undefined };
+  }
   diskHasher(): DiskHasher {
     return new InlineDiskHasher();
   }
@@ -170,6 +185,10 @@ parentPort.on('message', async (m) => {
       }
       const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob.buffer : blob.slice().buffer;
       parentPort.postMessage({ seq: m.seq, blob: ab, codec }, [ab]);
+    } else if (m.t === 'verify') {
+      const data = new Uint8Array(sab, m.slot * slotSize, m.len);
+      const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+      parentPort.postMessage({ seq: m.seq, id: h.update(data).digest('hex') });
     } else if (m.t === 'drop') {
       held.delete(m.seq);
     }
@@ -189,6 +208,7 @@ parentPort.on('message', (m) => {
   let h = hs.get(m.h);
   if (!h && m.t !== 'x') { h = crypto.createHash('sha256'); hs.set(m.h, h); }
   if (m.t === 'u') { h.update(new Uint8Array(sab, m.slot * slotSize, m.len)); parentPort.postMessage({ h: m.h, slot: m.slot }); }
+  else if (m.t === 'ub') { h.update(new Uint8Array(m.buf)); }
   else if (m.t === 'z') { for (let n = m.n; n > 0; n -= Z.length) h.update(Z.subarray(0, Math.min(n, Z.length))); }
   else if (m.t === 'd') { hs.delete(m.h); parentPort.postMessage({ h: m.h, digest: h.digest('hex') }); }
   else if (m.t === 'x') hs.delete(m.h);
@@ -234,6 +254,7 @@ class WorkerPool implements ChunkProcessor {
     private readonly sab: SharedArrayBuffer,
     private readonly slotSize: number,
     slots: number,
+    private readonly idKey: Buffer | null,
   ) {
     this.pending = workers.map(() => new Map());
     this.refs = new Array<number>(slots).fill(0);
@@ -296,7 +317,7 @@ class WorkerPool implements ChunkProcessor {
       );
     }
     const hashWorker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { sab, slotSize } });
-    const pool = new WorkerPool(workers, hashWorker, sab, slotSize, slots);
+    const pool = new WorkerPool(workers, hashWorker, sab, slotSize, slots, opts.idKey);
     // Prove the workers run (module resolution, WASM) before relying on them.
     try {
       const probe = Buffer.from('hvbc');
@@ -367,13 +388,7 @@ class WorkerPool implements ChunkProcessor {
     this.refs[slot] = toHasher ? 2 : 1;
     if (toHasher) this.postHash({ t: 'u', h: disk.h, slot, len: data.length });
     onQueued?.();
-    // Least busy worker; round-robin among equals.
-    let best = -1;
-    for (let k = 0; k < this.workers.length; k++) {
-      const i = (this.rr + k) % this.workers.length;
-      if (best < 0 || (this.pending[i]?.size ?? 0) < (this.pending[best]?.size ?? 0)) best = i;
-    }
-    this.rr = (this.rr + 1) % this.workers.length;
+    const best = this.pickWorker(); // least busy, round-robin among equals
     const seq = this.seq++;
     try {
       const r = await this.call(best, seq, { t: 'hash', seq, slot, len: data.length });
@@ -406,6 +421,44 @@ class WorkerPool implements ChunkProcessor {
   drop(t: Ticket): void {
     this.workers[t.worker]?.postMessage({ t: 'drop', seq: t.seq });
     this.release(t.slot);
+  }
+
+  private pickWorker(): number {
+    let best = -1;
+    for (let k = 0; k < this.workers.length; k++) {
+      const i = (this.rr + k) % this.workers.length;
+      if (best < 0 || (this.pending[i]?.size ?? 0) < (this.pending[best]?.size ?? 0)) best = i;
+    }
+    this.rr = (this.rr + 1) % this.workers.length;
+    return best;
+  }
+
+  verify(data: Buffer, disk?: DiskHasher | null): Verified {
+    const toHasher = disk instanceof PoolDiskHasher;
+    const slot = data.length <= this.slotSize ? this.free.shift() : undefined;
+    if (slot === undefined) {
+      // No free slot (never wait: the caller's own slots are only released as it goes on): do it here.
+      if (toHasher) {
+        const ab = new ArrayBuffer(data.length);
+        new Uint8Array(ab).set(data);
+        this.hashWorker.postMessage({ t: 'ub', h: disk.h, buf: ab }, [ab]);
+      }
+      return { id: Promise.resolve(chunkId(data, this.idKey)), view: data, release: () => undefined };
+    }
+    new Uint8Array(this.sab, slot * this.slotSize, data.length).set(data);
+    this.refs[slot] = toHasher ? 2 : 1;
+    if (toHasher) this.postHash({ t: 'u', h: disk.h, slot, len: data.length });
+    const seq = this.seq++;
+    const id = this.call(this.pickWorker(), seq, { t: 'verify', seq, slot, len: data.length }).then((r) => r.id ?? '');
+    let released = false;
+    return {
+      id,
+      view: Buffer.from(this.sab, slot * this.slotSize, data.length),
+      release: () => {
+        if (!released) this.release(slot);
+        released = true;
+      },
+    };
   }
 
   diskHasher(): DiskHasher {

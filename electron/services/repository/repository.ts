@@ -1,9 +1,9 @@
 // The deduplicating backup repository: restore points (manifests) over content-addressed chunks in pack files.
 // Layout and guarantees: see README.md beside this file.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
-import { LocalFolderBackend, type Backend } from './backend';
+import { LocalFolderBackend, type Backend, type RangeReader } from './backend';
 import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
 import { createChunkProcessor, type ChunkProcessor, type DiskHasher, type Ticket } from './chunk-pool';
 import { chunkCount } from './chunking';
@@ -467,6 +467,12 @@ export class Repository {
     return m;
   }
 
+  /**
+   * Read a disk of a point: `sink` is called for every chunk in order (null data = zeros). Every chunk is
+   * verified (re-hashed to its id) before the sink sees it. `data` is valid only until the sink's promise
+   * settles (it may live in memory shared with the worker threads): copy it to keep it. Returns the SHA-256
+   * of the whole virtual disk.
+   */
   async readDisk(
     pointId: string,
     diskKey: string,
@@ -478,44 +484,104 @@ export class Repository {
     const d = m.disks[diskKey];
     if (!d) throw new HvbcError('NOT_FOUND', `Restore point ${pointId} has no disk "${diskKey}". It has: ${Object.keys(m.disks).join(', ') || 'none'}.`, { pointId, diskKey });
     const lock = await acquireLock(this.backend, 'read', `reading ${pointId}/${diskKey}`, this.timing);
+    // Pack handles stay open for this read (the read lock keeps gc from deleting packs meanwhile).
+    const readers = new Map<string, Promise<RangeReader>>();
+    const readRange = async (pack: string, offset: number, length: number): Promise<Buffer> => {
+      if (!this.backend.openRead) return this.backend.getRange(packKey(pack), offset, length);
+      let r = readers.get(pack);
+      if (!r) {
+        if (readers.size >= 16) {
+          const [oldest, h] = readers.entries().next().value as [string, Promise<RangeReader>];
+          readers.delete(oldest);
+          void h.then((x) => x.close()).catch(() => undefined);
+        }
+        r = this.backend.openRead(packKey(pack));
+        r.catch(() => readers.delete(pack));
+        readers.set(pack, r);
+      }
+      return (await r).read(offset, length);
+    };
+    const hasher = (await this.getPool()).diskHasher();
+    let hashed = false;
     try {
       await this.refreshIndex();
+      const pool = await this.getPool();
       const table = await this.loadTable(pointId, diskKey, d);
-      const hash = createHash('sha256');
       const n = d.chunkCount;
-      const window = 8;
-      const fetches = new Map<number, Promise<Buffer>>();
       const idAt = (i: number): string => table.toString('hex', i * 32, i * 32 + 32);
+      const where = (i: number): string => `${pointId}/${diskKey} offset ${i * d.chunkSize}`;
+      // Stage 1 (prefetch window): read + decrypt + decompress. Stage 2 (in order): re-hash on a worker and feed
+      // the whole-disk hash. Stage 3 (in order): hand to the sink once the chunk proved to be the right one.
+      const fetches = new Map<number, Promise<Buffer>>();
       let ahead = 0;
       const prefetch = (upTo: number): void => {
         for (; ahead < Math.min(n, upTo); ahead++) {
           const id = idAt(ahead);
           if (id === ZERO_ID) continue;
-          const p = this.loadChunk(id, `${pointId}/${diskKey} offset ${ahead * d.chunkSize}`);
+          const i = ahead;
+          const e = this.index.get(id);
+          const p = (async () => {
+            if (!e) throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${where(i)}) is missing from the repository index. Run a repository check to see which restore points are affected.`, { chunk: id });
+            let blob: Buffer;
+            try {
+              blob = await readRange(e.pack, e.offset, e.length);
+            } catch {
+              throw new HvbcError('REPO_CORRUPT', `Pack ${e.pack} holding chunk ${id} (${where(i)}) cannot be read. Run a repository check.`, { chunk: id, pack: e.pack });
+            }
+            const raw = blob.length === e.length ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey) : null;
+            if (!raw) throw this.damaged(id, e.pack, where(i));
+            return raw;
+          })();
           p.catch(() => undefined); // observed below
-          fetches.set(ahead, p);
+          fetches.set(i, p);
         }
       };
-      for (let i = 0; i < n; i++) {
-        if (opts.signal?.aborted) throw canceled('Reading the disk');
-        prefetch(i + window);
-        const offset = i * d.chunkSize;
-        const length = Math.min(d.chunkSize, d.virtualSize - offset);
-        const f = fetches.get(i);
-        if (!f) {
-          hash.update(this.zeroChunk.subarray(0, length));
-          await sink(offset, null, length);
-        } else {
-          fetches.delete(i);
-          const data = await f;
-          hash.update(data);
-          await sink(offset, data, length);
+      const queue: Array<{ i: number; length: number; v: ReturnType<ChunkProcessor['verify']> | null }> = [];
+      const deliver = async (): Promise<void> => {
+        const q = queue.shift();
+        if (!q) return;
+        try {
+          if (q.v) {
+            const id = idAt(q.i);
+            if ((await q.v.id) !== id) throw this.damaged(id, this.index.get(id)?.pack ?? '?', where(q.i));
+          }
+          await sink(q.i * d.chunkSize, q.v ? q.v.view : null, q.length);
+        } finally {
+          q.v?.release();
         }
+      };
+      try {
+        for (let i = 0; i < n; i++) {
+          if (opts.signal?.aborted) throw canceled('Reading the disk');
+          prefetch(i + 8);
+          const length = Math.min(d.chunkSize, d.virtualSize - i * d.chunkSize);
+          const f = fetches.get(i);
+          if (!f) {
+            hasher.zeros(length);
+            queue.push({ i, length, v: null });
+          } else {
+            fetches.delete(i);
+            const v = pool.verify(await f, hasher);
+            v.id.catch(() => undefined); // observed in deliver()
+            queue.push({ i, length, v });
+          }
+          while (queue.length > 4) await deliver();
+        }
+        while (queue.length) await deliver();
+      } finally {
+        for (const q of queue.splice(0)) q.v?.release();
       }
-      return { sha256: hash.digest('hex') };
+      hashed = true;
+      return { sha256: await hasher.digest() };
     } finally {
+      if (!hashed) hasher.abandon();
+      for (const r of readers.values()) await r.then((x) => x.close()).catch(() => undefined);
       await lock.release();
     }
+  }
+
+  private damaged(id: string, pack: string, context: string): HvbcError {
+    return new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) in pack ${pack} is damaged. Run a repository check with read-data to find every affected restore point.`, { chunk: id, pack });
   }
 
   /** The chunk ids of a disk of a point ('zero' for all-zero chunks), for tools and tests. */

@@ -27,8 +27,17 @@ export function TaskDetail({ taskId, showEvents = true }: { taskId: string; show
         {t.kind} · started {when(t.startedAt ?? t.createdAt)}
         {done ? ` · ended ${when(t.endedAt)} · took ${duration(seconds)}` : ''}
       </div>
-      <TaskProgressView task={t} />
-      {done && <TaskResult task={t} />}
+      {done ? (
+        <>
+          <TaskResult task={t} />
+          <details className="progress-after">
+            <summary>Progress of the run, per VM and disk</summary>
+            <TaskProgressView task={t} />
+          </details>
+        </>
+      ) : (
+        <TaskProgressView task={t} />
+      )}
       {showEvents && (
         <section aria-label="Hyper-V events of this run">
           <h3>Hyper-V events during this run</h3>

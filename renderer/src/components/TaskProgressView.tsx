@@ -27,7 +27,7 @@ export function TaskProgressView({ task, showItems = true }: { task: TaskRecord;
     <section className="taskprog" aria-label={`Progress of ${task.title}`} data-testid="task-progress">
       <div className="taskprog-head">
         <TaskStateBadge state={task.state} />
-        <span className="phase">{p.phase}</span>
+        <span className="phase">{done ? 'ended' : p.phase}</span>
         <span className="muted grow ellipsis" title={p.message}>
           {p.message}
         </span>

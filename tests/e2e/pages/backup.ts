@@ -90,7 +90,7 @@ export class BackupWizard {
 
   async startRun(): Promise<void> {
     await this.page.getByRole('button', { name: /^Start backup of/ }).click();
-    await expect(this.progress).toBeVisible();
+    await expect(this.page.getByTestId('task-detail')).toBeVisible();
   }
 
   /** Walk the whole wizard for these VMs and start the run (warnings overridden with a reason). */
