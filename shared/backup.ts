@@ -113,3 +113,47 @@ export interface JobHistoryRecord {
   vmIds: string[];
   summary: string;
 }
+
+/** A restore point as listed: what the repository and the console show of it. */
+export interface PointSummary {
+  id: string;
+  vmId: string;
+  vmName: string;
+  kind: 'full' | 'incremental';
+  /** When the backup began (ISO); retention uses it. */
+  time: string;
+  committedAt: string;
+  disks: Array<{ key: string; virtualSize: number; sha256?: string; basePointId?: string }>;
+  /** Sum of the disks' virtual sizes. */
+  logicalBytes: number;
+  /** Bytes in non-zero chunks. */
+  dataBytes: number;
+  /** Bytes this point added to the repository (new chunks after compression/encryption). */
+  bytesStored: number;
+  tags: string[];
+}
+
+/** What the repository holds, for the console's repository page and `hvbc repo stats`. */
+export interface RepoStats {
+  chunkSize: number;
+  encrypted: boolean;
+  points: number;
+  vms: Array<{ vmId: string; vmName: string; points: number; oldest: string; newest: string; logicalBytes: number }>;
+  /** Sum over points of the disks' virtual sizes (what full copies would take). */
+  logicalBytes: number;
+  /** Sum over points of the bytes in non-zero chunks. */
+  dataBytes: number;
+  uniqueChunks: number;
+  /** Raw bytes of the distinct chunks the points use. */
+  uniqueRawBytes: number;
+  /** Stored (compressed, encrypted) bytes of those chunks. */
+  storedBytes: number;
+  /** Everything on storage: packs (including garbage not yet collected), index files, manifests. */
+  repoBytes: number;
+  packs: number;
+  indexFiles: number;
+  /** dataBytes / uniqueRawBytes */
+  dedupeRatio: number;
+  /** uniqueRawBytes / storedBytes */
+  compressionRatio: number;
+}

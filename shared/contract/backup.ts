@@ -1,41 +1,13 @@
 // Contract methods for backups, restores, the repository and the job history.
 import { z } from 'zod';
-import { BackupRequest, RestoreRequest, type JobHistoryRecord } from '../backup';
+import { BackupRequest, RestoreRequest, type JobHistoryRecord, type PointSummary, type RepoStats } from '../backup';
 import type { TaskRecord } from '../tasks';
 import { method, NoParams } from './define';
-
-/** What the console shows of a restore point (the repository's summary). */
-export interface PointView {
-  id: string;
-  vmId: string;
-  vmName: string;
-  kind: 'full' | 'incremental';
-  time: string;
-  committedAt: string;
-  disks: Array<{ key: string; virtualSize: number; sha256?: string; basePointId?: string }>;
-  logicalBytes: number;
-  dataBytes: number;
-  bytesStored: number;
-  tags: string[];
-}
 
 export interface RepoInfo {
   path: string;
   exists: boolean;
-  stats: {
-    chunkSize: number;
-    encrypted: boolean;
-    points: number;
-    vms: Array<{ vmId: string; vmName: string; points: number; oldest: string; newest: string; logicalBytes: number }>;
-    logicalBytes: number;
-    dataBytes: number;
-    uniqueRawBytes: number;
-    storedBytes: number;
-    repoBytes: number;
-    packs: number;
-    dedupeRatio: number;
-    compressionRatio: number;
-  } | null;
+  stats: RepoStats | null;
 }
 
 export const backupMethods = {
@@ -50,7 +22,7 @@ export const backupMethods = {
     z.object({ path: z.string().min(1), passphrase: z.string().optional() }).strict(),
     'Use another existing repository.',
   ),
-  'repo.points': method<PointView[]>()(z.object({ vmId: z.string().optional() }).strict(), 'Restore points, newest last.'),
+  'repo.points': method<PointSummary[]>()(z.object({ vmId: z.string().optional() }).strict(), 'Restore points, newest last.'),
   'repo.check': method<TaskRecord>()(z.object({ readData: z.boolean().default(false) }).strict(), 'Check the repository structure (and re-hash every chunk with readData) as a task.'),
   'repo.gc': method<TaskRecord>()(NoParams, 'Remove data no restore point uses, as a task.'),
   'repo.forget': method<TaskRecord>()(

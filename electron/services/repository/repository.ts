@@ -30,8 +30,10 @@ import {
 } from './format';
 import { acquireLock, DEFAULT_LOCK_TIMING, describeLock, listLocks, type Lock, type LockTiming } from './locks';
 import { PackStore, PACK_MAGIC } from './pack-store';
+import type { PointSummary, RepoStats } from '../../../shared/backup';
 
 export type { PointManifest, DiskManifest } from './format';
+export type { PointSummary, RepoStats } from '../../../shared/backup';
 
 export interface RepoOptions {
   passphrase?: string;
@@ -58,23 +60,6 @@ export interface PointMeta {
   [k: string]: unknown;
 }
 
-export interface PointSummary {
-  id: string;
-  vmId: string;
-  vmName: string;
-  kind: 'full' | 'incremental';
-  /** When the backup began (ISO); retention uses it. */
-  time: string;
-  committedAt: string;
-  disks: Array<{ key: string; virtualSize: number; sha256?: string; basePointId?: string }>;
-  /** Sum of the disks' virtual sizes. */
-  logicalBytes: number;
-  /** Bytes in non-zero chunks. */
-  dataBytes: number;
-  /** Bytes this point added to the repository (new chunks after compression/encryption). */
-  bytesStored: number;
-  tags: string[];
-}
 
 export interface CheckResult {
   ok: boolean;
@@ -93,29 +78,6 @@ export interface GcResult {
   deferredChunks: number;
 }
 
-export interface RepoStats {
-  chunkSize: number;
-  encrypted: boolean;
-  points: number;
-  vms: Array<{ vmId: string; vmName: string; points: number; oldest: string; newest: string; logicalBytes: number }>;
-  /** Sum over points of the disks' virtual sizes (what full copies would take). */
-  logicalBytes: number;
-  /** Sum over points of the bytes in non-zero chunks. */
-  dataBytes: number;
-  uniqueChunks: number;
-  /** Raw bytes of the distinct chunks the points use. */
-  uniqueRawBytes: number;
-  /** Stored (compressed, encrypted) bytes of those chunks. */
-  storedBytes: number;
-  /** Everything on storage: packs (including garbage not yet collected), index files, manifests. */
-  repoBytes: number;
-  packs: number;
-  indexFiles: number;
-  /** dataBytes / uniqueRawBytes */
-  dedupeRatio: number;
-  /** uniqueRawBytes / storedBytes */
-  compressionRatio: number;
-}
 
 export interface PointWriter {
   readonly id: string;

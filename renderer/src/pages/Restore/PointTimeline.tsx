@@ -1,6 +1,6 @@
 // A VM's restore points on a timeline (full and incremental), choosable by mouse or arrow keys, with sizes below.
 import { useRef, type KeyboardEvent } from 'react';
-import type { PointView } from '../../../../shared/contract/backup';
+import type { PointSummary as PointView } from '../../../../shared/backup';
 import { age, bytes, ratio, when } from '../../format';
 
 export function PointTimeline({ points, selected, onSelect }: { points: PointView[]; selected: string | null; onSelect(id: string): void }) {
