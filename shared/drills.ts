@@ -1,6 +1,7 @@
 // Shared shapes of restore drills (steps, evidence, signed reports) and backup policies with schedules.
 import { z } from 'zod';
 import { Consistency } from './backup';
+import type { Inventory, Vm } from './model';
 
 export const DrillRequest = z
   .object({
@@ -138,4 +139,16 @@ export interface PolicyStatus {
   nextRun: string | null;
   lastRun: PolicyRun | null;
   running: boolean;
+}
+
+/** The VMs a policy selects: any VM matching any of its names (case-insensitive), tags, CSVs or nodes. */
+export function selectPolicyVms(inv: Inventory, sel: { names: string[]; tags: string[]; csvIds: string[]; nodes: string[] }): Vm[] {
+  const names = new Set(sel.names.map((n) => n.toLowerCase()));
+  return inv.vms.filter(
+    (vm) =>
+      names.has(vm.name.toLowerCase()) ||
+      vm.tags.some((t) => sel.tags.includes(t)) ||
+      vm.disks.some((d) => d.csvId !== null && sel.csvIds.includes(d.csvId)) ||
+      sel.nodes.includes(vm.hostNode),
+  );
 }

@@ -71,7 +71,13 @@ export function App() {
           {inv.data && <div className="muted small brand-sub">{inv.data.cluster.name}</div>}
         </div>
         {NAV.map((n) => (
-          <button key={n.page} type="button" className={page === n.page ? 'active' : ''} aria-current={page === n.page ? 'page' : undefined} onClick={() => setPage(n.page)}>
+          <button
+            key={n.page}
+            type="button"
+            className={page === n.page ? 'active' : ''}
+            aria-current={page === n.page ? 'page' : undefined}
+            onClick={() => setPage(n.page)}
+          >
             <span className="grow">{n.label}</span>
             {n.page === 'jobs' && running > 0 && (
               <span className="count" aria-label={`${running} running`}>
@@ -81,7 +87,12 @@ export function App() {
           </button>
         ))}
         <span className="grow" />
-        <button type="button" className="theme-toggle" onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+        <button
+          type="button"
+          className="theme-toggle"
+          onClick={toggleTheme}
+          aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+        >
           {theme === 'dark' ? '☀ Light theme' : '☾ Dark theme'}
         </button>
       </nav>

@@ -12,7 +12,9 @@ export function bytes(n: number | null | undefined): string {
 }
 
 export function rate(bytesPerSecond: number | null | undefined): string {
-  return bytesPerSecond === null || bytesPerSecond === undefined ? '–' : `${bytes(bytesPerSecond)}/s`;
+  return bytesPerSecond === null || bytesPerSecond === undefined
+    ? '–'
+    : `${bytes(bytesPerSecond)}/s`;
 }
 
 export function duration(seconds: number | null | undefined): string {
@@ -20,7 +22,8 @@ export function duration(seconds: number | null | undefined): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
-  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (m < 60) return s === 0 ? `${m} min` : `${m} min ${s} s`;
+  return m % 60 === 0 ? `${Math.floor(m / 60)} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 export function when(iso: string | null | undefined): string {
@@ -42,7 +45,9 @@ export function age(iso: string | null | undefined, now = Date.now()): string {
 }
 
 export function percent(fraction: number | null | undefined, digits = 0): string {
-  return fraction === null || fraction === undefined || !Number.isFinite(fraction) ? '–' : `${(fraction * 100).toFixed(digits)}%`;
+  return fraction === null || fraction === undefined || !Number.isFinite(fraction)
+    ? '–'
+    : `${(fraction * 100).toFixed(digits)}%`;
 }
 
 export function ratio(r: number | null | undefined): string {

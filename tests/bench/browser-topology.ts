@@ -18,9 +18,15 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** The lab CLI when it has `lab init`; otherwise the store's createLabFile with the same scenario. */
 function createLargeLab(dir: string): 'cli' | 'createLabFile' | null {
-  const r = spawnSync('npx', ['tsx', 'electron/cli/main.ts', 'lab', 'init', '--scenario', 'large', '--lab', dir], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(
+    'npx',
+    ['tsx', 'electron/cli/main.ts', 'lab', 'init', '--scenario', 'large', '--lab', dir],
+    { cwd: root, encoding: 'utf8' },
+  );
   if (r.status === 0) return 'cli';
-  log(`lab CLI not usable (${(r.stderr || r.stdout).trim().split('\n').pop() ?? r.status}); using createLabFile`);
+  log(
+    `lab CLI not usable (${(r.stderr || r.stdout).trim().split('\n').pop() ?? r.status}); using createLabFile`,
+  );
   return null;
 }
 
@@ -46,11 +52,18 @@ const FIRST_RENDER_SCRIPT = `
 async function firstRender(page: Page, url: string): Promise<{ readyMs: number; hostsMs: number }> {
   await page.addInitScript({ content: FIRST_RENDER_SCRIPT });
   await page.goto(url);
-  try {
-    await page.waitForFunction('window.__bench && window.__bench.hostsMs !== undefined', null, { timeout: 60_000 });
-  } catch (e) {
-    const state = await page.evaluate(`({ bench: window.__bench, app: document.querySelector('[data-app-state]')?.getAttribute('data-app-state'), hosts: document.querySelectorAll('[data-testid^="host-"]').length })`);
-    throw new Error(`host groups never drawn: ${JSON.stringify(state)}`, { cause: e });
+  // Polled from here (not waitForFunction): the figure itself was taken inside the page, frame by frame.
+  const deadline = Date.now() + 60_000;
+  while (
+    ((await page.evaluate('window.__bench && window.__bench.hostsMs')) ?? undefined) === undefined
+  ) {
+    if (Date.now() > deadline) {
+      const state = await page.evaluate(
+        `({ bench: window.__bench, hosts: document.querySelectorAll('[data-testid^="host-"]').length })`,
+      );
+      throw new Error(`host groups never drawn: ${JSON.stringify(state)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   const b = (await page.evaluate('window.__bench')) as { readyMs: number; hostsMs: number };
   return { readyMs: Math.round(b.readyMs), hostsMs: Math.round(b.hostsMs) };
@@ -89,8 +102,16 @@ function filterScript(query: string): string {
   })()`;
 }
 
-async function filter(page: Page, query: string): Promise<{ query: string; ms: number; settledMs: number; visibleVms: number }> {
-  return (await page.evaluate(filterScript(query))) as { query: string; ms: number; settledMs: number; visibleVms: number };
+async function filter(
+  page: Page,
+  query: string,
+): Promise<{ query: string; ms: number; settledMs: number; visibleVms: number }> {
+  return (await page.evaluate(filterScript(query))) as {
+    query: string;
+    ms: number;
+    settledMs: number;
+    visibleVms: number;
+  };
 }
 
 async function main(): Promise<void> {
@@ -110,23 +131,41 @@ async function main(): Promise<void> {
     const inv = await consoleHost.services.provider.inventory();
     log(`service inventory: ${inv.vms.length} VMs in ${Date.now() - t0} ms (warm-up)`);
 
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
     const page = await context.newPage();
     const cold = await firstRender(page, consoleHost.host.openUrl);
-    log(`first render (new browser): ready ${cold.readyMs} ms, host groups drawn ${cold.hostsMs} ms`);
-    await page.waitForTimeout(1500); // let pre-flight and doctor answers land before timing the filter
+    log(
+      `first render (new browser): ready ${cold.readyMs} ms, host groups drawn ${cold.hostsMs} ms`,
+    );
+    // Time the filter in the steady state: after the pre-flight and doctor answers (and their badges) have landed.
+    const t1 = Date.now();
+    while (
+      /checking/.test((await page.getByTestId('findings-status').textContent()) ?? '') &&
+      Date.now() - t1 < 120_000
+    )
+      await page.waitForTimeout(250);
+    log(`pre-flight and doctor answers landed ${Date.now() - t1} ms after the first render`);
+    await page.waitForTimeout(500);
     const filters = [];
     for (const q of ['VM09', 'prod', 'HV-03', '']) {
       filters.push(await filter(page, q));
       await page.waitForTimeout(300);
     }
-    for (const f of filters) log(`filter "${f.query}": DOM updated in ${f.ms} ms, settled ${f.settledMs} ms, ${f.visibleVms} VMs shown`);
+    for (const f of filters)
+      log(
+        `filter "${f.query}": DOM updated in ${f.ms} ms, settled ${f.settledMs} ms, ${f.visibleVms} VMs shown`,
+      );
     const reload = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     const again = await firstRender(reload, consoleHost.host.openUrl);
     log(`second load: ready ${again.readyMs} ms, host groups drawn ${again.hostsMs} ms`);
 
     const worstFilter = Math.max(...filters.map((f) => f.ms));
+    const worstSettled = Math.max(...filters.map((f) => f.settledMs));
     const out = {
       benchmark: 'browser-topology',
       scenario: 'large',
@@ -134,10 +173,19 @@ async function main(): Promise<void> {
       vms: inv.vms.length,
       nodes: inv.cluster.nodes.length,
       csvs: inv.cluster.csvs.length,
-      firstRender: { readyMs: cold.readyMs, hostGroupsVisibleMs: cold.hostsMs, secondLoadHostGroupsVisibleMs: again.hostsMs },
+      firstRender: {
+        readyMs: cold.readyMs,
+        hostGroupsVisibleMs: cold.hostsMs,
+        secondLoadHostGroupsVisibleMs: again.hostsMs,
+      },
       filter: filters,
       targets: { firstRenderMs: TARGET_FIRST_RENDER_MS, filterMs: TARGET_FILTER_MS },
-      met: { firstRender: cold.hostsMs < TARGET_FIRST_RENDER_MS, filter: worstFilter < TARGET_FILTER_MS },
+      // The filter target is checked on the input-to-last-DOM-change time; settledMs adds the two quiet frames waited for.
+      met: {
+        firstRender: cold.hostsMs < TARGET_FIRST_RENDER_MS,
+        filter: worstFilter < TARGET_FILTER_MS,
+        filterSettled: worstSettled < TARGET_FILTER_MS,
+      },
       environment: { chromium: browser.version(), cpus: os.cpus().length, node: process.version },
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);

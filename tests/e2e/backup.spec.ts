@@ -2,7 +2,10 @@
 import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
 
-test('wizard → pre-flight → run → live progress → an honest partial summary', async ({ app, page }) => {
+test('wizard → pre-flight → run → live progress → an honest partial summary', async ({
+  app,
+  page,
+}) => {
   const w = new BackupWizard(page);
   await w.start();
   await w.choose(['WEB01', 'APP01', 'LEGACY01', 'SQLCL-N1']);
@@ -13,7 +16,9 @@ test('wizard → pre-flight → run → live progress → an honest partial summ
   await w.next('Pre-flight');
   // APP01's integration services are off: an error that blocks the run.
   await expect(w.verdict).toContainText('Blocked');
-  await expect(page.getByTestId('pf-integration-services-APP01')).toContainText(/integration service/i);
+  await expect(page.getByTestId('pf-integration-services-APP01')).toContainText(
+    /integration service/i,
+  );
   await expect(w.nextButton).toBeDisabled();
   await app.shot('backup-preflight-blocked');
 
@@ -49,7 +54,10 @@ test('wizard → pre-flight → run → live progress → an honest partial summ
   await expect(page.getByText('partial failure').first()).toBeVisible();
 });
 
-test('a cleanup failure is shown loudly and a running backup can be canceled', async ({ app, page }) => {
+test('a cleanup failure is shown loudly and a running backup can be canceled', async ({
+  app,
+  page,
+}) => {
   const w = new BackupWizard(page);
   // MON01's recovery checkpoint never merges: the run backs it up but leaves a checkpoint behind.
   await w.run(['MON01']);
@@ -77,14 +85,28 @@ test('a cleanup failure is shown loudly and a running backup can be canceled', a
     new MutationObserver(() => {
       const now = performance.now();
       if (now - (g.__progress[g.__progress.length - 1] ?? -1e9) > 50) g.__progress.push(now);
-    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+    }).observe(document.body, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['aria-valuenow'],
+    });
   });
   await w.startRun();
   await expect(w.progress.getByText('running').first()).toBeVisible();
-  await expect.poll(() => page.evaluate(() => (window as unknown as { __progress: number[] }).__progress.length), { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
-  const updates = await page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
-  const perSecond = (updates.length - 1) / (((updates[updates.length - 1] ?? 0) - (updates[0] ?? 0)) / 1000);
-  test.info().annotations.push({ type: 'progress updates per second', description: perSecond.toFixed(1) });
+  await expect
+    .poll(
+      () => page.evaluate(() => (window as unknown as { __progress: number[] }).__progress.length),
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThanOrEqual(8);
+  const updates = await page.evaluate(
+    () => (window as unknown as { __progress: number[] }).__progress,
+  );
+  const perSecond =
+    (updates.length - 1) / (((updates[updates.length - 1] ?? 0) - (updates[0] ?? 0)) / 1000);
+  test
+    .info()
+    .annotations.push({ type: 'progress updates per second', description: perSecond.toFixed(1) });
   expect(perSecond).toBeGreaterThan(2.5);
   await app.shot('backup-progress-full');
   await w.progress.getByRole('button', { name: 'Cancel' }).click();

@@ -3,7 +3,10 @@ import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
 import { CheckpointsPage } from './pages/checkpoints';
 
-test('checkpoint tree, file chain, doctor finding inline, repair previewed as a dry run then confirmed', async ({ app, page }) => {
+test('checkpoint tree, file chain, doctor finding inline, repair previewed as a dry run then confirmed', async ({
+  app,
+  page,
+}) => {
   // MON01's recovery checkpoint never merges: back it up to leave one behind.
   const w = new BackupWizard(page);
   await w.run(['MON01']);

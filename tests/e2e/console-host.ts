@@ -10,7 +10,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 export async function startConsole(opts: { labDir?: string; dataDir?: string } = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hvbc-e2e-'));
-  const services = await createServices({ dataDir, ...(opts.labDir ? { labDir: opts.labDir } : {}) });
-  const host = await startWebHost(services, { staticDir: path.resolve(here, '../../dist/renderer') });
-  return { services, host, dataDir, close: async () => (await host.close(), await services.close()) };
+  const services = await createServices({
+    dataDir,
+    ...(opts.labDir ? { labDir: opts.labDir } : {}),
+  });
+  const host = await startWebHost(services, {
+    staticDir: path.resolve(here, '../../dist/renderer'),
+  });
+  return {
+    services,
+    host,
+    dataDir,
+    close: async () => (await host.close(), await services.close()),
+  };
 }

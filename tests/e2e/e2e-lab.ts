@@ -15,6 +15,8 @@ export async function createE2eLab(dir: string): Promise<void> {
     'SQLCL-N1': { vhdSetError: 32775 },
     MON01: { recoveryCheckpointNeverMerges: true },
   };
-  def.vms = def.vms.map((v) => (faults[v.name] ? { ...v, faults: { ...v.faults, ...faults[v.name] } } : v));
+  def.vms = def.vms.map((v) =>
+    faults[v.name] ? { ...v, faults: { ...v.faults, ...faults[v.name] } } : v,
+  );
   await createLabFile(dir, def);
 }

@@ -1,5 +1,5 @@
 // Global setup: one console in web mode on a fresh fault-seeded lab for the whole run; URL and token go to the tests by environment.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startConsole } from './console-host';
@@ -14,5 +14,8 @@ export default async function globalSetup() {
   process.env.HVBC_E2E_BASE = c.host.url;
   process.env.HVBC_E2E_TOKEN = c.host.token;
   process.env.HVBC_E2E_DATA = dataDir;
-  return async () => c.close();
+  return async () => {
+    await c.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
 }

@@ -3,7 +3,10 @@ import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
 import { JobsPage } from './pages/jobs';
 
-test('history charts render and a run shows the Hyper-V events it raised', async ({ app, page }) => {
+test('history charts render and a run shows the Hyper-V events it raised', async ({
+  app,
+  page,
+}) => {
   const w = new BackupWizard(page);
   await w.run(['WEB02'], { full: true });
   expect(await w.waitForOutcome()).toBe('succeeded');
@@ -24,6 +27,11 @@ test('history charts render and a run shows the Hyper-V events it raised', async
   await expect(jobs.chart('dedupe').locator('.recharts-line')).toBeVisible();
   await jobs.charts.scrollIntoViewIfNeeded();
   await app.shot('jobs-charts');
+  // Charts take their colours from the theme: readable in the dark theme too.
+  await app.setTheme('dark');
+  await jobs.charts.scrollIntoViewIfNeeded();
+  await app.shot('jobs-charts-dark');
+  await app.setTheme('light');
   await page.keyboard.press('Escape');
   await expect(jobs.detail).toBeHidden();
 });

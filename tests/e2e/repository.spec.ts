@@ -3,7 +3,10 @@ import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
 import { RepositoryPage } from './pages/repository';
 
-test('repository check and verify run as tasks; points per VM are listed with sizes', async ({ app, page }) => {
+test('repository check and verify run as tasks; points per VM are listed with sizes', async ({
+  app,
+  page,
+}) => {
   const w = new BackupWizard(page);
   await w.run(['WEB01']);
   await w.waitForOutcome();
@@ -25,5 +28,7 @@ test('repository check and verify run as tasks; points per VM are listed with si
   await app.shot('repository-gc');
 
   await app.go('Jobs');
-  await expect(page.getByRole('button', { name: 'Check repository structure' }).first()).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: 'Check repository structure' }).first(),
+  ).toBeVisible();
 });

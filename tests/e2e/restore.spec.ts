@@ -6,7 +6,10 @@ import { ARTIFACTS } from './pages/app';
 import { BackupWizard } from './pages/backup';
 import { RestorePage } from './pages/restore';
 
-test('restore a point verified, then a drill with measured recovery time and its report as a download', async ({ app, page }) => {
+test('restore a point verified, then a drill with measured recovery time and its report as a download', async ({
+  app,
+  page,
+}) => {
   const w = new BackupWizard(page);
   await w.run(['DC01']);
   expect(await w.waitForOutcome()).toBe('succeeded');
@@ -23,7 +26,10 @@ test('restore a point verified, then a drill with measured recovery time and its
   await r.runDrill('DC01');
   await expect(r.drillOutcome).toContainText('Drill passed');
   await expect(page.getByTestId('drill-vm-DC01')).toContainText(/met, .* to spare/);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('drill-report').click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('drill-report').click(),
+  ]);
   const name = download.suggestedFilename();
   expect(name).toMatch(/\.html$/);
   // Kept under a fixed name so runs do not pile up reports.

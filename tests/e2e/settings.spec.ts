@@ -14,6 +14,7 @@ test('policy save, edit and delete through the editor', async ({ app, page }) =>
   await e.getByRole('button', { name: 'Save policy' }).click();
   await expect(e.getByRole('alert')).toContainText('Choose at least one VM name, tag, CSV or node');
   await e.getByRole('group', { name: 'Tags' }).getByLabel('web').check();
+  await expect(e.getByTestId('policy-matches')).toContainText('Selects 2 VMs now: WEB01, WEB02');
   await e.getByLabel('Preset').selectOption({ label: 'Every night at 01:00' });
   await expect(e.getByLabel(/^Cron/)).toHaveValue('0 1 * * *');
   await e.getByLabel('Keep last', { exact: true }).fill('7');
@@ -33,6 +34,17 @@ test('policy save, edit and delete through the editor', async ({ app, page }) =>
   await s.editor.getByLabel('Window (minutes)').fill('90');
   await s.save();
   await expect(row).toContainText('window 90 min');
+
+  // Run it now: the run is recorded and listed under the policy, with its task.
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Policy run' })).toBeVisible({
+    timeout: 60_000,
+  });
+  await row.getByRole('button', { name: 'Nightly web' }).click();
+  const runs = page.locator('table.inner');
+  await expect(runs).toContainText(/running|succeeded|partial|failed/);
+  await expect(runs.getByRole('button', { name: 'open task' }).first()).toBeVisible();
+  await app.shot('settings-policy-run');
 
   await row.getByRole('button', { name: 'Delete' }).click();
   const confirm = page.getByRole('dialog', { name: /Delete policy Nightly web/ });

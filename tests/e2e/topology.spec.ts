@@ -2,7 +2,10 @@
 import { expect, test } from './fixtures';
 import { TopologyPage } from './pages/topology';
 
-test('renders the lab with flags, findings badges and the details of a VM and a CSV', async ({ app, page }) => {
+test('renders the lab with flags, findings badges and the details of a VM and a CSV', async ({
+  app,
+  page,
+}) => {
   const topo = new TopologyPage(page);
   await expect(page).not.toHaveURL(/token=/);
   await expect(topo.vm('SQL01')).toBeVisible();
@@ -43,7 +46,10 @@ test('renders the lab with flags, findings badges and the details of a VM and a 
   await expect(topo.details).toBeHidden();
 });
 
-test('filters by node, state, CSV and problem, searches, and groups by CSV', async ({ app, page }) => {
+test('filters by node, state, CSV and problem, searches, and groups by CSV', async ({
+  app,
+  page,
+}) => {
   const topo = new TopologyPage(page);
   await topo.search('web');
   await expect(topo.vm('WEB01')).toBeVisible();
@@ -79,7 +85,11 @@ test('filters by node, state, CSV and problem, searches, and groups by CSV', asy
   await topo.groupBy('node');
 });
 
-test('is usable with the keyboard and readable in the dark theme; the page refuses to work without the token', async ({ app, page, browser }) => {
+test('is usable with the keyboard and readable in the dark theme; the page refuses to work without the token', async ({
+  app,
+  page,
+  browser,
+}) => {
   const topo = new TopologyPage(page);
   await app.setTheme('dark');
   const sql = topo.vm('SQL01').getByRole('button', { name: /^SQL01,/ });

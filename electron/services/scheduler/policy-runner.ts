@@ -2,34 +2,18 @@
 import type { BackupRunResult } from '../../../shared/backup';
 import { BackupRequest } from '../../../shared/backup';
 import type { BackupPolicy, DrillRecord, PolicyRun } from '../../../shared/drills';
-import { DrillRequest } from '../../../shared/drills';
+import { DrillRequest, selectPolicyVms } from '../../../shared/drills';
 import { HvbcError } from '../../../shared/errors';
-import type { Inventory } from '../../../shared/model';
 import { startDrill } from '../drills/operations';
 import { startBackup } from '../engine/operations';
 import { selectRetention } from '../repository/retention';
 import type { Services } from '../services';
 
-/** VMs a policy selects: any VM matching any of its names, tags, CSVs or nodes. */
-export function selectVms(inv: Inventory, p: BackupPolicy): string[] {
-  const { names, tags, csvIds, nodes } = p.select;
-  const lower = new Set(names.map((n) => n.toLowerCase()));
-  return inv.vms
-    .filter(
-      (vm) =>
-        lower.has(vm.name.toLowerCase()) ||
-        vm.tags.some((t) => tags.includes(t)) ||
-        vm.disks.some((d) => d.csvId !== null && csvIds.includes(d.csvId)) ||
-        nodes.includes(vm.hostNode),
-    )
-    .map((vm) => vm.id);
-}
-
 export async function runPolicy(s: Services, p: BackupPolicy, slot: string, onStart: (taskId: string) => Promise<void>): Promise<PolicyRun> {
   const run: PolicyRun = { policyId: p.id, slot, startedAt: new Date().toISOString(), endedAt: null, status: 'running', taskId: null, drillId: null, message: '' };
   const finish = (status: PolicyRun['status'], message: string) => Object.assign(run, { status, message, endedAt: new Date().toISOString() });
   try {
-    const vmIds = selectVms(await s.provider.inventory(), p);
+    const vmIds = selectPolicyVms(await s.provider.inventory(), p.select).map((vm) => vm.id);
     if (vmIds.length === 0) throw new HvbcError('VALIDATION', `Policy "${p.name}" selects no VM: check its names, tags, CSVs and nodes.`);
     let drillVms = vmIds;
     if (p.kind === 'backup') {

@@ -97,6 +97,7 @@ export class TaskManager {
         const canceled = err.code === 'CANCELED' || controller.signal.aborted;
         record.state = canceled ? 'canceled' : 'failed';
         record.error = canceled ? { code: 'CANCELED', message: err.code === 'CANCELED' ? err.message : `Task "${title}" was canceled.` } : err;
+        record.progress = { ...record.progress, phase: record.state, etaSeconds: null };
         const partial = (e as { partialResult?: unknown }).partialResult;
         if (partial !== undefined) record.result = partial;
       }

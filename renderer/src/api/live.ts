@@ -17,7 +17,9 @@ const STALE_AFTER: Record<string, ReadonlyArray<readonly string[]>> = {
 };
 
 export function applyTaskUpdate(qc: QueryClient, t: TaskRecord): void {
-  const before = qc.getQueryData<TaskRecord>(taskKeys.detail(t.id)) ?? qc.getQueryData<TaskRecord[]>(taskKeys.list())?.find((x) => x.id === t.id);
+  const before =
+    qc.getQueryData<TaskRecord>(taskKeys.detail(t.id)) ??
+    qc.getQueryData<TaskRecord[]>(taskKeys.list())?.find((x) => x.id === t.id);
   qc.setQueryData<TaskRecord[]>(taskKeys.list(), (old) => {
     if (!old) return old;
     const i = old.findIndex((x) => x.id === t.id);
@@ -27,11 +29,19 @@ export function applyTaskUpdate(qc: QueryClient, t: TaskRecord): void {
   const nowDone = TERMINAL_TASK_STATES.includes(t.state);
   const wasDone = before ? TERMINAL_TASK_STATES.includes(before.state) : false;
   if (nowDone && !wasDone) {
-    for (const key of STALE_AFTER[t.kind] ?? [['jobs']]) void qc.invalidateQueries({ queryKey: key });
+    for (const key of STALE_AFTER[t.kind] ?? [['jobs']])
+      void qc.invalidateQueries({ queryKey: key });
   }
 }
 
-const RANK: Record<TaskRecord['state'], number> = { queued: 0, running: 1, canceling: 2, canceled: 3, succeeded: 3, failed: 3 };
+const RANK: Record<TaskRecord['state'], number> = {
+  queued: 0,
+  running: 1,
+  canceling: 2,
+  canceled: 3,
+  succeeded: 3,
+  failed: 3,
+};
 
 /** Seed the cache with a record a call returned, unless pushed events already brought a newer one. */
 export function seedTask(qc: QueryClient, t: TaskRecord): void {
@@ -40,15 +50,28 @@ export function seedTask(qc: QueryClient, t: TaskRecord): void {
   applyTaskUpdate(qc, t);
 }
 
+/** Estate changes come in bursts (a backup changes checkpoints VM after VM): refetch at most this often. */
+const ESTATE_COALESCE_MS = 250;
+
 /** Subscribe once at the app root. */
 export function useLiveUpdates(): void {
   const qc = useQueryClient();
   useEffect(() => {
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const estateChanged = () => {
+      pending ??= setTimeout(() => {
+        pending = null;
+        void qc.invalidateQueries({ queryKey: estateKeys.all });
+      }, ESTATE_COALESCE_MS);
+    };
     const offs = [
-      api().on('estate.changed', () => void qc.invalidateQueries({ queryKey: estateKeys.all })),
+      api().on('estate.changed', estateChanged),
       api().on('task.updated', (t) => applyTaskUpdate(qc, t)),
       api().onReconnect(() => void qc.invalidateQueries()),
     ];
-    return () => offs.forEach((off) => off());
+    return () => {
+      offs.forEach((off) => off());
+      if (pending) clearTimeout(pending);
+    };
   }, [qc]);
 }

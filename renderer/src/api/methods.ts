@@ -17,5 +17,13 @@ type FromDefs<M> = { [K in keyof M]: { params: DefParams<M[K]>; result: DefResul
 export type PendingMethods = FromDefs<typeof drillMethods> & FromDefs<typeof plannerMethods>;
 
 export type AnyMethod = MethodName | keyof PendingMethods;
-export type ParamsFor<K extends AnyMethod> = K extends MethodName ? ParamsOf<K> : K extends keyof PendingMethods ? PendingMethods[K]['params'] : never;
-export type ResultFor<K extends AnyMethod> = K extends MethodName ? ResultOf<K> : K extends keyof PendingMethods ? PendingMethods[K]['result'] : never;
+export type ParamsFor<K extends AnyMethod> = K extends MethodName
+  ? ParamsOf<K>
+  : K extends keyof PendingMethods
+    ? PendingMethods[K]['params']
+    : never;
+export type ResultFor<K extends AnyMethod> = K extends MethodName
+  ? ResultOf<K>
+  : K extends keyof PendingMethods
+    ? PendingMethods[K]['result']
+    : never;

@@ -8,7 +8,8 @@ export const queryClient = new QueryClient({
       staleTime: 30_000,
       refetchOnWindowFocus: false,
       // A method the service does not offer will not appear by retrying.
-      retry: (count, e) => !(e instanceof ApiError && (e.unavailable || e.code === 'VALIDATION')) && count < 1,
+      retry: (count, e) =>
+        !(e instanceof ApiError && (e.unavailable || e.code === 'VALIDATION')) && count < 1,
     },
   },
 });

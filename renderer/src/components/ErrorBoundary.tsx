@@ -25,7 +25,8 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: st
     return (
       <div className="page">
         <div className="note bad" role="alert">
-          <strong>This page failed to draw:</strong> {this.state.error.message}. The rest of the console still works; switch pages or reload.
+          <strong>This page failed to draw:</strong> {this.state.error.message}. The rest of the
+          console still works; switch pages or reload.
           <button type="button" className="small" onClick={() => this.setState({ error: null })}>
             Try again
           </button>

@@ -2,7 +2,17 @@
 import type { MouseEvent } from 'react';
 import type { FindingCount } from '../topology/graph/findings';
 
-export function FindingBadge({ count, onOpen, label, testId }: { count: FindingCount; onOpen?: () => void; label: string; testId?: string }) {
+export function FindingBadge({
+  count,
+  onOpen,
+  label,
+  testId,
+}: {
+  count: FindingCount;
+  onOpen?: () => void;
+  label: string;
+  testId?: string;
+}) {
   if (count.notable === 0) return null;
   const parts = [
     count.errors && `${count.errors} error${count.errors > 1 ? 's' : ''}`,

@@ -1,9 +1,20 @@
 // A list of pre-flight results and doctor findings: severity, what is wrong, the evidence, and what to do.
 import type { FindingRef } from '../topology/graph/findings';
 
-const SEV_LABEL: Record<FindingRef['severity'], string> = { error: 'Error', warning: 'Warning', info: 'Info', unknown: 'Unknown' };
+const SEV_LABEL: Record<FindingRef['severity'], string> = {
+  error: 'Error',
+  warning: 'Warning',
+  info: 'Info',
+  unknown: 'Unknown',
+};
 
-export function FindingList({ findings, empty }: { findings: readonly FindingRef[]; empty?: string }) {
+export function FindingList({
+  findings,
+  empty,
+}: {
+  findings: readonly FindingRef[];
+  empty?: string;
+}) {
   if (findings.length === 0) return <p className="muted">{empty ?? 'Nothing found.'}</p>;
   return (
     <ul className="findings">
@@ -12,7 +23,9 @@ export function FindingList({ findings, empty }: { findings: readonly FindingRef
           <div className="finding-head">
             <span className={`sev sev-${f.severity}`}>{SEV_LABEL[f.severity]}</span>
             <strong>{f.title}</strong>
-            <span className="muted small">{f.source === 'preflight' ? 'pre-flight' : 'checkpoint doctor'}</span>
+            <span className="muted small">
+              {f.source === 'preflight' ? 'pre-flight' : 'checkpoint doctor'}
+            </span>
           </div>
           <p>{f.message}</p>
           {f.fix && (

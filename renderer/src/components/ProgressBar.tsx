@@ -1,5 +1,13 @@
 // An accessible progress bar with a fixed height; indeterminate when the total is unknown.
-export function ProgressBar({ fraction, label, tone }: { fraction: number | null; label: string; tone?: 'ok' | 'bad' | 'warn' }) {
+export function ProgressBar({
+  fraction,
+  label,
+  tone,
+}: {
+  fraction: number | null;
+  label: string;
+  tone?: 'ok' | 'bad' | 'warn';
+}) {
   const pct = fraction === null ? null : Math.round(Math.min(1, Math.max(0, fraction)) * 1000) / 10;
   return (
     <div

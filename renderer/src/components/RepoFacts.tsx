@@ -19,7 +19,11 @@ export function RepoFacts({ info }: { info: RepoInfo }) {
         <div className="stats">
           <Stat label="Restore points" value={s.points.toLocaleString()} />
           <Stat label="VMs" value={s.vms.length.toLocaleString()} />
-          <Stat label="Logical (full copies)" value={bytes(s.logicalBytes)} hint="Sum of the disks' virtual sizes over every point" />
+          <Stat
+            label="Logical (full copies)"
+            value={bytes(s.logicalBytes)}
+            hint="Sum of the disks' virtual sizes over every point"
+          />
           <Stat label="Data" value={bytes(s.dataBytes)} hint="Non-empty data over every point" />
           <Stat label="Stored" value={bytes(s.storedBytes)} hint="After dedupe and compression" />
           <Stat label="On disk" value={bytes(s.repoBytes)} />

@@ -10,17 +10,37 @@ import { TaskProgressView } from './TaskProgressView';
 
 export function TaskEvents({ taskId, live }: { taskId: string; live: boolean }) {
   const events = useEstateEvents({ taskId, limit: 500 });
-  if (events.isError) return <ErrorNote title="Could not read the events of this run" error={events.error} />;
-  return <EventList events={events.data ?? []} empty={events.isPending ? 'Reading events…' : live ? 'No Hyper-V events raised by this run so far.' : 'No Hyper-V events were raised during this run.'} />;
+  if (events.isError)
+    return <ErrorNote title="Could not read the events of this run" error={events.error} />;
+  return (
+    <EventList
+      events={events.data ?? []}
+      empty={
+        events.isPending
+          ? 'Reading events…'
+          : live
+            ? 'No Hyper-V events raised by this run so far.'
+            : 'No Hyper-V events were raised during this run.'
+      }
+    />
+  );
 }
 
-export function TaskDetail({ taskId, showEvents = true }: { taskId: string; showEvents?: boolean }) {
+export function TaskDetail({
+  taskId,
+  showEvents = true,
+}: {
+  taskId: string;
+  showEvents?: boolean;
+}) {
   const q = useTask(taskId);
   if (q.isError) return <ErrorNote title="Could not read the task" error={q.error} />;
   const t = q.data;
   if (!t) return <p className="muted">Reading the task…</p>;
   const done = TERMINAL_TASK_STATES.includes(t.state);
-  const seconds = t.startedAt ? ((t.endedAt ? Date.parse(t.endedAt) : Date.now()) - Date.parse(t.startedAt)) / 1000 : null;
+  const seconds = t.startedAt
+    ? ((t.endedAt ? Date.parse(t.endedAt) : Date.now()) - Date.parse(t.startedAt)) / 1000
+    : null;
   return (
     <div className="taskdetail" data-testid="task-detail" data-state={t.state}>
       <div className="muted small">

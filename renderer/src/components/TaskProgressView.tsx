@@ -12,19 +12,34 @@ export function CancelTaskButton({ task }: { task: TaskRecord }) {
   if (TERMINAL_TASK_STATES.includes(task.state)) return null;
   const canceling = task.state === 'canceling' || cancel.isPending;
   return (
-    <button type="button" className="danger" disabled={canceling} onClick={() => cancel.mutate(task.id)}>
+    <button
+      type="button"
+      className="danger"
+      disabled={canceling}
+      onClick={() => cancel.mutate(task.id)}
+    >
       {canceling ? 'Canceling…' : 'Cancel'}
     </button>
   );
 }
 
-export function TaskProgressView({ task, showItems = true }: { task: TaskRecord; showItems?: boolean }) {
+export function TaskProgressView({
+  task,
+  showItems = true,
+}: {
+  task: TaskRecord;
+  showItems?: boolean;
+}) {
   const p = task.progress;
   const groups = showItems ? groupItems(p.items) : [];
   const done = TERMINAL_TASK_STATES.includes(task.state);
   const counters = Object.entries(p.counters);
   return (
-    <section className="taskprog" aria-label={`Progress of ${task.title}`} data-testid="task-progress">
+    <section
+      className="taskprog"
+      aria-label={`Progress of ${task.title}`}
+      data-testid="task-progress"
+    >
       <div className="taskprog-head">
         <TaskStateBadge state={task.state} />
         <span className="phase">{done ? 'ended' : p.phase}</span>
@@ -33,7 +48,17 @@ export function TaskProgressView({ task, showItems = true }: { task: TaskRecord;
         </span>
         <CancelTaskButton task={task} />
       </div>
-      <ProgressBar fraction={done && task.state === 'succeeded' ? 1 : p.fraction} label={`${task.title}: overall`} tone={task.state === 'failed' ? 'bad' : task.state === 'canceled' || task.state === 'canceling' ? 'warn' : undefined} />
+      <ProgressBar
+        fraction={done && task.state === 'succeeded' ? 1 : p.fraction}
+        label={`${task.title}: overall`}
+        tone={
+          task.state === 'failed'
+            ? 'bad'
+            : task.state === 'canceled' || task.state === 'canceling'
+              ? 'warn'
+              : undefined
+        }
+      />
       <div className="taskprog-figures num" aria-live="off">
         <span>
           <span className="muted">Done </span>
@@ -41,11 +66,15 @@ export function TaskProgressView({ task, showItems = true }: { task: TaskRecord;
         </span>
         <span>
           <span className="muted">Throughput </span>
-          <span className="fixed w9" data-testid="throughput">{rate(p.throughput)}</span>
+          <span className="fixed w9" data-testid="throughput">
+            {rate(p.throughput)}
+          </span>
         </span>
         <span>
           <span className="muted">Remaining </span>
-          <span className="fixed w9" data-testid="eta">{done ? '–' : duration(p.etaSeconds)}</span>
+          <span className="fixed w9" data-testid="eta">
+            {done ? '–' : duration(p.etaSeconds)}
+          </span>
         </span>
         {counters.slice(0, 6).map(([k, v]) => (
           <span key={k}>
@@ -71,7 +100,11 @@ export function TaskProgressView({ task, showItems = true }: { task: TaskRecord;
                 <th scope="row">{g.label}</th>
                 <td>{g.phase}</td>
                 <td>
-                  <ProgressBar fraction={g.fraction} label={`${g.label}`} tone={g.state === 'failed' ? 'bad' : undefined} />
+                  <ProgressBar
+                    fraction={g.fraction}
+                    label={`${g.label}`}
+                    tone={g.state === 'failed' ? 'bad' : undefined}
+                  />
                 </td>
                 <td className="num">
                   {bytes(g.bytesDone)} / {bytes(g.bytesTotal)}
@@ -88,7 +121,11 @@ export function TaskProgressView({ task, showItems = true }: { task: TaskRecord;
                       </td>
                       <td>{it.phase}</td>
                       <td>
-                        <ProgressBar fraction={it.fraction} label={`${it.label}`} tone={it.state === 'failed' ? 'bad' : undefined} />
+                        <ProgressBar
+                          fraction={it.fraction}
+                          label={`${it.label}`}
+                          tone={it.state === 'failed' ? 'bad' : undefined}
+                        />
                       </td>
                       <td className="num">
                         {bytes(it.bytesDone)} / {bytes(it.bytesTotal)}

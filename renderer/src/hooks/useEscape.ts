@@ -9,7 +9,11 @@ export function useEscape(handler: () => void, active = true): void {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented) return;
       // An open modal dialog handles its own Escape first.
-      if (document.querySelector('dialog[open]') && !(e.target instanceof Node && document.querySelector('dialog[open]')?.contains(e.target))) return;
+      if (
+        document.querySelector('dialog[open]') &&
+        !(e.target instanceof Node && document.querySelector('dialog[open]')?.contains(e.target))
+      )
+        return;
       e.preventDefault();
       ref.current();
     };

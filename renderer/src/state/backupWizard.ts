@@ -54,7 +54,11 @@ export const useWizard = create<WizardState>((set) => ({
   ...fresh(),
   setStep: (step) => set({ step }),
   setVmIds: (vmIds) => set({ vmIds, overrides: {} }),
-  toggleVm: (id) => set((s) => ({ vmIds: s.vmIds.includes(id) ? s.vmIds.filter((x) => x !== id) : [...s.vmIds, id], overrides: {} })),
+  toggleVm: (id) =>
+    set((s) => ({
+      vmIds: s.vmIds.includes(id) ? s.vmIds.filter((x) => x !== id) : [...s.vmIds, id],
+      overrides: {},
+    })),
   setOptions: (p) => set(p),
   setOverride: (resultId, o) =>
     set((s) => {

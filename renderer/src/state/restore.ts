@@ -17,7 +17,10 @@ export const useRestoreUi = create<RestoreUi>((set) => ({
   pointId: null,
   restoreTaskId: null,
   drillTaskId: null,
-  pickVm: (vmId) => set((s) => (s.vmId === vmId ? s : { vmId, pointId: null, restoreTaskId: null, drillTaskId: null })),
+  pickVm: (vmId) =>
+    set((s) =>
+      s.vmId === vmId ? s : { vmId, pointId: null, restoreTaskId: null, drillTaskId: null },
+    ),
   pickPoint: (pointId) => set({ pointId }),
   restoreStarted: (restoreTaskId) => set({ restoreTaskId }),
   drillStarted: (drillTaskId) => set({ drillTaskId }),

@@ -1,7 +1,8 @@
 // UI state (zustand): current page, theme, and hand-offs between pages (e.g. "back up this VM").
 import { create } from 'zustand';
 
-export type Page = 'topology' | 'checkpoints' | 'backup' | 'restore' | 'jobs' | 'repository' | 'settings';
+export type Page =
+  'topology' | 'checkpoints' | 'backup' | 'restore' | 'jobs' | 'repository' | 'settings';
 export type Theme = 'dark' | 'light';
 
 export interface UiState {
@@ -31,15 +32,21 @@ function initialTheme(): Theme {
   }
 }
 
+/** Applied at once (not in an effect), so components that read the theme's CSS variables while rendering see the new ones. */
+function applyTheme(theme: Theme): Theme {
+  if (typeof document !== 'undefined') document.documentElement.dataset.theme = theme;
+  return theme;
+}
+
 export const useUi = create<UiState>((set) => ({
   page: 'topology',
-  theme: initialTheme(),
+  theme: applyTheme(initialTheme()),
   checkpointsVmId: null,
   jobsTaskId: null,
   setPage: (page) => set({ page }),
   toggleTheme: () =>
     set((s) => {
-      const theme: Theme = s.theme === 'dark' ? 'light' : 'dark';
+      const theme = applyTheme(s.theme === 'dark' ? 'light' : 'dark');
       try {
         window.localStorage.setItem(THEME_KEY, theme);
       } catch {

@@ -33,17 +33,39 @@ export function groupItems(items: readonly ProgressItem[]): ItemGroup[] {
     const key = slash > 0 ? it.key.slice(0, slash) : it.key;
     const dot = it.label.indexOf(' · ');
     const label = slash > 0 && dot > 0 ? it.label.slice(0, dot) : it.label;
-    const g = groups.get(key) ?? { key, label, items: [], bytesDone: 0, bytesTotal: 0, fraction: null, phase: '', state: 'queued' as TaskState };
+    const g = groups.get(key) ?? {
+      key,
+      label,
+      items: [],
+      bytesDone: 0,
+      bytesTotal: 0,
+      fraction: null,
+      phase: '',
+      state: 'queued' as TaskState,
+    };
     g.items.push(it);
     g.bytesDone += it.bytesDone;
     g.bytesTotal += it.bytesTotal;
     groups.set(key, g);
   }
   for (const g of groups.values()) {
-    g.fraction = g.bytesTotal > 0 ? Math.min(1, g.bytesDone / g.bytesTotal) : g.items.every((i) => i.fraction !== null) ? g.items.reduce((s, i) => s + (i.fraction ?? 0), 0) / g.items.length : null;
+    g.fraction =
+      g.bytesTotal > 0
+        ? Math.min(1, g.bytesDone / g.bytesTotal)
+        : g.items.every((i) => i.fraction !== null)
+          ? g.items.reduce((s, i) => s + (i.fraction ?? 0), 0) / g.items.length
+          : null;
     g.state = groupState(g.items);
     const running = g.items.find((i) => i.state === 'running');
-    g.phase = running?.phase ?? (g.state === 'succeeded' ? 'done' : g.state === 'failed' ? 'failed' : g.state === 'canceled' ? 'canceled' : (g.items[0]?.phase ?? 'waiting'));
+    g.phase =
+      running?.phase ??
+      (g.state === 'succeeded'
+        ? 'done'
+        : g.state === 'failed'
+          ? 'failed'
+          : g.state === 'canceled'
+            ? 'canceled'
+            : (g.items[0]?.phase ?? 'waiting'));
   }
   return [...groups.values()];
 }

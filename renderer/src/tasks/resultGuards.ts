@@ -7,15 +7,32 @@ const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' 
 const RUN_STATUSES = ['succeeded', 'partial', 'failed', 'canceled'];
 
 export function isBackupRunResult(x: unknown): x is BackupRunResult {
-  return obj(x) && typeof x.status === 'string' && RUN_STATUSES.includes(x.status) && Array.isArray(x.vms) && Array.isArray(x.overrides);
+  return (
+    obj(x) &&
+    typeof x.status === 'string' &&
+    RUN_STATUSES.includes(x.status) &&
+    Array.isArray(x.vms) &&
+    Array.isArray(x.overrides)
+  );
 }
 
 export function isRestoreResult(x: unknown): x is RestoreResult {
-  return obj(x) && typeof x.pointId === 'string' && typeof x.newVmId === 'string' && Array.isArray(x.disks);
+  return (
+    obj(x) &&
+    typeof x.pointId === 'string' &&
+    typeof x.newVmId === 'string' &&
+    Array.isArray(x.disks)
+  );
 }
 
 export function isDrillRecord(x: unknown): x is DrillRecord {
-  return obj(x) && typeof x.id === 'string' && Array.isArray(x.steps) && Array.isArray(x.vms) && (x.status === 'passed' || x.status === 'failed');
+  return (
+    obj(x) &&
+    typeof x.id === 'string' &&
+    Array.isArray(x.steps) &&
+    Array.isArray(x.vms) &&
+    (x.status === 'passed' || x.status === 'failed')
+  );
 }
 
 /** The repository check's result (electron/services/repository CheckResult; not in shared/ yet). */
@@ -29,7 +46,12 @@ export interface CheckResultView {
 }
 
 export function isCheckResult(x: unknown): x is CheckResultView {
-  return obj(x) && typeof x.ok === 'boolean' && Array.isArray(x.missingChunks) && Array.isArray(x.corruptChunks);
+  return (
+    obj(x) &&
+    typeof x.ok === 'boolean' &&
+    Array.isArray(x.missingChunks) &&
+    Array.isArray(x.corruptChunks)
+  );
 }
 
 /** The garbage collection's result (electron/services/repository GcResult; not in shared/ yet). */
@@ -51,7 +73,9 @@ export interface ForgetResultView {
 }
 
 export function isForgetResult(x: unknown): x is ForgetResultView {
-  return obj(x) && typeof x.dryRun === 'boolean' && Array.isArray(x.removed) && Array.isArray(x.kept);
+  return (
+    obj(x) && typeof x.dryRun === 'boolean' && Array.isArray(x.removed) && Array.isArray(x.kept)
+  );
 }
 
 /** Find a drill record in a drill task's result, whether it is the record itself or wraps it. */

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.resolve(here, '../artifacts');
 
-export type Section = 'Topology' | 'Checkpoints' | 'Backup' | 'Restore & drills' | 'Jobs' | 'Repository' | 'Settings';
+export type Section =
+  'Topology' | 'Checkpoints' | 'Backup' | 'Restore & drills' | 'Jobs' | 'Repository' | 'Settings';
 
 export function consoleUrl(): string {
   const u = process.env.HVBC_E2E_URL;
@@ -23,7 +24,9 @@ export class ConsoleApp {
   }
 
   navButton(section: Section): Locator {
-    return this.page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: new RegExp(`^${section.replace(/[&]/g, '\\$&')}`) });
+    return this.page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: new RegExp(`^${section.replace(/[&]/g, '\\$&')}`) });
   }
 
   async go(section: Section): Promise<void> {
@@ -37,7 +40,11 @@ export class ConsoleApp {
 
   async setTheme(theme: 'dark' | 'light'): Promise<void> {
     const current = await this.page.locator('html').getAttribute('data-theme');
-    if (current !== theme) await this.page.getByRole('button', { name: `Switch to ${theme} theme` }).first().click();
+    if (current !== theme)
+      await this.page
+        .getByRole('button', { name: `Switch to ${theme} theme` })
+        .first()
+        .click();
     await expect(this.page.locator('html')).toHaveAttribute('data-theme', theme);
   }
 }

@@ -32,7 +32,9 @@ export class BackupWizard {
     return this.page.getByTestId('backup-summary');
   }
   step(label: string): Locator {
-    return this.page.getByRole('list', { name: 'Backup steps' }).getByRole('button', { name: new RegExp(label) });
+    return this.page
+      .getByRole('list', { name: 'Backup steps' })
+      .getByRole('button', { name: new RegExp(label) });
   }
 
   /** Open the wizard at a fresh start (after a finished run, start a new one). */
@@ -56,7 +58,8 @@ export class BackupWizard {
   }
 
   async options(o: RunOptions): Promise<void> {
-    if (o.consistency) await this.page.getByRole('radio', { name: new RegExp(o.consistency) }).check();
+    if (o.consistency)
+      await this.page.getByRole('radio', { name: new RegExp(o.consistency) }).check();
     const req = this.page.getByRole('checkbox', { name: /Require this consistency/ });
     if (o.require) await req.check();
     else await req.uncheck();
@@ -83,7 +86,10 @@ export class BackupWizard {
     const n = await boxes.count();
     for (let i = 0; i < n; i++) {
       await boxes.nth(i).check();
-      await this.page.getByPlaceholder('Why it is safe to go on (recorded with the run)').nth(i).fill(reason);
+      await this.page
+        .getByPlaceholder('Why it is safe to go on (recorded with the run)')
+        .nth(i)
+        .fill(reason);
     }
     return n;
   }

@@ -5,7 +5,7 @@ export class CheckpointsPage {
   constructor(readonly page: Page) {}
 
   get tree(): Locator {
-    return this.page.getByRole('tree');
+    return this.page.getByTestId('checkpoint-tree');
   }
   get doctor(): Locator {
     return this.page.getByTestId('doctor-panel');
@@ -18,7 +18,10 @@ export class CheckpointsPage {
   }
 
   async selectVm(name: string): Promise<void> {
-    await this.page.getByRole('navigation', { name: 'VMs' }).getByRole('button', { name: new RegExp(`^${name}`) }).click();
+    await this.page
+      .getByRole('navigation', { name: 'VMs' })
+      .getByRole('button', { name: new RegExp(`^${name}`) })
+      .click();
     await expect(this.page.getByRole('heading', { level: 1, name })).toBeVisible();
   }
 

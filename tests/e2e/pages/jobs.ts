@@ -15,7 +15,11 @@ export class JobsPage {
   }
 
   async openTask(title: string | RegExp): Promise<void> {
-    await this.page.getByRole('region', { name: 'Finished in this session' }).getByRole('button', { name: title }).first().click();
+    await this.page
+      .getByRole('region', { name: 'Finished in this session' })
+      .getByRole('button', { name: title })
+      .first()
+      .click();
     await expect(this.detail).toBeVisible();
   }
 }

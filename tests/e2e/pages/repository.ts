@@ -11,7 +11,10 @@ export class RepositoryPage {
     return this.page.getByRole('region', { name: 'Maintenance' });
   }
 
-  async runMaintenance(button: 'Check structure' | 'Verify all data' | 'Garbage collection', resultId: 'check-result' | 'gc-result'): Promise<Locator> {
+  async runMaintenance(
+    button: 'Check structure' | 'Verify all data' | 'Garbage collection',
+    resultId: 'check-result' | 'gc-result',
+  ): Promise<Locator> {
     await this.maintenance.getByRole('button', { name: button }).click();
     const result = this.maintenance.getByTestId(resultId);
     await expect(result).toBeVisible({ timeout: 60_000 });

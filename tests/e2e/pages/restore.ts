@@ -12,8 +12,13 @@ export class RestorePage {
   }
 
   async pickVm(name: string): Promise<void> {
-    await this.page.getByRole('navigation', { name: 'VMs with restore points' }).getByRole('button', { name: new RegExp(`^${name}`) }).click();
-    await expect(this.page.getByRole('heading', { name: `Restore points of ${name}` })).toBeVisible();
+    await this.page
+      .getByRole('navigation', { name: 'VMs with restore points' })
+      .getByRole('button', { name: new RegExp(`^${name}`) })
+      .click();
+    await expect(
+      this.page.getByRole('heading', { name: `Restore points of ${name}` }),
+    ).toBeVisible();
   }
 
   async restoreToSandbox(): Promise<void> {

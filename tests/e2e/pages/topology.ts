@@ -39,11 +39,15 @@ export class TopologyPage {
     await expect(b).toHaveAttribute('aria-pressed', 'true');
   }
   async selectVm(name: string): Promise<void> {
-    await this.vm(name).getByRole('button', { name: new RegExp(`^${name},`) }).click();
+    await this.vm(name)
+      .getByRole('button', { name: new RegExp(`^${name},`) })
+      .click();
     await expect(this.details.getByRole('heading', { name })).toBeVisible();
   }
   async selectCsv(id: string, name: string): Promise<void> {
-    await this.csv(id).getByRole('button', { name: new RegExp(`^${name},`) }).click();
+    await this.csv(id)
+      .getByRole('button', { name: new RegExp(`^${name},`) })
+      .click();
     await expect(this.details.getByRole('heading', { name })).toBeVisible();
   }
 }

@@ -26,7 +26,12 @@ function uuid(): string {
   return `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
 }
 
-export function vm(name: string, host: string, csvIds: Array<string | null>, extra: Partial<Vm> = {}): Vm {
+export function vm(
+  name: string,
+  host: string,
+  csvIds: Array<string | null>,
+  extra: Partial<Vm> = {},
+): Vm {
   return {
     id: uuid(),
     name,
@@ -65,7 +70,11 @@ export function smallInventory(): Inventory {
       name: 'HVCLUSTER01',
       osVersion: '2019',
       functionalLevel: '2019',
-      nodes: ['HV-A', 'HV-B', 'HV-C'].map((name) => ({ name, state: 'Up' as const, osVersion: '2019' as const })),
+      nodes: ['HV-A', 'HV-B', 'HV-C'].map((name) => ({
+        name,
+        state: 'Up' as const,
+        osVersion: '2019' as const,
+      })),
       csvs: [csv(1, 'HV-A'), csv(2, 'HV-B'), csv(3, 'HV-C', ['HV-C']), csv(4, 'HV-A')],
     },
     vms: [
@@ -85,15 +94,27 @@ export function smallInventory(): Inventory {
 /** The lab's "large" scenario shape: 8 nodes, 16 CSVs, 1,000 VMs, every 7th with a second disk. */
 export function largeInventory(): Inventory {
   const nodes = Array.from({ length: 8 }, (_, i) => `HV-${String(i + 1).padStart(2, '0')}`);
-  const csvs = Array.from({ length: 16 }, (_, i): Csv => ({ ...csv(i + 1, nodes[i % 8] ?? 'HV-01'), states: nodes.map((node) => ({ node, state: 'Direct' as const, reason: '' })) }));
+  const csvs = Array.from({ length: 16 }, (_, i): Csv => ({
+    ...csv(i + 1, nodes[i % 8] ?? 'HV-01'),
+    states: nodes.map((node) => ({ node, state: 'Direct' as const, reason: '' })),
+  }));
   const vms = Array.from({ length: 1000 }, (_, i) => {
     const ids = [`csv${(i % 16) + 1}`];
     if (i % 7 === 0) ids.push(`csv${((i + 5) % 16) + 1}`);
-    return vm(`VM${String(i + 1).padStart(4, '0')}`, nodes[i % 8] ?? 'HV-01', ids, { tags: [i % 3 === 0 ? 'prod' : 'dev'], state: i % 11 === 0 ? 'Off' : 'Running' });
+    return vm(`VM${String(i + 1).padStart(4, '0')}`, nodes[i % 8] ?? 'HV-01', ids, {
+      tags: [i % 3 === 0 ? 'prod' : 'dev'],
+      state: i % 11 === 0 ? 'Off' : 'Running',
+    });
   });
   return {
     source: { kind: 'lab', name: 'large', readOnly: false, location: '/tmp/lab' },
-    cluster: { name: 'HVBIG01', osVersion: '2022', functionalLevel: '2022', nodes: nodes.map((name) => ({ name, state: 'Up' as const, osVersion: '2022' as const })), csvs },
+    cluster: {
+      name: 'HVBIG01',
+      osVersion: '2022',
+      functionalLevel: '2022',
+      nodes: nodes.map((name) => ({ name, state: 'Up' as const, osVersion: '2022' as const })),
+      csvs,
+    },
     vms,
     groups: [],
     collectedAt: '2026-01-01T00:00:00Z',

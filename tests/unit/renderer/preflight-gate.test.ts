@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { PreflightReport, PreflightResult } from '../../../shared/planner';
 import { gate, overrideFor } from '../../../renderer/src/pages/Backup/preflightGate';
 
-const res = (id: string, status: PreflightResult['status'], severity?: PreflightResult['severity']): PreflightResult => ({
+const res = (
+  id: string,
+  status: PreflightResult['status'],
+  severity?: PreflightResult['severity'],
+): PreflightResult => ({
   id: `${id}:vm1`,
   ruleId: id,
   ruleTitle: id,
@@ -20,7 +24,13 @@ const report = (results: PreflightResult[]): PreflightReport => ({
   clusterName: 'c',
   method: 'recovery-checkpoint-rct',
   vmIds: ['vm1'],
-  options: { changeRatePercent: 10, windowHours: 2, minFreeBytes: 0, maxChainDepth: 3, nonProductionTags: [] },
+  options: {
+    changeRatePercent: 10,
+    windowHours: 2,
+    minFreeBytes: 0,
+    maxChainDepth: 3,
+    nonProductionTags: [],
+  },
   rules: [],
   results,
   summary: { errors: 0, warnings: 0, infos: 0, passed: 0, unknown: 0, notApplicable: 0 },
@@ -31,20 +41,35 @@ const report = (results: PreflightResult[]): PreflightReport => ({
 describe('gate', () => {
   it('an error blocks even with overrides', () => {
     const r = report([res('scsi', 'fail', 'error')]);
-    expect(gate(r, { 'scsi:vm1': overrideFor(r.results[0] as PreflightResult, 'because') }).canStart).toBe(false);
+    expect(
+      gate(r, { 'scsi:vm1': overrideFor(r.results[0] as PreflightResult, 'because') }).canStart,
+    ).toBe(false);
   });
   it('a warning blocks until overridden with a reason of at least 3 characters', () => {
-    const r = report([res('chain-depth', 'fail', 'warning'), res('ok', 'pass'), res('note', 'fail', 'info'), res('vss', 'unknown')]);
+    const r = report([
+      res('chain-depth', 'fail', 'warning'),
+      res('ok', 'pass'),
+      res('note', 'fail', 'info'),
+      res('vss', 'unknown'),
+    ]);
     expect(gate(r, {}).canStart).toBe(false);
-    expect(gate(r, { 'chain-depth:vm1': { ruleId: 'chain-depth', vmId: 'vm1', reason: 'ok' } }).canStart).toBe(false);
-    const g = gate(r, { 'chain-depth:vm1': { ruleId: 'chain-depth', vmId: 'vm1', reason: '  merged last night  ' } });
+    expect(
+      gate(r, { 'chain-depth:vm1': { ruleId: 'chain-depth', vmId: 'vm1', reason: 'ok' } }).canStart,
+    ).toBe(false);
+    const g = gate(r, {
+      'chain-depth:vm1': { ruleId: 'chain-depth', vmId: 'vm1', reason: '  merged last night  ' },
+    });
     expect(g.canStart).toBe(true);
-    expect(g.overrides).toEqual([{ ruleId: 'chain-depth', vmId: 'vm1', reason: 'merged last night' }]);
+    expect(g.overrides).toEqual([
+      { ruleId: 'chain-depth', vmId: 'vm1', reason: 'merged last night' },
+    ]);
     expect(g.unknown).toHaveLength(1);
     expect(g.infos).toHaveLength(1);
   });
   it('overrides for results that no longer fail are not sent', () => {
     const r = report([res('chain-depth', 'pass')]);
-    expect(gate(r, { 'chain-depth:vm1': { ruleId: 'chain-depth', reason: 'whatever' } }).overrides).toEqual([]);
+    expect(
+      gate(r, { 'chain-depth:vm1': { ruleId: 'chain-depth', reason: 'whatever' } }).overrides,
+    ).toEqual([]);
   });
 });

@@ -1,9 +1,27 @@
 // Task results are recognised by kind and shape: a drill record is never mistaken for a backup run.
 import { describe, expect, it } from 'vitest';
-import { drillRecordOf, isBackupRunResult, isCheckResult, isGcResult, isRestoreResult } from '../../../renderer/src/tasks/resultGuards';
+import {
+  drillRecordOf,
+  isBackupRunResult,
+  isCheckResult,
+  isGcResult,
+  isRestoreResult,
+} from '../../../renderer/src/tasks/resultGuards';
 
 describe('result guards', () => {
-  const drill = { id: 'd', taskId: 't', startedAt: '', endedAt: '', status: 'passed', trigger: 'console', vms: [], steps: [], sandbox: { folder: '', network: '', tornDown: true }, prevHash: '', hash: '' };
+  const drill = {
+    id: 'd',
+    taskId: 't',
+    startedAt: '',
+    endedAt: '',
+    status: 'passed',
+    trigger: 'console',
+    vms: [],
+    steps: [],
+    sandbox: { folder: '', network: '', tornDown: true },
+    prevHash: '',
+    hash: '',
+  };
   const run = { status: 'partial', vms: [], overrides: [] };
   it('tells a backup run from a drill record', () => {
     expect(isBackupRunResult(run)).toBe(true);

@@ -55,7 +55,9 @@ describe('buildEdges', () => {
     const vm = m.vms[7];
     const sel = { kind: 'vm' as const, id: vm?.id ?? '' };
     const withSel = buildEdges(m, g, 'compact', highlightOf(m, sel), sel);
-    expect(withSel.filter((e) => e.kind === 'vm').map((e) => e.target)).toEqual(vm?.csvIds.map((c) => `csv:${c}`));
+    expect(withSel.filter((e) => e.kind === 'vm').map((e) => e.target)).toEqual(
+      vm?.csvIds.map((c) => `csv:${c}`),
+    );
     const csvSel = { kind: 'csv' as const, id: 'csv3' };
     const hotAgg = buildEdges(m, g, 'compact', highlightOf(m, csvSel), csvSel).filter((e) => e.hot);
     expect(hotAgg.length).toBeGreaterThan(0);
@@ -72,5 +74,32 @@ describe('buildEdges', () => {
     const e = edges.find((x) => x.source === anchorId(web02?.id ?? ''));
     expect(e?.target).toBe('node:HV-C');
     expect(e?.foreign).toBe(true);
+  });
+});
+
+describe('edgeGeometry', () => {
+  it('runs from the cell (lit) or the frame bottom (unlit) down to the top of the target', async () => {
+    const { edgeGeometry } = await import('../../../renderer/src/topology/graph/edgeGeometry');
+    const { layoutTopology } = await import('../../../renderer/src/topology/graph/layout');
+    const m = buildModel(smallInventory());
+    const g = groupTopology(m, m.vms, 'node');
+    const l = layoutTopology(g);
+    const sql = m.vms.find((v) => v.name === 'SQL01');
+    const sel = { kind: 'vm' as const, id: sql?.id ?? '' };
+    const e = buildEdges(m, g, 'detailed', highlightOf(m, sel), sel).find(
+      (x) => x.source === anchorId(sql?.id ?? '') && x.target === 'csv:csv2',
+    );
+    expect(e).toBeDefined();
+    if (!e) return;
+    const frame = l.frames.get('node:HV-A');
+    const target = l.targets.get('csv:csv2');
+    const cell = l.cells.get(sql?.id ?? '');
+    const lit = edgeGeometry(e, l, true);
+    const unlit = edgeGeometry(e, l, false);
+    const start = (d: string) => d.split(' ').slice(1, 3).map(Number);
+    expect(start(lit?.d ?? '')[1]).toBe((frame?.y ?? 0) + (cell?.y ?? 0) + (cell?.h ?? 0));
+    expect(start(unlit?.d ?? '')[1]).toBe((frame?.y ?? 0) + (frame?.h ?? 0));
+    expect(lit?.d.endsWith(` ${target?.y}`)).toBe(true);
+    expect(edgeGeometry({ ...e, target: 'csv:gone' }, l, true)).toBeNull();
   });
 });

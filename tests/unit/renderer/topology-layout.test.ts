@@ -2,14 +2,22 @@
 import { describe, expect, it } from 'vitest';
 import { filterVms, NO_FILTER } from '../../../renderer/src/topology/graph/filter';
 import { groupTopology } from '../../../renderer/src/topology/graph/group';
-import { anchorOf, COMPACT_THRESHOLD, layoutTopology, type Box } from '../../../renderer/src/topology/graph/layout';
+import {
+  anchorOf,
+  COMPACT_THRESHOLD,
+  layoutTopology,
+  type Box,
+} from '../../../renderer/src/topology/graph/layout';
 import { buildModel } from '../../../renderer/src/topology/graph/model';
 import { largeInventory, smallInventory } from './fixtures';
 
-const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 function noOverlap(boxes: Box[]): boolean {
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) if (overlaps(boxes[i] as Box, boxes[j] as Box)) return false;
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++)
+      if (overlaps(boxes[i] as Box, boxes[j] as Box)) return false;
   return true;
 }
 
@@ -26,7 +34,10 @@ describe('groupTopology', () => {
     expect(g.frames.map((f) => f.key)).toEqual(['csv1', 'csv2', 'csv3', 'csv4', '(local)']);
     expect(g.frames.find((f) => f.key === 'csv1')?.vmIds.length).toBe(2);
     expect(g.frames.find((f) => f.key === '(local)')?.vmIds.length).toBe(1);
-    expect(g.targets.find((t) => t.key === 'HV-A')?.anchorFrameIds).toEqual(['csv:csv1', 'csv:csv4']);
+    expect(g.targets.find((t) => t.key === 'HV-A')?.anchorFrameIds).toEqual([
+      'csv:csv1',
+      'csv:csv4',
+    ]);
   });
   it('keeps empty frames when a filter hides their VMs, so the picture does not jump', () => {
     const g = groupTopology(m, filterVms(m, { ...NO_FILTER, search: 'web01' }), 'node');
@@ -53,7 +64,11 @@ describe('layoutTopology', () => {
       expect(c.x + c.w).toBeLessThanOrEqual(f.w);
       expect(c.y + c.h).toBeLessThanOrEqual(f.h);
     }
-    expect(noOverlap([...l.cells.values()].map((c) => ({ ...c, x: c.x + (l.frames.get(c.frameId)?.x ?? 0) })))).toBe(true);
+    expect(
+      noOverlap(
+        [...l.cells.values()].map((c) => ({ ...c, x: c.x + (l.frames.get(c.frameId)?.x ?? 0) })),
+      ),
+    ).toBe(true);
   });
 
   it('places each CSV under its owner node: in one row for a small cluster, stacked at scale', () => {
@@ -68,7 +83,9 @@ describe('layoutTopology', () => {
       expect(t.x + t.w).toBeGreaterThan(owner.x - t.w);
     }
     // Owner order is kept left to right: HV-A's CSVs, then HV-B's, then HV-C's.
-    const xs = ['csv:csv1', 'csv:csv4', 'csv:csv2', 'csv:csv3'].map((id) => ls.targets.get(id)?.x ?? -1);
+    const xs = ['csv:csv1', 'csv:csv4', 'csv:csv2', 'csv:csv3'].map(
+      (id) => ls.targets.get(id)?.x ?? -1,
+    );
     expect([...xs].sort((a, b) => a - b)).toEqual(xs);
 
     const big = buildModel(largeInventory());
@@ -118,6 +135,28 @@ describe('layoutTopology', () => {
 
   it('a forced density wins over the threshold', () => {
     const m = buildModel(smallInventory());
-    expect(layoutTopology(groupTopology(m, m.vms, 'csv'), { density: 'compact' }).density).toBe('compact');
+    expect(layoutTopology(groupTopology(m, m.vms, 'csv'), { density: 'compact' }).density).toBe(
+      'compact',
+    );
+  });
+});
+
+describe('fitViewport', () => {
+  it('centres the picture and zooms to the tighter side, within limits', async () => {
+    const { fitViewport } = await import('../../../renderer/src/topology/graph/viewport');
+    const v = fitViewport(
+      { width: 2000, height: 500 },
+      { width: 1000, height: 800 },
+      { padding: 0 },
+    );
+    expect(v.zoom).toBeCloseTo(0.5);
+    expect(v.x).toBeCloseTo(0);
+    expect(v.y).toBeCloseTo((800 - 250) / 2);
+    expect(
+      fitViewport({ width: 10, height: 10 }, { width: 1000, height: 800 }, { maxZoom: 1.2 }).zoom,
+    ).toBe(1.2);
+    expect(
+      fitViewport({ width: 1e6, height: 10 }, { width: 100, height: 100 }, { minZoom: 0.05 }).zoom,
+    ).toBe(0.05);
   });
 });

@@ -14,8 +14,12 @@ describe('buildModel', () => {
     expect(m.nodes.find((n) => n.name === 'HV-A')?.ownedCsvIds).toEqual(['csv1', 'csv4']);
     const sql = m.vms.find((v) => v.name === 'SQL01');
     expect(sql?.csvIds).toEqual(['csv1', 'csv2']);
-    expect(sql?.flags.map((f) => f.kind)).toEqual(expect.arrayContaining(['spans-csvs', 'not-csv-owner']));
-    expect(m.csvById.get('csv3')?.redirected).toEqual([{ node: 'HV-C', state: 'FileSystemRedirected', reason: 'UserRequest' }]);
+    expect(sql?.flags.map((f) => f.kind)).toEqual(
+      expect.arrayContaining(['spans-csvs', 'not-csv-owner']),
+    );
+    expect(m.csvById.get('csv3')?.redirected).toEqual([
+      { node: 'HV-C', state: 'FileSystemRedirected', reason: 'UserRequest' },
+    ]);
     expect(m.csvById.get('csv2')?.vmIds.length).toBe(3);
   });
 });
@@ -32,8 +36,16 @@ describe('filterVms', () => {
     expect(names(filterVms(m, { ...NO_FILTER, search: 'prod' }))).toEqual(['SQL01']);
   });
   it('filters by node, CSV and state', () => {
-    expect(names(filterVms(m, { ...NO_FILTER, node: 'HV-C' }))).toEqual(['WEB02', 'APP01', 'LEGACY01']);
-    expect(names(filterVms(m, { ...NO_FILTER, csvId: 'csv2' }))).toEqual(['SQL01', 'WEB01', 'WEB02']);
+    expect(names(filterVms(m, { ...NO_FILTER, node: 'HV-C' }))).toEqual([
+      'WEB02',
+      'APP01',
+      'LEGACY01',
+    ]);
+    expect(names(filterVms(m, { ...NO_FILTER, csvId: 'csv2' }))).toEqual([
+      'SQL01',
+      'WEB01',
+      'WEB02',
+    ]);
     expect(names(filterVms(m, { ...NO_FILTER, state: 'Off' }))).toEqual(['WEB02']);
     expect(isFiltered({ ...NO_FILTER, state: 'Off' })).toBe(true);
   });
@@ -51,12 +63,38 @@ describe('filterVms', () => {
         clusterName: '',
         method: 'recovery-checkpoint-rct',
         vmIds: [],
-        options: { changeRatePercent: 10, windowHours: 2, minFreeBytes: 0, maxChainDepth: 3, nonProductionTags: [] },
+        options: {
+          changeRatePercent: 10,
+          windowHours: 2,
+          minFreeBytes: 0,
+          maxChainDepth: 3,
+          nonProductionTags: [],
+        },
         rules: [],
         results: [
-          { id: 'r:x', ruleId: 'r', ruleTitle: 'Rule', target: { kind: 'vm', id: dc?.id ?? '', name: 'DC01' }, status: 'fail', severity: 'warning', message: 'm', evidence: [], fix: 'f' },
+          {
+            id: 'r:x',
+            ruleId: 'r',
+            ruleTitle: 'Rule',
+            target: { kind: 'vm', id: dc?.id ?? '', name: 'DC01' },
+            status: 'fail',
+            severity: 'warning',
+            message: 'm',
+            evidence: [],
+            fix: 'f',
+          },
           // An info (e.g. "the next run is full") is listed but is not a problem.
-          { id: 'i:x', ruleId: 'i', ruleTitle: 'Info', target: { kind: 'vm', id: m.vms[2]?.id ?? '', name: 'WEB01' }, status: 'fail', severity: 'info', message: 'm', evidence: [], fix: '' },
+          {
+            id: 'i:x',
+            ruleId: 'i',
+            ruleTitle: 'Info',
+            target: { kind: 'vm', id: m.vms[2]?.id ?? '', name: 'WEB01' },
+            status: 'fail',
+            severity: 'info',
+            message: 'm',
+            evidence: [],
+            fix: '',
+          },
         ],
         summary: { errors: 0, warnings: 1, infos: 0, passed: 0, unknown: 0, notApplicable: 0 },
         blocked: false,
@@ -80,9 +118,26 @@ describe('filterVms', () => {
 describe('countFindings', () => {
   it('counts by severity; infos are not notable', async () => {
     const { countFindings } = await import('../../../renderer/src/topology/graph/findings');
-    const f = (severity: 'error' | 'warning' | 'info' | 'unknown') => ({ source: 'preflight' as const, id: severity, severity, title: '', message: '', evidence: [], fix: '', rule: '', repairable: false });
+    const f = (severity: 'error' | 'warning' | 'info' | 'unknown') => ({
+      source: 'preflight' as const,
+      id: severity,
+      severity,
+      title: '',
+      message: '',
+      evidence: [],
+      fix: '',
+      rule: '',
+      repairable: false,
+    });
     const c = countFindings([f('info'), f('warning'), f('unknown')]);
-    expect(c).toMatchObject({ total: 3, notable: 2, warnings: 1, infos: 1, unknown: 1, worst: 'warning' });
+    expect(c).toMatchObject({
+      total: 3,
+      notable: 2,
+      warnings: 1,
+      infos: 1,
+      unknown: 1,
+      worst: 'warning',
+    });
     expect(countFindings([f('info')]).notable).toBe(0);
     expect(countFindings([f('error'), f('warning')]).worst).toBe('error');
   });

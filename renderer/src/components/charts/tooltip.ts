@@ -6,7 +6,13 @@ export function chartStyle(c: ThemeColors) {
     axis: { stroke: c.muted, fontSize: 11, tick: { fill: c.muted, fontSize: 11 } },
     grid: { stroke: c.line, strokeDasharray: '3 3' },
     tooltip: {
-      contentStyle: { background: c.panel, border: `1px solid ${c.line}`, borderRadius: 6, color: c.text, fontSize: 12 },
+      contentStyle: {
+        background: c.panel,
+        border: `1px solid ${c.line}`,
+        borderRadius: 6,
+        color: c.text,
+        fontSize: 12,
+      },
       labelStyle: { color: c.text },
       itemStyle: { color: c.text },
     },

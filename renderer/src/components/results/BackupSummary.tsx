@@ -11,14 +11,20 @@ function Banner({ r }: { r: BackupRunResult }) {
   switch (r.status) {
     case 'succeeded':
       return (
-        <div className="banner ok" role="status" data-testid="backup-outcome" data-status="succeeded">
+        <div
+          className="banner ok"
+          role="status"
+          data-testid="backup-outcome"
+          data-status="succeeded"
+        >
           <strong>Succeeded.</strong> All {n} VM{n === 1 ? '' : 's'} backed up.
         </div>
       );
     case 'partial':
       return (
         <div className="banner bad" role="alert" data-testid="backup-outcome" data-status="partial">
-          <strong>Partial failure — this run did not succeed.</strong> {failed} of {n} VMs failed; {ok} backed up. The failed VMs have no new restore point.
+          <strong>Partial failure — this run did not succeed.</strong> {failed} of {n} VMs failed;{' '}
+          {ok} backed up. The failed VMs have no new restore point.
         </div>
       );
     case 'failed':
@@ -29,15 +35,22 @@ function Banner({ r }: { r: BackupRunResult }) {
       );
     case 'canceled':
       return (
-        <div className="banner warn" role="alert" data-testid="backup-outcome" data-status="canceled">
-          <strong>Canceled.</strong> {ok} of {n} VMs were backed up before the run stopped; the rest have no new restore point.
+        <div
+          className="banner warn"
+          role="alert"
+          data-testid="backup-outcome"
+          data-status="canceled"
+        >
+          <strong>Canceled.</strong> {ok} of {n} VMs were backed up before the run stopped; the rest
+          have no new restore point.
         </div>
       );
   }
 }
 
 function Consistency({ v }: { v: VmBackupOutcome }) {
-  if (!v.consistencyReached) return <span className="muted">{v.consistencyRequested} requested</span>;
+  if (!v.consistencyReached)
+    return <span className="muted">{v.consistencyRequested} requested</span>;
   const fell = v.consistencyReached !== v.consistencyRequested;
   return (
     <span className={fell ? 'warn-text' : ''}>
@@ -55,7 +68,8 @@ export function BackupSummary({ task, result }: { task: TaskRecord; result: Back
       <Banner r={result} />
       {leftovers.length > 0 && (
         <div className="banner bad loud" role="alert" data-testid="cleanup-failures">
-          <strong>Cleanup failed — checkpoints were left behind.</strong> They grow .avhdx files and block the next run until removed.
+          <strong>Cleanup failed — checkpoints were left behind.</strong> They grow .avhdx files and
+          block the next run until removed.
           <ul>
             {leftovers.map((v) =>
               v.cleanupFailures.map((c, i) => (
@@ -94,7 +108,11 @@ export function BackupSummary({ task, result }: { task: TaskRecord; result: Back
         </thead>
         <tbody>
           {result.vms.map((v) => (
-            <tr key={v.vmId} className={v.status !== 'succeeded' ? 'bad-row' : ''} data-testid={`outcome-${v.vmName}`}>
+            <tr
+              key={v.vmId}
+              className={v.status !== 'succeeded' ? 'bad-row' : ''}
+              data-testid={`outcome-${v.vmName}`}
+            >
               <td>
                 <strong>{v.vmName}</strong>
                 {v.pointId && <div className="mono small muted">point {v.pointId}</div>}
@@ -116,7 +134,11 @@ export function BackupSummary({ task, result }: { task: TaskRecord; result: Back
                     <li key={d.diskId}>
                       <span className="mono">{d.file}</span>: <strong>{d.mode}</strong>
                       {d.fullReason && <span className="muted"> — {d.fullReason}</span>}
-                      <span className="muted"> · changed {bytes(d.changedBytes)} · {d.chunksNew} new / {d.chunksReused} reused chunks</span>
+                      <span className="muted">
+                        {' '}
+                        · changed {bytes(d.changedBytes)} · {d.chunksNew} new / {d.chunksReused}{' '}
+                        reused chunks
+                      </span>
                     </li>
                   ))}
                   {v.disks.length === 0 && <li className="muted">no disk read</li>}
@@ -136,7 +158,8 @@ export function BackupSummary({ task, result }: { task: TaskRecord; result: Back
             {result.overrides.map((o, i) => (
               <li key={i}>
                 <span className="mono">{o.ruleId}</span>
-                {o.vmId ? ` on ${result.vms.find((v) => v.vmId === o.vmId)?.vmName ?? o.vmId}` : ''}: “{o.reason}”
+                {o.vmId ? ` on ${result.vms.find((v) => v.vmId === o.vmId)?.vmName ?? o.vmId}` : ''}
+                : “{o.reason}”
               </li>
             ))}
           </ul>

@@ -4,11 +4,23 @@ import type { CheckResultView, ForgetResultView, GcResultView } from '../../task
 
 export function CheckResult({ r, readData }: { r: CheckResultView; readData: boolean }) {
   return (
-    <div className={`banner ${r.ok ? 'ok' : 'bad'}`} role={r.ok ? 'status' : 'alert'} data-testid="check-result">
-      <strong>{r.ok ? (readData ? 'Verified: every chunk re-hashed and intact.' : 'Structure is consistent.') : 'The repository is damaged.'}</strong> {r.chunksChecked.toLocaleString()} chunks checked
+    <div
+      className={`banner ${r.ok ? 'ok' : 'bad'}`}
+      role={r.ok ? 'status' : 'alert'}
+      data-testid="check-result"
+    >
+      <strong>
+        {r.ok
+          ? readData
+            ? 'Verified: every chunk re-hashed and intact.'
+            : 'Structure is consistent.'
+          : 'The repository is damaged.'}
+      </strong>{' '}
+      {r.chunksChecked.toLocaleString()} chunks checked
       {!r.ok && (
         <>
-          ; {r.missingChunks.length} missing, {r.corruptChunks.length} corrupt, affecting {r.affectedPoints.length} restore points.
+          ; {r.missingChunks.length} missing, {r.corruptChunks.length} corrupt, affecting{' '}
+          {r.affectedPoints.length} restore points.
           <ul className="small">
             {r.errors.slice(0, 10).map((e, i) => (
               <li key={i}>{e}</li>
@@ -23,8 +35,10 @@ export function CheckResult({ r, readData }: { r: CheckResultView; readData: boo
 export function GcResult({ r }: { r: GcResultView }) {
   return (
     <div className="banner ok" role="status" data-testid="gc-result">
-      <strong>Garbage collection done.</strong> Freed {bytes(r.bytesFreed)}; {r.packsDeleted} packs deleted, {r.packsRewritten} rewritten.
-      {r.deferredChunks > 0 && ` ${r.deferredChunks} chunks kept for now because backups were running; a later run removes them.`}
+      <strong>Garbage collection done.</strong> Freed {bytes(r.bytesFreed)}; {r.packsDeleted} packs
+      deleted, {r.packsRewritten} rewritten.
+      {r.deferredChunks > 0 &&
+        ` ${r.deferredChunks} chunks kept for now because backups were running; a later run removes them.`}
     </div>
   );
 }
@@ -32,7 +46,9 @@ export function GcResult({ r }: { r: GcResultView }) {
 export function ForgetResult({ r }: { r: ForgetResultView }) {
   return (
     <div className="banner ok" role="status" data-testid="forget-result">
-      <strong>{r.dryRun ? 'Retention preview (nothing removed):' : 'Retention applied:'}</strong> {r.removed.length} restore point{r.removed.length === 1 ? '' : 's'} {r.dryRun ? 'would be' : 'were'} removed, {r.kept.length} kept.
+      <strong>{r.dryRun ? 'Retention preview (nothing removed):' : 'Retention applied:'}</strong>{' '}
+      {r.removed.length} restore point{r.removed.length === 1 ? '' : 's'}{' '}
+      {r.dryRun ? 'would be' : 'were'} removed, {r.kept.length} kept.
     </div>
   );
 }

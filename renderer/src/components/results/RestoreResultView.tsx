@@ -8,11 +8,15 @@ export function RestoreResultView({ r }: { r: RestoreResult }) {
     <section className="summary" aria-label="Restore result" data-testid="restore-result">
       {bad.length === 0 ? (
         <div className="banner ok" role="status" data-testid="restore-verified">
-          <strong>Restored and verified.</strong> {r.disks.length} disk{r.disks.length === 1 ? '' : 's'} match the backup's hashes.
+          <strong>Restored and verified.</strong> {r.disks.length} disk
+          {r.disks.length === 1 ? '' : 's'} match the backup's hashes.
         </div>
       ) : (
         <div className="banner bad" role="alert">
-          <strong>Restored, but {bad.length} disk{bad.length === 1 ? '' : 's'} did not verify.</strong> Do not use this copy.
+          <strong>
+            Restored, but {bad.length} disk{bad.length === 1 ? '' : 's'} did not verify.
+          </strong>{' '}
+          Do not use this copy.
         </div>
       )}
       <dl className="facts">
@@ -47,9 +51,17 @@ export function RestoreResultView({ r }: { r: RestoreResult }) {
               <td className="num">{bytes(d.virtualSize)}</td>
               <td className="mono small">
                 {d.sha256}
-                {d.expectedSha256 && d.expectedSha256 !== d.sha256 && <div className="bad">expected {d.expectedSha256}</div>}
+                {d.expectedSha256 && d.expectedSha256 !== d.sha256 && (
+                  <div className="bad">expected {d.expectedSha256}</div>
+                )}
               </td>
-              <td>{d.verified ? <span className="ok-text">✓ matches</span> : <span className="bad">✗ mismatch</span>}</td>
+              <td>
+                {d.verified ? (
+                  <span className="ok-text">✓ matches</span>
+                ) : (
+                  <span className="bad">✗ mismatch</span>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

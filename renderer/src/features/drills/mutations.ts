@@ -8,7 +8,10 @@ import { downloadText } from '../../components/download';
 
 export function useStartDrill() {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: (p: ParamsFor<'drills.start'>) => api().call('drills.start', p), onSuccess: (t) => seedTask(qc, t) });
+  return useMutation({
+    mutationFn: (p: ParamsFor<'drills.start'>) => api().call('drills.start', p),
+    onSuccess: (t) => seedTask(qc, t),
+  });
 }
 
 export function useDownloadDrillReport() {

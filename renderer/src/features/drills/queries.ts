@@ -9,10 +9,16 @@ export const drillKeys = {
 };
 
 export const drillsQuery = (vmId: string | null) =>
-  queryOptions({ queryKey: drillKeys.list(vmId), queryFn: () => api().call('drills.list', vmId ? { vmId } : {}) });
+  queryOptions({
+    queryKey: drillKeys.list(vmId),
+    queryFn: () => api().call('drills.list', vmId ? { vmId } : {}),
+  });
 
 export const drillTrendQuery = (vmId: string | null) =>
-  queryOptions({ queryKey: drillKeys.trend(vmId), queryFn: () => api().call('drills.trend', vmId ? { vmId } : {}) });
+  queryOptions({
+    queryKey: drillKeys.trend(vmId),
+    queryFn: () => api().call('drills.trend', vmId ? { vmId } : {}),
+  });
 
 export function useDrills(vmId: string | null) {
   return useQuery(drillsQuery(vmId));

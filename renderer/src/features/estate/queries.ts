@@ -14,10 +14,17 @@ export const estateKeys = {
   events: (f: EventFilter) => [...estateKeys.all, 'events', f] as const,
 };
 
-export const inventoryQuery = () => queryOptions({ queryKey: estateKeys.inventory(), queryFn: () => api().call('estate.inventory', {}) });
+export const inventoryQuery = () =>
+  queryOptions({
+    queryKey: estateKeys.inventory(),
+    queryFn: () => api().call('estate.inventory', {}),
+  });
 
 export const eventsQuery = (f: EventFilter) =>
-  queryOptions({ queryKey: estateKeys.events(f), queryFn: () => api().call('estate.events', { limit: 500, ...f }) });
+  queryOptions({
+    queryKey: estateKeys.events(f),
+    queryFn: () => api().call('estate.events', { limit: 500, ...f }),
+  });
 
 export function useInventory() {
   return useQuery(inventoryQuery());

@@ -8,7 +8,10 @@ export const jobKeys = {
 };
 
 export const historyQuery = (limit = 500) =>
-  queryOptions({ queryKey: jobKeys.history(limit), queryFn: () => api().call('jobs.history', { limit }) });
+  queryOptions({
+    queryKey: jobKeys.history(limit),
+    queryFn: () => api().call('jobs.history', { limit }),
+  });
 
 export function useJobHistory(limit = 500) {
   return useQuery(historyQuery(limit));

@@ -5,7 +5,8 @@ import { api } from '../../api/client';
 
 export const plannerKeys = {
   all: ['planner'] as const,
-  preflight: (vmIds: readonly string[] | 'all') => [...plannerKeys.all, 'preflight', vmIds] as const,
+  preflight: (vmIds: readonly string[] | 'all') =>
+    [...plannerKeys.all, 'preflight', vmIds] as const,
   doctor: () => [...plannerKeys.all, 'doctor'] as const,
   plan: (o: PlanOptions) => [...plannerKeys.all, 'plan', o] as const,
 };
@@ -16,9 +17,11 @@ export const preflightQuery = (vmIds: readonly string[] | 'all') =>
     queryFn: () => api().call('preflight.run', vmIds === 'all' ? {} : { vmIds: [...vmIds] }),
   });
 
-export const doctorQuery = () => queryOptions({ queryKey: plannerKeys.doctor(), queryFn: () => api().call('doctor.scan', {}) });
+export const doctorQuery = () =>
+  queryOptions({ queryKey: plannerKeys.doctor(), queryFn: () => api().call('doctor.scan', {}) });
 
-export const planQuery = (o: PlanOptions) => queryOptions({ queryKey: plannerKeys.plan(o), queryFn: () => api().call('planner.plan', o) });
+export const planQuery = (o: PlanOptions) =>
+  queryOptions({ queryKey: plannerKeys.plan(o), queryFn: () => api().call('planner.plan', o) });
 
 export function usePreflight(vmIds: readonly string[] | 'all', enabled = true) {
   return useQuery({ ...preflightQuery(vmIds), enabled });

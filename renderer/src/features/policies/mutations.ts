@@ -11,7 +11,10 @@ export function useSavePolicy() {
     mutationFn: (p: ParamsFor<'policies.save'>) => api().call('policies.save', p),
     onSuccess: (s) => {
       void qc.invalidateQueries({ queryKey: policyKeys.all });
-      notify('Policy saved', `${s.policy.name}: next run ${s.nextRun ? new Date(s.nextRun).toLocaleString() : 'not scheduled'}`);
+      notify(
+        'Policy saved',
+        `${s.policy.name}: next run ${s.nextRun ? new Date(s.nextRun).toLocaleString() : 'not scheduled'}`,
+      );
     },
   });
 }
@@ -31,7 +34,11 @@ export function useRunPolicyNow() {
     mutationFn: (id: string) => api().call('policies.runNow', { id }),
     onSuccess: (run) => {
       void qc.invalidateQueries({ queryKey: policyKeys.all });
-      notify(`Policy run ${run.status}`, run.message, run.status === 'failed' || run.status === 'skipped-overlap' ? 'info' : 'ok');
+      notify(
+        run.status === 'running' ? 'Policy run started' : `Policy run ${run.status}`,
+        run.message,
+        run.status === 'failed' || run.status === 'skipped-overlap' ? 'info' : 'ok',
+      );
     },
     onError: (e) => notifyError('Could not run the policy', e),
   });

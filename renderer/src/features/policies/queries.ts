@@ -8,7 +8,8 @@ export const policyKeys = {
   runs: (policyId: string | null) => [...policyKeys.all, 'runs', policyId ?? 'all'] as const,
 };
 
-export const policiesQuery = () => queryOptions({ queryKey: policyKeys.list(), queryFn: () => api().call('policies.list', {}) });
+export const policiesQuery = () =>
+  queryOptions({ queryKey: policyKeys.list(), queryFn: () => api().call('policies.list', {}) });
 
 export const policyRunsQuery = (policyId: string | null) =>
   queryOptions({

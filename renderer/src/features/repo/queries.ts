@@ -8,10 +8,14 @@ export const repoKeys = {
   points: (vmId: string | null) => [...repoKeys.all, 'points', vmId ?? 'all'] as const,
 };
 
-export const repoInfoQuery = () => queryOptions({ queryKey: repoKeys.info(), queryFn: () => api().call('repo.info', {}) });
+export const repoInfoQuery = () =>
+  queryOptions({ queryKey: repoKeys.info(), queryFn: () => api().call('repo.info', {}) });
 
 export const pointsQuery = (vmId: string | null) =>
-  queryOptions({ queryKey: repoKeys.points(vmId), queryFn: () => api().call('repo.points', vmId ? { vmId } : {}) });
+  queryOptions({
+    queryKey: repoKeys.points(vmId),
+    queryFn: () => api().call('repo.points', vmId ? { vmId } : {}),
+  });
 
 export function useRepoInfo() {
   return useQuery(repoInfoQuery());

@@ -8,10 +8,15 @@ export const taskKeys = {
   detail: (id: string) => [...taskKeys.all, 'detail', id] as const,
 };
 
-export const tasksQuery = () => queryOptions({ queryKey: taskKeys.list(), queryFn: () => api().call('tasks.list', {}) });
+export const tasksQuery = () =>
+  queryOptions({ queryKey: taskKeys.list(), queryFn: () => api().call('tasks.list', {}) });
 
 export const taskQuery = (id: string) =>
-  queryOptions({ queryKey: taskKeys.detail(id), queryFn: () => api().call('tasks.get', { id }), staleTime: Infinity });
+  queryOptions({
+    queryKey: taskKeys.detail(id),
+    queryFn: () => api().call('tasks.get', { id }),
+    staleTime: Infinity,
+  });
 
 export function useTasks() {
   return useQuery(tasksQuery());

@@ -18,7 +18,12 @@ function Stepper({ canReach }: { canReach: (s: WizardStep) => boolean }) {
     <ol className="stepper" aria-label="Backup steps">
       {WIZARD_STEPS.map((s, i) => (
         <li key={s.step}>
-          <button type="button" aria-current={step === s.step ? 'step' : undefined} disabled={running ? s.step !== 'run' : !canReach(s.step)} onClick={() => setStep(s.step)}>
+          <button
+            type="button"
+            aria-current={step === s.step ? 'step' : undefined}
+            disabled={running ? s.step !== 'run' : !canReach(s.step)}
+            onClick={() => setStep(s.step)}
+          >
             <span className="stepnum">{i + 1}</span> {s.label}
           </button>
         </li>
@@ -52,7 +57,9 @@ function Wizard({ inv }: { inv: Inventory }) {
     <div className="page">
       <div className="toolbar">
         <h1>Back up</h1>
-        <span className="muted">Into the deduplicating repository, with pre-flight checks and an honest summary.</span>
+        <span className="muted">
+          Into the deduplicating repository, with pre-flight checks and an honest summary.
+        </span>
       </div>
       <Stepper canReach={canReach} />
       <section className="card wizard" aria-label={WIZARD_STEPS[idx]?.label}>
@@ -71,7 +78,12 @@ function Wizard({ inv }: { inv: Inventory }) {
             {blocker}
           </span>
           {next && (
-            <button type="button" className="primary" disabled={blocker !== ''} onClick={() => setStep(next.step)}>
+            <button
+              type="button"
+              className="primary"
+              disabled={blocker !== ''}
+              onClick={() => setStep(next.step)}
+            >
               Next: {next.label}
             </button>
           )}
@@ -83,7 +95,14 @@ function Wizard({ inv }: { inv: Inventory }) {
 
 export function BackupPage() {
   const inv = useInventory();
-  if (inv.isError) return <ErrorNote title="Could not read the estate" error={inv.error} onRetry={() => void inv.refetch()} />;
+  if (inv.isError)
+    return (
+      <ErrorNote
+        title="Could not read the estate"
+        error={inv.error}
+        onRetry={() => void inv.refetch()}
+      />
+    );
   if (!inv.data) return <div className="loading">Reading the estate…</div>;
   return <Wizard inv={inv.data} />;
 }

@@ -14,9 +14,14 @@ function ResultRow({ r, overridable }: { r: PreflightResult; overridable: boolea
   const on = o !== undefined;
   const short = on && o.reason.trim().length < MIN_REASON;
   return (
-    <li className={`finding sev-${r.status === 'unknown' ? 'unknown' : (r.severity ?? 'info')}`} data-testid={`pf-${r.ruleId}-${r.target.name}`}>
+    <li
+      className={`finding sev-${r.status === 'unknown' ? 'unknown' : (r.severity ?? 'info')}`}
+      data-testid={`pf-${r.ruleId}-${r.target.name}`}
+    >
       <div className="finding-head">
-        <span className={`sev sev-${r.status === 'unknown' ? 'unknown' : r.severity}`}>{r.status === 'unknown' ? 'Unknown' : r.severity}</span>
+        <span className={`sev sev-${r.status === 'unknown' ? 'unknown' : r.severity}`}>
+          {r.status === 'unknown' ? 'Unknown' : r.severity}
+        </span>
         <strong>{r.ruleTitle}</strong>
         <span className="muted small">
           {r.target.kind} {r.target.name}
@@ -42,11 +47,18 @@ function ResultRow({ r, overridable }: { r: PreflightResult; overridable: boolea
       {overridable && (
         <div className="override">
           <label className="check">
-            <input type="checkbox" checked={on} onChange={(e) => setOverride(r.id, e.target.checked ? overrideFor(r, '') : null)} /> Override this warning
+            <input
+              type="checkbox"
+              checked={on}
+              onChange={(e) => setOverride(r.id, e.target.checked ? overrideFor(r, '') : null)}
+            />{' '}
+            Override this warning
           </label>
           {on && (
             <label className="field grow">
-              <span className="sr-only">Reason for overriding {r.ruleTitle} on {r.target.name}</span>
+              <span className="sr-only">
+                Reason for overriding {r.ruleTitle} on {r.target.name}
+              </span>
               <input
                 value={o.reason}
                 placeholder="Why it is safe to go on (recorded with the run)"
@@ -68,23 +80,36 @@ function Report({ report }: { report: PreflightReport }) {
   const s = report.summary;
   return (
     <>
-      <div className={`banner ${g.errors.length ? 'bad' : g.pending.length ? 'warn' : 'ok'}`} role="status" data-testid="preflight-verdict">
+      <div
+        className={`banner ${g.errors.length ? 'bad' : g.pending.length ? 'warn' : 'ok'}`}
+        role="status"
+        data-testid="preflight-verdict"
+      >
         {g.errors.length > 0 ? (
           <>
-            <strong>Blocked.</strong> {g.errors.length} error{g.errors.length > 1 ? 's' : ''} must be fixed first (or leave those VMs out).
+            <strong>Blocked.</strong> {g.errors.length} error{g.errors.length > 1 ? 's' : ''} must
+            be fixed first (or leave those VMs out).
           </>
         ) : g.pending.length > 0 ? (
           <>
-            <strong>{g.pending.length} warning{g.pending.length > 1 ? 's' : ''} to review.</strong> Fix them, or override each with a reason.
+            <strong>
+              {g.pending.length} warning{g.pending.length > 1 ? 's' : ''} to review.
+            </strong>{' '}
+            Fix them, or override each with a reason.
           </>
         ) : (
           <>
-            <strong>Ready.</strong> No blocking problem{g.overrides.length ? `; ${g.overrides.length} warning${g.overrides.length > 1 ? 's' : ''} overridden with a reason` : ''}.
+            <strong>Ready.</strong> No blocking problem
+            {g.overrides.length
+              ? `; ${g.overrides.length} warning${g.overrides.length > 1 ? 's' : ''} overridden with a reason`
+              : ''}
+            .
           </>
         )}
         <span className="muted small">
           {' '}
-          {s.passed} passed · {s.errors} errors · {s.warnings} warnings · {s.infos} info · {s.unknown} unknown · {s.notApplicable} not applicable
+          {s.passed} passed · {s.errors} errors · {s.warnings} warnings · {s.infos} info ·{' '}
+          {s.unknown} unknown · {s.notApplicable} not applicable
           {report.dryRunRequested ? ' · with checkpoint dry run' : ''}
         </span>
       </div>
@@ -124,11 +149,26 @@ export function PreflightStep() {
   return (
     <div className="step-body">
       <div className="row">
-        <p className="muted grow">Checks for {vmIds.length} VM{vmIds.length === 1 ? '' : 's'}: integration services, VSS writers, SCSI controller, free space for the checkpoint, chain depth, CSV access, guest clusters, change tracking.</p>
-        <button type="button" className="small" onClick={() => void pre.refetch()} disabled={pre.isFetching}>
+        <p className="muted grow">
+          Checks for {vmIds.length} VM{vmIds.length === 1 ? '' : 's'}: integration services, VSS
+          writers, SCSI controller, free space for the checkpoint, chain depth, CSV access, guest
+          clusters, change tracking.
+        </p>
+        <button
+          type="button"
+          className="small"
+          onClick={() => void pre.refetch()}
+          disabled={pre.isFetching}
+        >
           {pre.isFetching ? 'Checking…' : 'Check again'}
         </button>
-        <button type="button" className="small" onClick={() => dry.mutate()} disabled={dry.isPending || pre.isError} title="Creates and removes one production checkpoint per VM, with fallback off">
+        <button
+          type="button"
+          className="small"
+          onClick={() => dry.mutate()}
+          disabled={dry.isPending || pre.isError}
+          title="Creates and removes one production checkpoint per VM, with fallback off"
+        >
           {dry.isPending ? 'Testing checkpoints…' : 'Also test a checkpoint (dry run)'}
         </button>
       </div>
@@ -136,10 +176,24 @@ export function PreflightStep() {
       {pre.isPending && !report && <p className="muted">Running pre-flight checks…</p>}
       {pre.isError && !report && (
         <>
-          <ErrorNote title="Pre-flight checks could not run" error={pre.error} onRetry={() => void pre.refetch()} />
+          <ErrorNote
+            title="Pre-flight checks could not run"
+            error={pre.error}
+            onRetry={() => void pre.refetch()}
+          />
           {isUnavailable(pre.error) && (
             <label className="check banner warn">
-              <input type="checkbox" checked={skipped !== null} onChange={(e) => setSkipped(e.target.checked ? 'pre-flight checks not offered by the service' : null)} /> Go on without pre-flight checks (nothing was checked; the run may fail on a problem a check would have shown)
+              <input
+                type="checkbox"
+                checked={skipped !== null}
+                onChange={(e) =>
+                  setSkipped(
+                    e.target.checked ? 'pre-flight checks not offered by the service' : null,
+                  )
+                }
+              />{' '}
+              Go on without pre-flight checks (nothing was checked; the run may fail on a problem a
+              check would have shown)
             </label>
           )}
         </>
@@ -150,15 +204,36 @@ export function PreflightStep() {
 }
 
 /** Whether the run step may start, given the current pre-flight answer. */
-export function usePreflightGate(enabled = true): { ready: boolean; overrides: Array<{ ruleId: string; vmId?: string; reason: string }>; why: string } {
+export function usePreflightGate(enabled = true): {
+  ready: boolean;
+  overrides: Array<{ ruleId: string; vmId?: string; reason: string }>;
+  why: string;
+} {
   const vmIds = useWizard((s) => s.vmIds);
   const overrides = useWizard((s) => s.overrides);
   const skipped = useWizard((s) => s.preflightSkippedReason);
   const pre = usePreflight([...vmIds].sort(), enabled && vmIds.length > 0);
   if (pre.data) {
     const g = gate(pre.data, overrides);
-    return { ready: g.canStart, overrides: g.overrides, why: g.errors.length ? 'Pre-flight errors block the run.' : g.pending.length ? 'Override or fix the pre-flight warnings first.' : '' };
+    return {
+      ready: g.canStart,
+      overrides: g.overrides,
+      why: g.errors.length
+        ? 'Pre-flight errors block the run.'
+        : g.pending.length
+          ? 'Override or fix the pre-flight warnings first.'
+          : '',
+    };
   }
-  if (pre.isError && isUnavailable(pre.error) && skipped) return { ready: true, overrides: [], why: '' };
-  return { ready: false, overrides: [], why: !enabled ? 'Review the pre-flight checks first.' : pre.isPending ? 'Pre-flight checks are still running.' : 'Pre-flight checks did not run.' };
+  if (pre.isError && isUnavailable(pre.error) && skipped)
+    return { ready: true, overrides: [], why: '' };
+  return {
+    ready: false,
+    overrides: [],
+    why: !enabled
+      ? 'Review the pre-flight checks first.'
+      : pre.isPending
+        ? 'Pre-flight checks are still running.'
+        : 'Pre-flight checks did not run.',
+  };
 }

@@ -6,13 +6,21 @@ import { useRepoInfo } from '../../features/repo/queries';
 
 export function RepositoryStep() {
   const info = useRepoInfo();
-  if (info.isError) return <ErrorNote title="Could not read the repository" error={info.error} onRetry={() => void info.refetch()} />;
+  if (info.isError)
+    return (
+      <ErrorNote
+        title="Could not read the repository"
+        error={info.error}
+        onRetry={() => void info.refetch()}
+      />
+    );
   if (!info.data) return <p className="muted">Reading the repository…</p>;
   if (!info.data.exists) {
     return (
       <div className="step-body narrow">
         <div className="banner warn" role="status">
-          There is no repository at <span className="mono">{info.data.path}</span> yet. Create one to back up into.
+          There is no repository at <span className="mono">{info.data.path}</span> yet. Create one
+          to back up into.
         </div>
         <InitRepoForm defaultPath={info.data.path} />
       </div>

@@ -35,13 +35,23 @@ export function RunStep({ inv }: { inv: Inventory }) {
     );
   }
   const repoReady = repo.data?.exists === true;
-  const blocked = !repoReady ? 'Create or open a repository first.' : !gate.ready ? gate.why : w.vmIds.length === 0 ? 'Choose at least one VM.' : '';
+  const blocked = !repoReady
+    ? 'Create or open a repository first.'
+    : !gate.ready
+      ? gate.why
+      : w.vmIds.length === 0
+        ? 'Choose at least one VM.'
+        : '';
   return (
     <div className="step-body narrow">
       <h3>Review</h3>
       <dl className="facts">
         <dt>VMs ({names.length})</dt>
-        <dd>{names.length <= 12 ? names.join(', ') : `${names.slice(0, 12).join(', ')} and ${names.length - 12} more`}</dd>
+        <dd>
+          {names.length <= 12
+            ? names.join(', ')
+            : `${names.slice(0, 12).join(', ')} and ${names.length - 12} more`}
+        </dd>
         <dt>Consistency</dt>
         <dd>
           {w.consistency}
@@ -52,7 +62,11 @@ export function RunStep({ inv }: { inv: Inventory }) {
         <dt>Repository</dt>
         <dd className="mono">{repo.data?.path ?? '…'}</dd>
         <dt>Overrides</dt>
-        <dd>{gate.overrides.length ? gate.overrides.map((o) => `${o.ruleId}: “${o.reason}”`).join('; ') : 'none'}</dd>
+        <dd>
+          {gate.overrides.length
+            ? gate.overrides.map((o) => `${o.ruleId}: “${o.reason}”`).join('; ')
+            : 'none'}
+        </dd>
         {w.preflightSkippedReason && (
           <>
             <dt>Pre-flight</dt>
@@ -72,12 +86,21 @@ export function RunStep({ inv }: { inv: Inventory }) {
           disabled={!!blocked || start.isPending}
           onClick={() =>
             start.mutate(
-              { vmIds: w.vmIds, consistency: w.consistency, requireConsistency: w.requireConsistency, full: w.full, overrides: gate.overrides, trigger: 'console' },
+              {
+                vmIds: w.vmIds,
+                consistency: w.consistency,
+                requireConsistency: w.requireConsistency,
+                full: w.full,
+                overrides: gate.overrides,
+                trigger: 'console',
+              },
               { onSuccess: (t) => w.started(t.id) },
             )
           }
         >
-          {start.isPending ? 'Starting…' : `Start backup of ${names.length} VM${names.length === 1 ? '' : 's'}`}
+          {start.isPending
+            ? 'Starting…'
+            : `Start backup of ${names.length} VM${names.length === 1 ? '' : 's'}`}
         </button>
       </div>
       {start.isError && <ErrorNote title="The backup did not start" error={start.error} />}

@@ -13,7 +13,9 @@ function PlannedGroups({ onPick }: { onPick: (ids: string[]) => void }) {
     <section className="card subtle" aria-label="Planned groups">
       <div className="row">
         <h3>Planned jobs</h3>
-        <span className="muted small">The planner groups VMs so no CSV or node is overloaded and ownership moves are few.</span>
+        <span className="muted small">
+          The planner groups VMs so no CSV or node is overloaded and ownership moves are few.
+        </span>
         <span className="spacer" />
         {!show && (
           <button type="button" className="small" onClick={() => setShow(true)}>
@@ -26,15 +28,27 @@ function PlannedGroups({ onPick }: { onPick: (ids: string[]) => void }) {
       {plan.data && (
         <>
           <p className="small muted">
-            {plan.data.method === 'recovery-checkpoint-rct' ? 'Recovery checkpoints with change tracking' : 'Host VSS snapshot per CSV'} — {plan.data.methodReason} {plan.data.totals.jobs} jobs in {plan.data.totals.waves} waves, about {duration(plan.data.totals.seconds)}.
+            {plan.data.method === 'recovery-checkpoint-rct'
+              ? 'Recovery checkpoints with change tracking'
+              : 'Host VSS snapshot per CSV'}{' '}
+            — {plan.data.methodReason} {plan.data.totals.jobs} jobs in {plan.data.totals.waves}{' '}
+            waves, about {duration(plan.data.totals.seconds)}.
           </p>
           <ul className="plain plan-jobs">
             {plan.data.jobs.map((j) => (
               <li key={j.id}>
-                <button type="button" className="small" onClick={() => onPick(j.vmIds)} aria-label={`Select ${j.label}`}>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => onPick(j.vmIds)}
+                  aria-label={`Select ${j.label}`}
+                >
                   Select
                 </button>{' '}
-                <strong>{j.label}</strong> <span className="muted small">wave {j.wave + 1} · {j.vmNames.join(', ')} · {bytes(j.bytes)} · {j.runKind}</span>
+                <strong>{j.label}</strong>{' '}
+                <span className="muted small">
+                  wave {j.wave} · {j.vmNames.join(', ')} · {bytes(j.bytes)} · {j.runKind}
+                </span>
               </li>
             ))}
           </ul>
@@ -52,17 +66,39 @@ export function SelectStep({ inv }: { inv: Inventory }) {
   const selected = useMemo(() => new Set(vmIds), [vmIds]);
   const shown = useMemo(() => {
     const w = q.trim().toLowerCase();
-    return w ? inv.vms.filter((v) => `${v.name} ${v.hostNode} ${v.tags.join(' ')}`.toLowerCase().includes(w)) : inv.vms;
+    return w
+      ? inv.vms.filter((v) =>
+          `${v.name} ${v.hostNode} ${v.tags.join(' ')}`.toLowerCase().includes(w),
+        )
+      : inv.vms;
   }, [inv.vms, q]);
-  const csvName = (id: string | null) => (id ? (inv.cluster.csvs.find((c) => c.id === id)?.name ?? id) : 'local');
+  const csvName = (id: string | null) =>
+    id ? (inv.cluster.csvs.find((c) => c.id === id)?.name ?? id) : 'local';
   const add = (ids: string[]) => setVmIds([...new Set([...vmIds, ...ids])]);
   return (
     <div className="step-body">
       <div className="row wrap">
-        <input type="search" aria-label="Filter VMs" placeholder="Filter by name, host or tag" value={q} onChange={(e) => setQ(e.target.value)} />
+        <input
+          type="search"
+          aria-label="Filter VMs"
+          placeholder="Filter by name, host or tag"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
         <label>
           <span className="muted small">Add all VMs on a CSV </span>
-          <select value="" onChange={(e) => e.target.value && add(inv.vms.filter((v) => v.disks.some((d) => d.csvId === e.target.value)).map((v) => v.id))} aria-label="Add all VMs on a CSV">
+          <select
+            value=""
+            onChange={(e) =>
+              e.target.value &&
+              add(
+                inv.vms
+                  .filter((v) => v.disks.some((d) => d.csvId === e.target.value))
+                  .map((v) => v.id),
+              )
+            }
+            aria-label="Add all VMs on a CSV"
+          >
             <option value="">CSV…</option>
             {inv.cluster.csvs.map((c) => (
               <option key={c.id} value={c.id}>
@@ -73,7 +109,14 @@ export function SelectStep({ inv }: { inv: Inventory }) {
         </label>
         <label>
           <span className="muted small">Add all VMs on a node </span>
-          <select value="" onChange={(e) => e.target.value && add(inv.vms.filter((v) => v.hostNode === e.target.value).map((v) => v.id))} aria-label="Add all VMs on a node">
+          <select
+            value=""
+            onChange={(e) =>
+              e.target.value &&
+              add(inv.vms.filter((v) => v.hostNode === e.target.value).map((v) => v.id))
+            }
+            aria-label="Add all VMs on a node"
+          >
             <option value="">Node…</option>
             {inv.cluster.nodes.map((n) => (
               <option key={n.name} value={n.name}>
@@ -85,7 +128,12 @@ export function SelectStep({ inv }: { inv: Inventory }) {
         <button type="button" className="small" onClick={() => add(shown.map((v) => v.id))}>
           Select all shown ({shown.length})
         </button>
-        <button type="button" className="small" onClick={() => setVmIds([])} disabled={vmIds.length === 0}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => setVmIds([])}
+          disabled={vmIds.length === 0}
+        >
           Clear
         </button>
         <span className="muted num" aria-live="polite" data-testid="selected-count">
@@ -112,14 +160,22 @@ export function SelectStep({ inv }: { inv: Inventory }) {
             {shown.map((v) => (
               <tr key={v.id} className={selected.has(v.id) ? 'picked' : ''}>
                 <td>
-                  <input type="checkbox" id={`pick-${v.id}`} checked={selected.has(v.id)} onChange={() => toggle(v.id)} aria-label={`Back up ${v.name}`} />
+                  <input
+                    type="checkbox"
+                    id={`pick-${v.id}`}
+                    checked={selected.has(v.id)}
+                    onChange={() => toggle(v.id)}
+                    aria-label={`Back up ${v.name}`}
+                  />
                 </td>
                 <td>
                   <label htmlFor={`pick-${v.id}`}>{v.name}</label>
                 </td>
                 <td>{v.state}</td>
                 <td>{v.hostNode}</td>
-                <td className="small">{[...new Set(v.disks.map((d) => csvName(d.csvId)))].join(', ')}</td>
+                <td className="small">
+                  {[...new Set(v.disks.map((d) => csvName(d.csvId)))].join(', ')}
+                </td>
                 <td className="num">{bytes(v.disks.reduce((s, d) => s + d.virtualSize, 0))}</td>
                 <td className="small muted">{v.tags.join(', ')}</td>
               </tr>

@@ -17,7 +17,9 @@ export interface Gate {
 }
 
 export function overrideFor(r: PreflightResult, reason: string): Override {
-  return r.target.kind === 'vm' ? { ruleId: r.ruleId, vmId: r.target.id, reason } : { ruleId: r.ruleId, reason };
+  return r.target.kind === 'vm'
+    ? { ruleId: r.ruleId, vmId: r.target.id, reason }
+    : { ruleId: r.ruleId, reason };
 }
 
 export function gate(report: PreflightReport, overrides: Record<string, Override>): Gate {
@@ -35,6 +37,9 @@ export function gate(report: PreflightReport, overrides: Record<string, Override
     unknown,
     pending,
     canStart: errors.length === 0 && pending.length === 0,
-    overrides: warnings.filter(valid).map((r) => ({ ...(overrides[r.id] as Override), reason: (overrides[r.id] as Override).reason.trim() })),
+    overrides: warnings.filter(valid).map((r) => ({
+      ...(overrides[r.id] as Override),
+      reason: (overrides[r.id] as Override).reason.trim(),
+    })),
   };
 }

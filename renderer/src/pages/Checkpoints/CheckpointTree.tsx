@@ -35,40 +35,46 @@ export function CheckpointTree({ vm, findings }: { vm: Vm; findings: readonly Do
   );
   const items = (list: Checkpoint[]): ReactElement[] =>
     list.map((c) => {
-        const mine = findings.filter((f) => f.checkpointId === c.id);
-        const kids = byParent.get(c.id) ?? [];
-        return (
-          <li key={c.id} role="treeitem" aria-expanded={kids.length > 0 || current === c.id ? true : undefined} data-testid={`cp-${c.name}`}>
-            <span className={`cptype ${c.type}`} title={TYPE_HINT[c.type]}>
-              {c.type}
-            </span>{' '}
-            <strong>{c.name}</strong>{' '}
-            <span className="muted small">
-              <time dateTime={c.created} title={when(c.created)}>
-                {age(c.created)}
-              </time>
-              {' · by '}
-              {c.createdBy ?? 'unknown'}
-              {c.rctId ? ` · RCT ${c.rctId}` : ''}
-            </span>
-            {mine.map((f) => (
-              <div key={f.id} className={`inline-finding sev-${f.severity}`} role="note">
-                <strong>Doctor:</strong> {f.message} <span className="muted">→ {f.proposal}</span>
-              </div>
-            ))}
-            {(kids.length > 0 || current === c.id) && (
-              <ul className="tree" role="group">
-                {items(kids)}
-                {current === c.id && now}
-              </ul>
-            )}
-          </li>
-        );
-      });
-  if (vm.checkpoints.length === 0) return <p className="muted">No checkpoints: the VM runs on its base disks.</p>;
+      const mine = findings.filter((f) => f.checkpointId === c.id);
+      const kids = byParent.get(c.id) ?? [];
+      return (
+        <li key={c.id} data-testid={`cp-${c.name}`}>
+          <span className={`cptype ${c.type}`} title={TYPE_HINT[c.type]}>
+            {c.type}
+          </span>{' '}
+          <strong>{c.name}</strong>{' '}
+          <span className="muted small">
+            <time dateTime={c.created} title={when(c.created)}>
+              {age(c.created)}
+            </time>
+            {' · by '}
+            {c.createdBy ?? 'unknown'}
+            {c.rctId ? ` · RCT ${c.rctId}` : ''}
+          </span>
+          {mine.map((f) => (
+            <div key={f.id} className={`inline-finding sev-${f.severity}`} role="note">
+              <strong>Doctor:</strong> {f.message} <span className="muted">→ {f.proposal}</span>
+            </div>
+          ))}
+          {(kids.length > 0 || current === c.id) && (
+            <ul className="tree">
+              {items(kids)}
+              {current === c.id && now}
+            </ul>
+          )}
+        </li>
+      );
+    });
+  if (vm.checkpoints.length === 0)
+    return <p className="muted">No checkpoints: the VM runs on its base disks.</p>;
   const roots = byParent.get(null) ?? [];
   return (
-    <div role="tree" aria-label={`Checkpoints of ${vm.name}`} className="cptree">
+    <div
+      aria-label={`Checkpoints of ${vm.name}`}
+      role="region"
+      className="cptree"
+      data-testid="checkpoint-tree"
+    >
       <ul className="tree">{items(roots)}</ul>
       {current === null && <ul className="tree">{now}</ul>}
     </div>

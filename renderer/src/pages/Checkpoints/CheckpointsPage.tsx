@@ -9,28 +9,66 @@ import { CheckpointTree } from './CheckpointTree';
 import { DiskChain } from './DiskChain';
 import { DoctorPanel } from './DoctorPanel';
 
-function VmList({ inv, vmId, counts }: { inv: Inventory; vmId: string | undefined; counts: Map<string, number> }) {
+function VmList({
+  inv,
+  vmId,
+  counts,
+}: {
+  inv: Inventory;
+  vmId: string | undefined;
+  counts: Map<string, number>;
+}) {
   const select = useUi((s) => s.setCheckpointsVm);
   const [q, setQ] = useState('');
   const [onlyIssues, setOnlyIssues] = useState(false);
   const shown = inv.vms.filter(
-    (v) => (!q || v.name.toLowerCase().includes(q.toLowerCase())) && (!onlyIssues || v.checkpoints.length > 0 || (counts.get(v.id) ?? 0) > 0),
+    (v) =>
+      (!q || v.name.toLowerCase().includes(q.toLowerCase())) &&
+      (!onlyIssues || v.checkpoints.length > 0 || (counts.get(v.id) ?? 0) > 0),
   );
   return (
     <nav className="list" aria-label="VMs">
-      <input type="search" aria-label="Find a VM" placeholder="Find a VM" value={q} onChange={(e) => setQ(e.target.value)} />
+      <input
+        type="search"
+        aria-label="Find a VM"
+        placeholder="Find a VM"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
       <label className="check small">
-        <input type="checkbox" checked={onlyIssues} onChange={(e) => setOnlyIssues(e.target.checked)} /> With checkpoints or findings
+        <input
+          type="checkbox"
+          checked={onlyIssues}
+          onChange={(e) => setOnlyIssues(e.target.checked)}
+        />{' '}
+        With checkpoints or findings
       </label>
       <div className="list-scroll">
         {shown.map((v) => {
           const n = counts.get(v.id) ?? 0;
           const depth = Math.max(0, ...v.disks.map((d) => d.chain.length - 1));
           return (
-            <button key={v.id} type="button" className={v.id === vmId ? 'active' : ''} aria-current={v.id === vmId ? 'true' : undefined} onClick={() => select(v.id)}>
+            <button
+              key={v.id}
+              type="button"
+              className={v.id === vmId ? 'active' : ''}
+              aria-current={v.id === vmId ? 'true' : undefined}
+              onClick={() => select(v.id)}
+            >
               <span className="grow">{v.name}</span>
-              {v.checkpoints.length > 0 && <span className="muted small num" title={`${v.checkpoints.length} checkpoints, chain depth ${depth}`}>{v.checkpoints.length} cp</span>}
-              {n > 0 && <span className="fbadge sev-warning" aria-label={`${n} doctor findings`}>⚠ {n}</span>}
+              {v.checkpoints.length > 0 && (
+                <span
+                  className="muted small num"
+                  title={`${v.checkpoints.length} checkpoints, chain depth ${depth}`}
+                >
+                  {v.checkpoints.length} cp
+                </span>
+              )}
+              {n > 0 && (
+                <span className="fbadge sev-warning" aria-label={`${n} doctor findings`}>
+                  ⚠ {n}
+                </span>
+              )}
             </button>
           );
         })}
@@ -45,14 +83,28 @@ export function CheckpointsPage() {
   const vmId = useUi((s) => s.checkpointsVmId);
   const counts = useMemo(() => {
     const m = new Map<string, number>();
-    for (const f of doctor.data?.findings ?? []) if (f.vmId) m.set(f.vmId, (m.get(f.vmId) ?? 0) + 1);
+    for (const f of doctor.data?.findings ?? [])
+      if (f.vmId) m.set(f.vmId, (m.get(f.vmId) ?? 0) + 1);
     return m;
   }, [doctor.data]);
-  if (inv.isError) return <ErrorNote title="Could not read the estate" error={inv.error} onRetry={() => void inv.refetch()} />;
+  if (inv.isError)
+    return (
+      <ErrorNote
+        title="Could not read the estate"
+        error={inv.error}
+        onRetry={() => void inv.refetch()}
+      />
+    );
   if (!inv.data) return <div className="loading">Reading the estate…</div>;
-  const first = inv.data.vms.find((v) => v.checkpoints.length > 0 || counts.has(v.id)) ?? inv.data.vms[0];
+  const first =
+    inv.data.vms.find((v) => v.checkpoints.length > 0 || counts.has(v.id)) ?? inv.data.vms[0];
   const vm = inv.data.vms.find((v) => v.id === vmId) ?? first;
-  const findings = doctor.data?.findings.filter((f) => f.vmId === vm?.id || (!f.vmId && vm?.disks.some((d) => d.chain.some((c) => c.path === f.path)))) ?? [];
+  const findings =
+    doctor.data?.findings.filter(
+      (f) =>
+        f.vmId === vm?.id ||
+        (!f.vmId && vm?.disks.some((d) => d.chain.some((c) => c.path === f.path))),
+    ) ?? [];
   return (
     <div className="page split">
       <VmList inv={inv.data} vmId={vm?.id} counts={counts} />
@@ -76,7 +128,11 @@ export function CheckpointsPage() {
             ))}
           </div>
           {doctor.isError ? (
-            <ErrorNote title="The checkpoint doctor could not scan" error={doctor.error} onRetry={() => void doctor.refetch()} />
+            <ErrorNote
+              title="The checkpoint doctor could not scan"
+              error={doctor.error}
+              onRetry={() => void doctor.refetch()}
+            />
           ) : doctor.data ? (
             <DoctorPanel vmId={vm.id} report={doctor.data} />
           ) : (

@@ -3,17 +3,33 @@ import type { Vm, VirtualDisk } from '../../../../shared/model';
 import type { DoctorFinding } from '../../../../shared/planner';
 import { age, bytes, fileName } from '../../format';
 
-export function DiskChain({ vm, disk, findings }: { vm: Vm; disk: VirtualDisk; findings: readonly DoctorFinding[] }) {
+export function DiskChain({
+  vm,
+  disk,
+  findings,
+}: {
+  vm: Vm;
+  disk: VirtualDisk;
+  findings: readonly DoctorFinding[];
+}) {
   const cp = new Map(vm.checkpoints.map((c) => [c.id, c]));
-  const mine = findings.filter((f) => f.diskId === disk.id || (f.path && disk.chain.some((x) => x.path === f.path)));
+  const mine = findings.filter(
+    (f) => f.diskId === disk.id || (f.path && disk.chain.some((x) => x.path === f.path)),
+  );
   const total = disk.chain.reduce((s, f) => s + f.fileSize, 0);
   return (
-    <section className="diskchain" aria-label={`Chain of ${fileName(disk.path)}`} data-testid={`chain-${disk.id}`}>
+    <section
+      className="diskchain"
+      aria-label={`Chain of ${fileName(disk.path)}`}
+      data-testid={`chain-${disk.id}`}
+    >
       <div className="diskchain-head">
         <strong className="mono">{fileName(disk.chain[0]?.path ?? disk.path)}</strong>
         <span className="muted small">
-          {disk.format.toUpperCase()} {disk.type} · {bytes(disk.virtualSize)} virtual · {disk.controller.type} {disk.controller.number}:{disk.controller.location}
-          {disk.shared ? ' · shared' : ''} · {disk.chain.length} file{disk.chain.length === 1 ? '' : 's'}, {bytes(total)} on disk
+          {disk.format.toUpperCase()} {disk.type} · {bytes(disk.virtualSize)} virtual ·{' '}
+          {disk.controller.type} {disk.controller.number}:{disk.controller.location}
+          {disk.shared ? ' · shared' : ''} · {disk.chain.length} file
+          {disk.chain.length === 1 ? '' : 's'}, {bytes(total)} on disk
         </span>
       </div>
       <ol className="chain" aria-label="Files from base to active">
@@ -22,7 +38,10 @@ export function DiskChain({ vm, disk, findings }: { vm: Vm; disk: VirtualDisk; f
           const active = i === disk.chain.length - 1;
           const fileFindings = mine.filter((x) => x.path === f.path);
           return (
-            <li key={f.path} className={`link ${f.kind} ${active ? 'active' : ''} ${fileFindings.length ? 'has-finding' : ''}`}>
+            <li
+              key={f.path}
+              className={`link ${f.kind} ${active ? 'active' : ''} ${fileFindings.length ? 'has-finding' : ''}`}
+            >
               {i > 0 && (
                 <span className="arrow" aria-hidden>
                   →
@@ -31,7 +50,10 @@ export function DiskChain({ vm, disk, findings }: { vm: Vm; disk: VirtualDisk; f
               <div className="file" title={f.path}>
                 <div className="mono fname">{fileName(f.path)}</div>
                 <div className="small">
-                  <span className={`kind ${f.kind}`}>{f.kind === 'base' ? 'base' : 'differencing'}</span> · <span className="num">{bytes(f.fileSize)}</span>
+                  <span className={`kind ${f.kind}`}>
+                    {f.kind === 'base' ? 'base' : 'differencing'}
+                  </span>{' '}
+                  · <span className="num">{bytes(f.fileSize)}</span>
                   {active && <span className="active-tag"> · active</span>}
                 </div>
                 <div className="small muted">
@@ -57,7 +79,8 @@ export function DiskChain({ vm, disk, findings }: { vm: Vm; disk: VirtualDisk; f
         .filter((x) => !disk.chain.some((f) => f.path === x.path))
         .map((x) => (
           <div key={x.id} className={`inline-finding sev-${x.severity}`} role="note">
-            <strong>Doctor ({x.kind.replace(/-/g, ' ')}):</strong> {x.message} <span className="muted">→ {x.proposal}</span>
+            <strong>Doctor ({x.kind.replace(/-/g, ' ')}):</strong> {x.message}{' '}
+            <span className="muted">→ {x.proposal}</span>
           </div>
         ))}
     </section>

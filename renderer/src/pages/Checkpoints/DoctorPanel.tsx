@@ -6,12 +6,25 @@ import { useDoctorRepair } from '../../features/planner/mutations';
 import { bytes } from '../../format';
 import { RepairDialog } from './RepairDialog';
 
-function FindingItem({ f, picked, onPick }: { f: DoctorFinding; picked: boolean; onPick(on: boolean): void }) {
+function FindingItem({
+  f,
+  picked,
+  onPick,
+}: {
+  f: DoctorFinding;
+  picked: boolean;
+  onPick(on: boolean): void;
+}) {
   return (
     <li className={`finding sev-${f.severity}`} data-testid={`doctor-${f.kind}`}>
       <div className="finding-head">
         {f.repairable ? (
-          <input type="checkbox" checked={picked} onChange={(e) => onPick(e.target.checked)} aria-label={`Repair: ${f.message}`} />
+          <input
+            type="checkbox"
+            checked={picked}
+            onChange={(e) => onPick(e.target.checked)}
+            aria-label={`Repair: ${f.message}`}
+          />
         ) : (
           <span className="muted small" title="The doctor will not change this itself">
             manual
@@ -61,13 +74,16 @@ export function DoctorPanel({ vmId, report }: { vmId: string; report: DoctorRepo
         <h2>Checkpoint doctor</h2>
         <span className="muted small grow">
           Scanned {report.chainsChecked} chains · {report.findings.length} findings in the estate
-          {report.listingAvailable ? '' : ' · orphan detection skipped (no file listing)'} · {report.protectedPaths.length} files protected
+          {report.listingAvailable ? '' : ' · orphan detection skipped (no file listing)'} ·{' '}
+          {report.protectedPaths.length} files protected
         </span>
         <button
           type="button"
           className="primary"
           disabled={ids.length === 0 || dry.isPending}
-          onClick={() => dry.mutate({ findingIds: ids, dryRun: true }, { onSuccess: (r) => setPreview(r) })}
+          onClick={() =>
+            dry.mutate({ findingIds: ids, dryRun: true }, { onSuccess: (r) => setPreview(r) })
+          }
         >
           {dry.isPending ? 'Preparing…' : `Preview repair${ids.length ? ` (${ids.length})` : ''}`}
         </button>
@@ -79,7 +95,12 @@ export function DoctorPanel({ vmId, report }: { vmId: string; report: DoctorRepo
       ) : (
         <ul className="findings">
           {mine.map((f) => (
-            <FindingItem key={f.id} f={f} picked={picked.has(f.id)} onPick={(on) => pick(f.id, on)} />
+            <FindingItem
+              key={f.id}
+              f={f}
+              picked={picked.has(f.id)}
+              onPick={(on) => pick(f.id, on)}
+            />
           ))}
         </ul>
       )}
@@ -88,7 +109,12 @@ export function DoctorPanel({ vmId, report }: { vmId: string; report: DoctorRepo
           <h3>Elsewhere in the estate (files no VM claims)</h3>
           <ul className="findings">
             {estate.map((f) => (
-              <FindingItem key={f.id} f={f} picked={picked.has(f.id)} onPick={(on) => pick(f.id, on)} />
+              <FindingItem
+                key={f.id}
+                f={f}
+                picked={picked.has(f.id)}
+                onPick={(on) => pick(f.id, on)}
+              />
             ))}
           </ul>
         </>

@@ -15,11 +15,18 @@ function Plan({ r }: { r: DoctorRepairResult }) {
             <li key={s.id} className={`repair-step ${log?.status ?? ''}`}>
               <div>
                 <span className="mono small">{s.kind}</span> {s.description}
-                {s.kind === 'quarantine-file' && <span className="muted small"> ({bytes(s.sizeBytes)} → {s.quarantinePath})</span>}
+                {s.kind === 'quarantine-file' && (
+                  <span className="muted small">
+                    {' '}
+                    ({bytes(s.sizeBytes)} → {s.quarantinePath})
+                  </span>
+                )}
               </div>
               <div className="muted small">Safety: {s.safety}</div>
               {log && (
-                <div className={`small ${log.status === 'failed' ? 'bad' : log.status === 'done' ? 'ok-text' : ''}`}>
+                <div
+                  className={`small ${log.status === 'failed' ? 'bad' : log.status === 'done' ? 'ok-text' : ''}`}
+                >
                   {log.status}: {log.message}
                 </div>
               )}
@@ -51,7 +58,15 @@ function Plan({ r }: { r: DoctorRepairResult }) {
   );
 }
 
-export function RepairDialog({ findingIds, preview, onClose }: { findingIds: string[]; preview: DoctorRepairResult | null; onClose(): void }) {
+export function RepairDialog({
+  findingIds,
+  preview,
+  onClose,
+}: {
+  findingIds: string[];
+  preview: DoctorRepairResult | null;
+  onClose(): void;
+}) {
   const repair = useDoctorRepair();
   const done = repair.data && !repair.data.log.dryRun ? repair.data : null;
   const s = done?.log.summary;
@@ -82,7 +97,9 @@ export function RepairDialog({ findingIds, preview, onClose }: { findingIds: str
               disabled={repair.isPending || (preview?.plan.steps.length ?? 0) === 0}
               onClick={() => repair.mutate({ findingIds, dryRun: false })}
             >
-              {repair.isPending ? 'Repairing…' : `Repair now (${preview?.plan.steps.length ?? 0} steps)`}
+              {repair.isPending
+                ? 'Repairing…'
+                : `Repair now (${preview?.plan.steps.length ?? 0} steps)`}
             </button>
           </>
         )
@@ -90,8 +107,15 @@ export function RepairDialog({ findingIds, preview, onClose }: { findingIds: str
     >
       {done && s ? (
         <>
-          <div className={`banner ${s.failed ? 'bad' : 'ok'}`} role={s.failed ? 'alert' : 'status'} data-testid="repair-result">
-            <strong>{s.failed ? `${s.failed} step${s.failed > 1 ? 's' : ''} failed.` : 'Repaired.'}</strong> {s.done} done, {s.skipped} skipped, {s.failed} failed.
+          <div
+            className={`banner ${s.failed ? 'bad' : 'ok'}`}
+            role={s.failed ? 'alert' : 'status'}
+            data-testid="repair-result"
+          >
+            <strong>
+              {s.failed ? `${s.failed} step${s.failed > 1 ? 's' : ''} failed.` : 'Repaired.'}
+            </strong>{' '}
+            {s.done} done, {s.skipped} skipped, {s.failed} failed.
           </div>
           <Plan r={done} />
         </>

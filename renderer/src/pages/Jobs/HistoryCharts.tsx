@@ -1,6 +1,17 @@
 // Charts over the job history: duration, bytes read and written, change rate and dedupe ratio per run over time.
 import { useMemo, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { JobHistoryRecord } from '../../../../shared/backup';
 import { ChartFrame } from '../../components/charts/ChartFrame';
 import { chartStyle } from '../../components/charts/tooltip';
@@ -14,14 +25,23 @@ export function HistoryCharts({ history }: { history: JobHistoryRecord[] }) {
   const c = useThemeColors();
   const s = chartStyle(c);
   const data = useMemo(() => historySeries(history, kind || null), [history, kind]);
-  const xProps = { dataKey: 'label', ...s.axis, interval: 'preserveStartEnd' as const, minTickGap: 24 };
+  const xProps = {
+    dataKey: 'label',
+    ...s.axis,
+    interval: 'preserveStartEnd' as const,
+    minTickGap: 24,
+  };
   return (
     <section className="card" aria-labelledby="hist-title" data-testid="history-charts">
       <div className="row">
         <h2 id="hist-title">History</h2>
         <label>
           <span className="muted small">Jobs </span>
-          <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="Which jobs the charts show">
+          <select
+            value={kind}
+            onChange={(e) => setKind(e.target.value)}
+            aria-label="Which jobs the charts show"
+          >
             <option value="">All kinds</option>
             {kinds.map((k) => (
               <option key={k} value={k}>
@@ -42,8 +62,16 @@ export function HistoryCharts({ history }: { history: JobHistoryRecord[] }) {
                 <CartesianGrid {...s.grid} />
                 <XAxis {...xProps} />
                 <YAxis {...s.axis} width={44} />
-                <Tooltip {...s.tooltip} formatter={(v) => [`${Number(v).toFixed(1)} s`, 'duration']} />
-                <Bar dataKey="duration" name="duration (s)" fill={c.accent} isAnimationActive={false} />
+                <Tooltip
+                  {...s.tooltip}
+                  formatter={(v) => [`${Number(v).toFixed(1)} s`, 'duration']}
+                />
+                <Bar
+                  dataKey="duration"
+                  name="duration (s)"
+                  fill={c.accent}
+                  isAnimationActive={false}
+                />
               </BarChart>
             </ResponsiveContainer>
           </ChartFrame>
@@ -56,7 +84,12 @@ export function HistoryCharts({ history }: { history: JobHistoryRecord[] }) {
                 <Tooltip {...s.tooltip} formatter={(v, n) => [bytes(Number(v)), n]} />
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 <Bar dataKey="read" name="read" fill={c.accent} isAnimationActive={false} />
-                <Bar dataKey="written" name="written (stored)" fill={c.ok} isAnimationActive={false} />
+                <Bar
+                  dataKey="written"
+                  name="written (stored)"
+                  fill={c.ok}
+                  isAnimationActive={false}
+                />
               </BarChart>
             </ResponsiveContainer>
           </ChartFrame>
@@ -66,8 +99,23 @@ export function HistoryCharts({ history }: { history: JobHistoryRecord[] }) {
                 <CartesianGrid {...s.grid} />
                 <XAxis {...xProps} />
                 <YAxis {...s.axis} width={44} unit="%" />
-                <Tooltip {...s.tooltip} formatter={(v) => [v === null ? 'n/a' : `${Number(v).toFixed(2)} %`, 'change rate']} />
-                <Line type="monotone" dataKey="changePct" name="change rate (%)" stroke={c.warn} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+                <Tooltip
+                  {...s.tooltip}
+                  formatter={(v) => [
+                    v === null ? 'n/a' : `${Number(v).toFixed(2)} %`,
+                    'change rate',
+                  ]}
+                />
+                <Line
+                  type="monotone"
+                  dataKey="changePct"
+                  name="change rate (%)"
+                  stroke={c.warn}
+                  strokeWidth={2}
+                  dot={{ r: 3 }}
+                  isAnimationActive={false}
+                  connectNulls
+                />
               </LineChart>
             </ResponsiveContainer>
           </ChartFrame>
@@ -77,8 +125,20 @@ export function HistoryCharts({ history }: { history: JobHistoryRecord[] }) {
                 <CartesianGrid {...s.grid} />
                 <XAxis {...xProps} />
                 <YAxis {...s.axis} width={44} unit="×" />
-                <Tooltip {...s.tooltip} formatter={(v) => [v === null ? 'n/a' : `${Number(v).toFixed(2)}×`, 'dedupe']} />
-                <Line type="monotone" dataKey="dedupe" name="dedupe ratio" stroke={c.series[3]} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+                <Tooltip
+                  {...s.tooltip}
+                  formatter={(v) => [v === null ? 'n/a' : `${Number(v).toFixed(2)}×`, 'dedupe']}
+                />
+                <Line
+                  type="monotone"
+                  dataKey="dedupe"
+                  name="dedupe ratio"
+                  stroke={c.series[3]}
+                  strokeWidth={2}
+                  dot={{ r: 3 }}
+                  isAnimationActive={false}
+                  connectNulls
+                />
               </LineChart>
             </ResponsiveContainer>
           </ChartFrame>
@@ -87,4 +147,3 @@ export function HistoryCharts({ history }: { history: JobHistoryRecord[] }) {
     </section>
   );
 }
-

@@ -26,7 +26,12 @@ export function HistoryTable({ history }: { history: JobHistoryRecord[] }) {
             <tr>
               <td className="nowrap small">{when(h.endedAt)}</td>
               <td>
-                <button type="button" className="link" aria-expanded={open === h.taskId} onClick={() => setOpen(open === h.taskId ? null : h.taskId)}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-expanded={open === h.taskId}
+                  onClick={() => setOpen(open === h.taskId ? null : h.taskId)}
+                >
                   {h.title}
                 </button>
                 <div className="muted small">{h.kind}</div>

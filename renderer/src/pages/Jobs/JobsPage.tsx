@@ -24,12 +24,24 @@ export function JobsPage() {
     <div className="page">
       <div className="toolbar">
         <h1>Jobs</h1>
-        <span className="muted">{running.length} running · {finished.length} finished in this session</span>
+        <span className="muted">
+          {running.length} running · {finished.length} finished in this session
+        </span>
       </div>
-      {tasks.isError && <ErrorNote title="Could not list the tasks" error={tasks.error} onRetry={() => void tasks.refetch()} />}
+      {tasks.isError && (
+        <ErrorNote
+          title="Could not list the tasks"
+          error={tasks.error}
+          onRetry={() => void tasks.refetch()}
+        />
+      )}
       <section className="card" aria-labelledby="running-title">
         <h2 id="running-title">Running</h2>
-        {running.length === 0 ? <p className="muted">Nothing is running.</p> : <TaskTable tasks={running} openId={openId} onOpen={setOpen} caption="Running tasks" />}
+        {running.length === 0 ? (
+          <p className="muted">Nothing is running.</p>
+        ) : (
+          <TaskTable tasks={running} openId={openId} onOpen={setOpen} caption="Running tasks" />
+        )}
       </section>
       {openId && (
         <section className="card" aria-labelledby="taskdetail-title" data-testid="jobs-task-detail">
@@ -37,7 +49,12 @@ export function JobsPage() {
             <h2 id="taskdetail-title" className="grow">
               {open?.title ?? 'Task'}
             </h2>
-            <button type="button" className="ghost" aria-label="Close task detail" onClick={() => setOpen(null)}>
+            <button
+              type="button"
+              className="ghost"
+              aria-label="Close task detail"
+              onClick={() => setOpen(null)}
+            >
               ×
             </button>
           </div>
@@ -46,9 +63,17 @@ export function JobsPage() {
       )}
       <section className="card" aria-labelledby="finished-title">
         <h2 id="finished-title">Finished in this session</h2>
-        {finished.length === 0 ? <p className="muted">No task has finished since the service started.</p> : <TaskTable tasks={finished} openId={openId} onOpen={setOpen} caption="Finished tasks" />}
+        {finished.length === 0 ? (
+          <p className="muted">No task has finished since the service started.</p>
+        ) : (
+          <TaskTable tasks={finished} openId={openId} onOpen={setOpen} caption="Finished tasks" />
+        )}
       </section>
-      {history.isError ? <ErrorNote title="Could not read the job history" error={history.error} /> : <HistoryCharts history={history.data ?? []} />}
+      {history.isError ? (
+        <ErrorNote title="Could not read the job history" error={history.error} />
+      ) : (
+        <HistoryCharts history={history.data ?? []} />
+      )}
       {history.data && history.data.length > 0 && (
         <section className="card" aria-labelledby="histtable-title">
           <h2 id="histtable-title">All finished jobs</h2>

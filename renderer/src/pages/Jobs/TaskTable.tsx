@@ -7,12 +7,22 @@ import { CancelTaskButton } from '../../components/TaskProgressView';
 import { duration, percent, when } from '../../format';
 import { isBackupRunResult } from '../../tasks/resultGuards';
 
+/** A backup whose record says "failed" may be a partial run: name it (the state badge alone would not say). */
 function outcome(t: TaskRecord): string {
-  if (isBackupRunResult(t.result) && t.result.status !== 'succeeded') return t.result.status === 'partial' ? 'partial failure' : t.result.status;
-  return '';
+  return isBackupRunResult(t.result) && t.result.status === 'partial' ? 'partial failure' : '';
 }
 
-export function TaskTable({ tasks, openId, onOpen, caption }: { tasks: TaskRecord[]; openId: string | null; onOpen(id: string): void; caption: string }) {
+export function TaskTable({
+  tasks,
+  openId,
+  onOpen,
+  caption,
+}: {
+  tasks: TaskRecord[];
+  openId: string | null;
+  onOpen(id: string): void;
+  caption: string;
+}) {
   return (
     <table className="grid wide tasks">
       <caption className="sr-only">{caption}</caption>
@@ -30,12 +40,19 @@ export function TaskTable({ tasks, openId, onOpen, caption }: { tasks: TaskRecor
       <tbody>
         {tasks.map((t) => {
           const done = TERMINAL_TASK_STATES.includes(t.state);
-          const secs = t.startedAt ? ((t.endedAt ? Date.parse(t.endedAt) : Date.now()) - Date.parse(t.startedAt)) / 1000 : null;
+          const secs = t.startedAt
+            ? ((t.endedAt ? Date.parse(t.endedAt) : Date.now()) - Date.parse(t.startedAt)) / 1000
+            : null;
           const o = outcome(t);
           return (
             <tr key={t.id} data-testid={`task-${t.id}`} className={openId === t.id ? 'picked' : ''}>
               <td>
-                <button type="button" className="link" onClick={() => onOpen(t.id)} aria-expanded={openId === t.id}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => onOpen(t.id)}
+                  aria-expanded={openId === t.id}
+                >
                   {t.title}
                 </button>
                 <div className="muted small">{t.kind}</div>
@@ -45,10 +62,13 @@ export function TaskTable({ tasks, openId, onOpen, caption }: { tasks: TaskRecor
                 {o && <div className="bad small">{o}</div>}
               </td>
               <td>
-                <ProgressBar fraction={done && t.state === 'succeeded' ? 1 : t.progress.fraction} label={`${t.title} progress`} />
+                <ProgressBar
+                  fraction={done && t.state === 'succeeded' ? 1 : t.progress.fraction}
+                  label={`${t.title} progress`}
+                />
                 <span className="small muted num">{percent(t.progress.fraction)}</span>
               </td>
-              <td className="small">{t.progress.phase}</td>
+              <td className="small">{done ? '–' : t.progress.phase}</td>
               <td className="small nowrap">{when(t.startedAt ?? t.createdAt)}</td>
               <td className="num small">{duration(secs)}</td>
               <td>{!done && <CancelTaskButton task={t} />}</td>

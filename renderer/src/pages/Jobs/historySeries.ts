@@ -19,7 +19,10 @@ function label(iso: string): string {
   return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`;
 }
 
-export function historySeries(history: readonly JobHistoryRecord[], kind: string | null): HistoryRow[] {
+export function historySeries(
+  history: readonly JobHistoryRecord[],
+  kind: string | null,
+): HistoryRow[] {
   return history
     .filter((h) => kind === null || h.kind === kind)
     .map((h) => ({

@@ -12,13 +12,27 @@ export function Maintenance() {
     <section className="card" aria-labelledby="maint-title">
       <h2 id="maint-title">Maintenance</h2>
       <div className="actions wrap">
-        <button type="button" disabled={busy} onClick={() => check.mutate(false, { onSuccess: (t) => setTaskId(t.id) })}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => check.mutate(false, { onSuccess: (t) => setTaskId(t.id) })}
+        >
           Check structure
         </button>
-        <button type="button" disabled={busy} onClick={() => check.mutate(true, { onSuccess: (t) => setTaskId(t.id) })} title="Reads and re-hashes every chunk: slower, finds bit rot">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => check.mutate(true, { onSuccess: (t) => setTaskId(t.id) })}
+          title="Reads and re-hashes every chunk: slower, finds bit rot"
+        >
           Verify all data
         </button>
-        <button type="button" disabled={busy} onClick={() => gc.mutate(undefined, { onSuccess: (t) => setTaskId(t.id) })} title="Removes data no restore point uses">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => gc.mutate(undefined, { onSuccess: (t) => setTaskId(t.id) })}
+          title="Removes data no restore point uses"
+        >
           Garbage collection
         </button>
         <span className="muted small">Each runs as a task; it also appears under Jobs.</span>

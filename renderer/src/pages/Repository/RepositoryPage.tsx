@@ -13,9 +13,17 @@ export function RepositoryPage() {
     <div className="page">
       <div className="toolbar">
         <h1>Repository</h1>
-        <span className="muted">Deduplicated, compressed restore points; every chunk is hashed.</span>
+        <span className="muted">
+          Deduplicated, compressed restore points; every chunk is hashed.
+        </span>
       </div>
-      {info.isError && <ErrorNote title="Could not read the repository" error={info.error} onRetry={() => void info.refetch()} />}
+      {info.isError && (
+        <ErrorNote
+          title="Could not read the repository"
+          error={info.error}
+          onRetry={() => void info.refetch()}
+        />
+      )}
       {info.data && !info.data.exists && (
         <section className="card">
           <div className="banner warn">

@@ -17,14 +17,21 @@ function toParams(c: Counts) {
   const out: Record<string, number> = {};
   for (const f of FIELDS) {
     const n = Number.parseInt(c[f.key], 10);
-    if (Number.isFinite(n) && n >= (f.key === 'keepLast' ? 1 : 0) && c[f.key].trim() !== '') out[f.key] = n;
+    if (Number.isFinite(n) && n >= (f.key === 'keepLast' ? 1 : 0) && c[f.key].trim() !== '')
+      out[f.key] = n;
   }
   return out;
 }
 
 export function Retention() {
   const forget = useRepoForget();
-  const [c, setC] = useState<Counts>({ keepLast: '14', daily: '', weekly: '', monthly: '', yearly: '' });
+  const [c, setC] = useState<Counts>({
+    keepLast: '14',
+    daily: '',
+    weekly: '',
+    monthly: '',
+    yearly: '',
+  });
   const [taskId, setTaskId] = useState<string | null>(null);
   const [confirm, setConfirm] = useState(false);
   const params = toParams(c);
@@ -40,17 +47,29 @@ export function Retention() {
         {FIELDS.map((f) => (
           <label key={f.key} className="field small-field">
             <span>{f.label}</span>
-            <input inputMode="numeric" value={c[f.key]} onChange={(e) => setC({ ...c, [f.key]: e.target.value })} />
+            <input
+              inputMode="numeric"
+              value={c[f.key]}
+              onChange={(e) => setC({ ...c, [f.key]: e.target.value })}
+            />
           </label>
         ))}
         <button type="submit" disabled={empty || forget.isPending}>
           Preview (dry run)
         </button>
-        <button type="button" className="danger" disabled={empty || forget.isPending} onClick={() => setConfirm(true)}>
+        <button
+          type="button"
+          className="danger"
+          disabled={empty || forget.isPending}
+          onClick={() => setConfirm(true)}
+        >
           Apply…
         </button>
       </form>
-      <p className="muted small">Per VM: the newest points are kept as asked; a VM whose newest point cannot be read keeps everything.</p>
+      <p className="muted small">
+        Per VM: the newest points are kept as asked; a VM whose newest point cannot be read keeps
+        everything.
+      </p>
       {taskId && <TaskDetail taskId={taskId} showEvents={false} />}
       <Dialog
         open={confirm}
@@ -75,7 +94,11 @@ export function Retention() {
         }
       >
         <p>
-          Restore points outside {FIELDS.filter((f) => params[f.key] !== undefined).map((f) => `${f.label.toLowerCase()} ${params[f.key]}`).join(', ')} are removed for every VM. Their data is freed by the next garbage collection. Run a
+          Restore points outside{' '}
+          {FIELDS.filter((f) => params[f.key] !== undefined)
+            .map((f) => `${f.label.toLowerCase()} ${params[f.key]}`)
+            .join(', ')}{' '}
+          are removed for every VM. Their data is freed by the next garbage collection. Run a
           preview first if unsure.
         </p>
       </Dialog>

@@ -39,9 +39,15 @@ function Points({ vmId }: { vmId: string }) {
             <td className="num">{bytes(p.logicalBytes)}</td>
             <td className="num">{bytes(p.dataBytes)}</td>
             <td className="num">{bytes(p.bytesStored)}</td>
-            <td className="num">{p.bytesStored > 0 ? ratio(p.dataBytes / p.bytesStored) : 'all reused'}</td>
+            <td className="num">
+              {p.bytesStored > 0 ? ratio(p.dataBytes / p.bytesStored) : 'all reused'}
+            </td>
             <td>
-              <button type="button" className="small" onClick={() => (pickVm(vmId), pickPoint(p.id), setPage('restore'))}>
+              <button
+                type="button"
+                className="small"
+                onClick={() => (pickVm(vmId), pickPoint(p.id), setPage('restore'))}
+              >
                 Restore…
               </button>
             </td>
@@ -72,7 +78,12 @@ export function VmPoints({ info }: { info: RepoInfo }) {
           <Fragment key={v.vmId}>
             <tr>
               <td>
-                <button type="button" className="link" aria-expanded={open === v.vmId} onClick={() => setOpen(open === v.vmId ? null : v.vmId)}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-expanded={open === v.vmId}
+                  onClick={() => setOpen(open === v.vmId ? null : v.vmId)}
+                >
                   {v.vmName}
                 </button>
               </td>

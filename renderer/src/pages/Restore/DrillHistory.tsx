@@ -1,5 +1,15 @@
 // Drill history for a VM: every drill with its recovery time against the target, the trend chart, and report downloads.
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { ChartFrame } from '../../components/charts/ChartFrame';
 import { chartStyle, shortTime } from '../../components/charts/tooltip';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -14,22 +24,58 @@ function Trend({ vmId }: { vmId: string }) {
   const c = useThemeColors();
   const s = chartStyle(c);
   if (trend.isError) return <ErrorNote title="No trend" error={trend.error} />;
-  const data = (trend.data ?? []).map((p) => ({ t: Date.parse(p.time), recovery: p.recoverySeconds, target: p.rtoSeconds, status: p.status }));
+  const data = (trend.data ?? []).map((p) => ({
+    t: Date.parse(p.time),
+    recovery: p.recoverySeconds,
+    target: p.rtoSeconds,
+    status: p.status,
+  }));
   const target = data.find((d) => d.target !== null)?.target ?? null;
   return (
-    <ChartFrame title="Recovery time per drill" note={target ? `target ${target} s` : 'no target set'} testId="drill-trend">
+    <ChartFrame
+      title="Recovery time per drill"
+      note={target ? `target ${target} s` : 'no target set'}
+      testId="drill-trend"
+    >
       {data.length === 0 ? (
         <p className="muted">No drills yet.</p>
       ) : (
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid {...s.grid} />
-            <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={shortTime} {...s.axis} />
+            <XAxis
+              dataKey="t"
+              type="number"
+              scale="time"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={shortTime}
+              {...s.axis}
+            />
             <YAxis unit=" s" {...s.axis} width={56} />
-            <Tooltip {...s.tooltip} labelFormatter={(v) => shortTime(Number(v))} formatter={(v) => [`${Number(v).toFixed(1)} s`, 'recovery']} />
+            <Tooltip
+              {...s.tooltip}
+              labelFormatter={(v) => shortTime(Number(v))}
+              formatter={(v) => [`${Number(v).toFixed(1)} s`, 'recovery']}
+            />
             <Legend wrapperStyle={{ fontSize: 12, color: c.muted }} />
-            {target !== null && <ReferenceLine y={target} stroke={c.bad} strokeDasharray="6 4" label={{ value: 'target', fill: c.bad, fontSize: 11, position: 'insideTopRight' }} />}
-            <Line type="monotone" dataKey="recovery" name="measured recovery (s)" stroke={c.accent} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false} connectNulls />
+            {target !== null && (
+              <ReferenceLine
+                y={target}
+                stroke={c.bad}
+                strokeDasharray="6 4"
+                label={{ value: 'target', fill: c.bad, fontSize: 11, position: 'insideTopRight' }}
+              />
+            )}
+            <Line
+              type="monotone"
+              dataKey="recovery"
+              name="measured recovery (s)"
+              stroke={c.accent}
+              strokeWidth={2}
+              dot={{ r: 4 }}
+              isAnimationActive={false}
+              connectNulls
+            />
           </LineChart>
         </ResponsiveContainer>
       )}
@@ -49,7 +95,9 @@ export function DrillHistory({ vmId }: { vmId: string }) {
         <>
           <Trend vmId={vmId} />
           {(drills.data ?? []).length === 0 ? (
-            <p className="muted">{drills.isPending ? 'Reading…' : 'No drill has run for this VM.'}</p>
+            <p className="muted">
+              {drills.isPending ? 'Reading…' : 'No drill has run for this VM.'}
+            </p>
           ) : (
             <table className="grid" data-testid="drill-history">
               <thead>
@@ -68,13 +116,29 @@ export function DrillHistory({ vmId }: { vmId: string }) {
                     <tr key={d.id}>
                       <td>{when(d.startedAt)}</td>
                       <td>
-                        <span className={`state ${d.status === 'passed' ? 'succeeded' : 'failed'}`}>{d.status}</span>
+                        <span className={`state ${d.status === 'passed' ? 'succeeded' : 'failed'}`}>
+                          {d.status}
+                        </span>
                         {d.failure && <div className="bad small">{d.failure}</div>}
                       </td>
-                      <td>{v && <RtoCell seconds={v.recoverySeconds} target={v.rtoSeconds} met={v.rtoMet} margin={v.rtoMarginSeconds} />}</td>
+                      <td>
+                        {v && (
+                          <RtoCell
+                            seconds={v.recoverySeconds}
+                            target={v.rtoSeconds}
+                            met={v.rtoMet}
+                            margin={v.rtoMarginSeconds}
+                          />
+                        )}
+                      </td>
                       <td className="small">{d.trigger}</td>
                       <td>
-                        <button type="button" className="small" onClick={() => report.mutate(d.id)} disabled={report.isPending}>
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => report.mutate(d.id)}
+                          disabled={report.isPending}
+                        >
                           Report
                         </button>
                       </td>

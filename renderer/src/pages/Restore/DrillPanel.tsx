@@ -16,7 +16,13 @@ export function DrillPanel({ vm, pointId }: { vm: Vm; pointId: string | null }) 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     start.mutate(
-      { vmIds: [vm.id], pointIds: pointId ? { [vm.id]: pointId } : {}, keepSandbox: keep, trigger: 'console', ...(custom.trim() ? { customCheck: custom.trim() } : {}) },
+      {
+        vmIds: [vm.id],
+        pointIds: pointId ? { [vm.id]: pointId } : {},
+        keepSandbox: keep,
+        trigger: 'console',
+        ...(custom.trim() ? { customCheck: custom.trim() } : {}),
+      },
       { onSuccess: (t) => started(t.id) },
     );
   };
@@ -24,16 +30,26 @@ export function DrillPanel({ vm, pointId }: { vm: Vm; pointId: string | null }) 
     <section className="card" aria-labelledby="drill-title">
       <h2 id="drill-title">Restore drill</h2>
       <p className="muted">
-        Restores {pointId ? 'the chosen point' : 'the newest point'} into an isolated sandbox, checks data integrity, the VHDX structure, content and configuration, measures the recovery time
-        {vm.rtoSeconds ? ` against the ${duration(vm.rtoSeconds)} target` : ' (no recovery-time target is set for this VM)'} and keeps the evidence.
+        Restores {pointId ? 'the chosen point' : 'the newest point'} into an isolated sandbox,
+        checks data integrity, the VHDX structure, content and configuration, measures the recovery
+        time
+        {vm.rtoSeconds
+          ? ` against the ${duration(vm.rtoSeconds)} target`
+          : ' (no recovery-time target is set for this VM)'}{' '}
+        and keeps the evidence.
       </p>
       <form className="form" onSubmit={submit}>
         <label className="field">
           <span>Custom check (optional command run against the restored VM)</span>
-          <input value={custom} onChange={(e) => setCustom(e.target.value)} placeholder="e.g. a script that queries the application" />
+          <input
+            value={custom}
+            onChange={(e) => setCustom(e.target.value)}
+            placeholder="e.g. a script that queries the application"
+          />
         </label>
         <label className="check">
-          <input type="checkbox" checked={keep} onChange={(e) => setKeep(e.target.checked)} /> Keep the sandbox afterwards
+          <input type="checkbox" checked={keep} onChange={(e) => setKeep(e.target.checked)} /> Keep
+          the sandbox afterwards
         </label>
         <div className="actions">
           <button type="submit" className="primary" disabled={start.isPending}>

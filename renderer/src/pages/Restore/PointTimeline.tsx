@@ -3,15 +3,33 @@ import { useRef, type KeyboardEvent } from 'react';
 import type { PointSummary as PointView } from '../../../../shared/backup';
 import { age, bytes, ratio, when } from '../../format';
 
-export function PointTimeline({ points, selected, onSelect }: { points: PointView[]; selected: string | null; onSelect(id: string): void }) {
+export function PointTimeline({
+  points,
+  selected,
+  onSelect,
+}: {
+  points: PointView[];
+  selected: string | null;
+  onSelect(id: string): void;
+}) {
   const refs = useRef(new Map<string, HTMLButtonElement>());
-  if (points.length === 0) return <p className="muted">No restore points for this VM yet. Back it up first.</p>;
+  if (points.length === 0)
+    return <p className="muted">No restore points for this VM yet. Back it up first.</p>;
   const times = points.map((p) => Date.parse(p.time));
   const min = Math.min(...times);
   const max = Math.max(...times);
   const span = Math.max(1, max - min);
   const onKey = (e: KeyboardEvent, i: number) => {
-    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'End' ? points.length - 1 : e.key === 'Home' ? 0 : null;
+    const next =
+      e.key === 'ArrowRight'
+        ? i + 1
+        : e.key === 'ArrowLeft'
+          ? i - 1
+          : e.key === 'End'
+            ? points.length - 1
+            : e.key === 'Home'
+              ? 0
+              : null;
     if (next === null) return;
     e.preventDefault();
     const p = points[Math.max(0, Math.min(points.length - 1, next))];
@@ -50,17 +68,26 @@ export function PointTimeline({ points, selected, onSelect }: { points: PointVie
           );
         })}
         <span className="timeline-label left small muted">{when(points[0]?.time)}</span>
-        <span className="timeline-label right small muted">{when(points[points.length - 1]?.time)}</span>
+        <span className="timeline-label right small muted">
+          {when(points[points.length - 1]?.time)}
+        </span>
       </div>
       <div className="point-facts" aria-live="polite">
         {sel ? (
           <>
-            <strong>{sel.kind === 'full' ? 'Full' : 'Incremental'}</strong> point of {when(sel.time)} ({age(sel.time)}) · {sel.disks.length} disk{sel.disks.length === 1 ? '' : 's'} · logical{' '}
-            {bytes(sel.logicalBytes)} · data {bytes(sel.dataBytes)} · new data stored {bytes(sel.bytesStored)} · reuse {sel.bytesStored > 0 ? ratio(sel.dataBytes / sel.bytesStored) : 'all chunks already stored'}
+            <strong>{sel.kind === 'full' ? 'Full' : 'Incremental'}</strong> point of{' '}
+            {when(sel.time)} ({age(sel.time)}) · {sel.disks.length} disk
+            {sel.disks.length === 1 ? '' : 's'} · logical {bytes(sel.logicalBytes)} · data{' '}
+            {bytes(sel.dataBytes)} · new data stored {bytes(sel.bytesStored)} · reuse{' '}
+            {sel.bytesStored > 0
+              ? ratio(sel.dataBytes / sel.bytesStored)
+              : 'all chunks already stored'}
             <span className="mono small muted"> · {sel.id}</span>
           </>
         ) : (
-          <span className="muted">Choose a restore point (arrow keys move along the timeline).</span>
+          <span className="muted">
+            Choose a restore point (arrow keys move along the timeline).
+          </span>
         )}
       </div>
     </div>

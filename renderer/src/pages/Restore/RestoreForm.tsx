@@ -18,7 +18,9 @@ export function RestoreForm({ vm, pointId }: { vm: Vm | undefined; pointId: stri
     e.preventDefault();
     if (!confirmed) return;
     start.mutate(
-      inPlace ? { pointId, inPlace: true, confirmVmName: confirm, newId: false } : { pointId, newId, ...(targetDir.trim() ? { targetDir: targetDir.trim() } : {}) },
+      inPlace
+        ? { pointId, inPlace: true, confirmVmName: confirm, newId: false }
+        : { pointId, newId, ...(targetDir.trim() ? { targetDir: targetDir.trim() } : {}) },
       { onSuccess: (t) => started(t.id) },
     );
   };
@@ -37,10 +39,15 @@ export function RestoreForm({ vm, pointId }: { vm: Vm | undefined; pointId: stri
           <div className="indent">
             <label className="field">
               <span>Folder</span>
-              <input value={targetDir} onChange={(e) => setTargetDir(e.target.value)} placeholder="default: <console data>/restores/<vm>-<time>" />
+              <input
+                value={targetDir}
+                onChange={(e) => setTargetDir(e.target.value)}
+                placeholder="default: <console data>/restores/<vm>-<time>"
+              />
             </label>
             <label className="check">
-              <input type="checkbox" checked={newId} onChange={(e) => setNewId(e.target.checked)} /> Give the restored VM a new id (so it can sit beside the original)
+              <input type="checkbox" checked={newId} onChange={(e) => setNewId(e.target.checked)} />{' '}
+              Give the restored VM a new id (so it can sit beside the original)
             </label>
           </div>
         )}
@@ -48,19 +55,35 @@ export function RestoreForm({ vm, pointId }: { vm: Vm | undefined; pointId: stri
           <input type="radio" name="target" checked={inPlace} onChange={() => setInPlace(true)} />
           <span>
             <strong>Over the original VM's disks (lab only)</strong>
-            <span className="muted small block">Replaces its current disks; the VM must be off. Everything written since this point is lost.</span>
+            <span className="muted small block">
+              Replaces its current disks; the VM must be off. Everything written since this point is
+              lost.
+            </span>
           </span>
         </label>
         {inPlace && (
           <label className="field indent">
             <span>Type the VM name ({vmName}) to confirm</span>
-            <input value={confirm} onChange={(e) => setConfirm(e.target.value)} aria-invalid={!confirmed} autoComplete="off" />
+            <input
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+              aria-invalid={!confirmed}
+              autoComplete="off"
+            />
           </label>
         )}
       </fieldset>
       <div className="actions">
-        <button type="submit" className={inPlace ? 'danger' : 'primary'} disabled={!confirmed || start.isPending}>
-          {start.isPending ? 'Starting…' : inPlace ? `Restore over ${vmName}` : 'Restore and verify'}
+        <button
+          type="submit"
+          className={inPlace ? 'danger' : 'primary'}
+          disabled={!confirmed || start.isPending}
+        >
+          {start.isPending
+            ? 'Starting…'
+            : inPlace
+              ? `Restore over ${vmName}`
+              : 'Restore and verify'}
         </button>
       </div>
       {start.isError && <ErrorNote title="The restore did not start" error={start.error} />}

@@ -41,7 +41,13 @@ function Restore({ inv }: { inv: Inventory }) {
       <nav className="list" aria-label="VMs with restore points">
         {withPoints.length === 0 && <p className="muted small">No VM has a restore point yet.</p>}
         {withPoints.map((v) => (
-          <button key={v.vmId} type="button" className={v.vmId === vmId ? 'active' : ''} aria-current={v.vmId === vmId ? 'true' : undefined} onClick={() => pickVm(v.vmId)}>
+          <button
+            key={v.vmId}
+            type="button"
+            className={v.vmId === vmId ? 'active' : ''}
+            aria-current={v.vmId === vmId ? 'true' : undefined}
+            onClick={() => pickVm(v.vmId)}
+          >
             <span className="grow">{v.vmName}</span>
             <span className="muted small num">
               {v.points} · {age(v.newest)}
@@ -54,8 +60,14 @@ function Restore({ inv }: { inv: Inventory }) {
         {vmId && (
           <>
             <section className="card" aria-labelledby="points-title">
-              <h2 id="points-title">Restore points of {vm?.name ?? withPoints.find((v) => v.vmId === vmId)?.vmName}</h2>
-              {points.isError ? <ErrorNote title="Could not read the restore points" error={points.error} /> : <PointTimeline points={list} selected={pointId} onSelect={pickPoint} />}
+              <h2 id="points-title">
+                Restore points of {vm?.name ?? withPoints.find((v) => v.vmId === vmId)?.vmName}
+              </h2>
+              {points.isError ? (
+                <ErrorNote title="Could not read the restore points" error={points.error} />
+              ) : (
+                <PointTimeline points={list} selected={pointId} onSelect={pickPoint} />
+              )}
             </section>
             {pointId && (
               <section className="card" aria-labelledby="restore-title">
@@ -89,9 +101,17 @@ export function RestorePage() {
     <div className="page">
       <div className="toolbar">
         <h1>Restore &amp; drills</h1>
-        <span className="muted">Every restore is verified by hash; drills measure the recovery time and keep the evidence.</span>
+        <span className="muted">
+          Every restore is verified by hash; drills measure the recovery time and keep the evidence.
+        </span>
       </div>
-      {inv.isError ? <ErrorNote title="Could not read the estate" error={inv.error} /> : inv.data ? <Restore inv={inv.data} /> : <div className="loading">Reading…</div>}
+      {inv.isError ? (
+        <ErrorNote title="Could not read the estate" error={inv.error} />
+      ) : inv.data ? (
+        <Restore inv={inv.data} />
+      ) : (
+        <div className="loading">Reading…</div>
+      )}
     </div>
   );
 }

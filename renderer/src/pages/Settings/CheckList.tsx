@@ -1,5 +1,15 @@
 // A fieldset of checkboxes for a multi-choice (tags, CSVs, nodes), keyboard friendly.
-export function CheckList({ legend, options, values, onChange }: { legend: string; options: Array<{ value: string; label: string }>; values: string[]; onChange(v: string[]): void }) {
+export function CheckList({
+  legend,
+  options,
+  values,
+  onChange,
+}: {
+  legend: string;
+  options: Array<{ value: string; label: string }>;
+  values: string[];
+  onChange(v: string[]): void;
+}) {
   return (
     <fieldset className="checklist">
       <legend>{legend}</legend>
@@ -9,7 +19,11 @@ export function CheckList({ legend, options, values, onChange }: { legend: strin
           <input
             type="checkbox"
             checked={values.includes(o.value)}
-            onChange={(e) => onChange(e.target.checked ? [...values, o.value] : values.filter((x) => x !== o.value))}
+            onChange={(e) =>
+              onChange(
+                e.target.checked ? [...values, o.value] : values.filter((x) => x !== o.value),
+              )
+            }
           />
           {o.label}
         </label>

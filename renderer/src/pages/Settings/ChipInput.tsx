@@ -1,7 +1,17 @@
 // A list of chosen values (VM names) with an input that suggests known values; Enter adds, × removes.
 import { useId, useState } from 'react';
 
-export function ChipInput({ label, values, options, onChange }: { label: string; values: string[]; options: string[]; onChange(v: string[]): void }) {
+export function ChipInput({
+  label,
+  values,
+  options,
+  onChange,
+}: {
+  label: string;
+  values: string[];
+  options: string[];
+  onChange(v: string[]): void;
+}) {
   const [text, setText] = useState('');
   const listId = useId();
   const add = () => {
@@ -38,7 +48,12 @@ export function ChipInput({ label, values, options, onChange }: { label: string;
         {values.map((v) => (
           <li key={v} className="chip">
             {v}
-            <button type="button" className="ghost small" aria-label={`Remove ${v}`} onClick={() => onChange(values.filter((x) => x !== v))}>
+            <button
+              type="button"
+              className="ghost small"
+              aria-label={`Remove ${v}`}
+              onClick={() => onChange(values.filter((x) => x !== v))}
+            >
               ×
             </button>
           </li>

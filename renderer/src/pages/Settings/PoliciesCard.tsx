@@ -13,7 +13,12 @@ import { draftOf, EMPTY_DRAFT, type PolicyDraft } from './policyDraft';
 
 function selection(p: PolicyStatus['policy']): string {
   const s = p.select;
-  return [s.names.length && `${s.names.length} named`, s.tags.length && `tags ${s.tags.join(', ')}`, s.csvIds.length && `CSVs ${s.csvIds.join(', ')}`, s.nodes.length && `nodes ${s.nodes.join(', ')}`]
+  return [
+    s.names.length && `${s.names.length} named`,
+    s.tags.length && `tags ${s.tags.join(', ')}`,
+    s.csvIds.length && `CSVs ${s.csvIds.join(', ')}`,
+    s.nodes.length && `nodes ${s.nodes.join(', ')}`,
+  ]
     .filter(Boolean)
     .join(' · ');
 }
@@ -39,7 +44,11 @@ function Runs({ policyId }: { policyId: string }) {
           <tr key={`${r.slot}-${i}`}>
             <td className="small">{when(r.slot)}</td>
             <td>
-              <span className={`state ${r.status === 'succeeded' ? 'succeeded' : r.status === 'running' ? 'running' : 'failed'}`}>{r.status}</span>
+              <span
+                className={`state ${r.status === 'succeeded' ? 'succeeded' : r.status === 'running' ? 'running' : 'failed'}`}
+              >
+                {r.status}
+              </span>
             </td>
             <td className="small">{when(r.startedAt)}</td>
             <td className="small">
@@ -61,7 +70,11 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
   const policies = usePolicies();
   const del = useDeletePolicy();
   const run = useRunPolicyNow();
-  const [editing, setEditing] = useState<{ draft: PolicyDraft; isNew: boolean; key: number } | null>(null);
+  const [editing, setEditing] = useState<{
+    draft: PolicyDraft;
+    isNew: boolean;
+    key: number;
+  } | null>(null);
   const [deleting, setDeleting] = useState<PolicyStatus | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   return (
@@ -70,12 +83,26 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
         <h2 id="policies-title" className="grow">
           Policies
         </h2>
-        <button type="button" className="primary" onClick={() => setEditing({ draft: EMPTY_DRAFT, isNew: true, key: Date.now() })}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => setEditing({ draft: EMPTY_DRAFT, isNew: true, key: Date.now() })}
+        >
           New policy
         </button>
       </div>
-      {policies.isError && <ErrorNote title="Could not list the policies" error={policies.error} onRetry={() => void policies.refetch()} />}
-      {policies.data && policies.data.length === 0 && <p className="muted">No policies yet. A policy backs up (or drills) its VMs on a schedule.</p>}
+      {policies.isError && (
+        <ErrorNote
+          title="Could not list the policies"
+          error={policies.error}
+          onRetry={() => void policies.refetch()}
+        />
+      )}
+      {policies.data && policies.data.length === 0 && (
+        <p className="muted">
+          No policies yet. A policy backs up (or drills) its VMs on a schedule.
+        </p>
+      )}
       {policies.data && policies.data.length > 0 && (
         <table className="grid wide" data-testid="policy-table">
           <thead>
@@ -91,9 +118,17 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
           <tbody>
             {policies.data.map((s) => (
               <Fragment key={s.policy.id}>
-                <tr data-testid={`policy-${s.policy.id}`} className={s.policy.enabled ? '' : 'muted'}>
+                <tr
+                  data-testid={`policy-${s.policy.id}`}
+                  className={s.policy.enabled ? '' : 'muted'}
+                >
                   <td>
-                    <button type="button" className="link" aria-expanded={open === s.policy.id} onClick={() => setOpen(open === s.policy.id ? null : s.policy.id)}>
+                    <button
+                      type="button"
+                      className="link"
+                      aria-expanded={open === s.policy.id}
+                      onClick={() => setOpen(open === s.policy.id ? null : s.policy.id)}
+                    >
                       {s.policy.name}
                     </button>
                     <div className="muted small">
@@ -111,17 +146,33 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
                   <td className="small">
                     {s.lastRun ? (
                       <>
-                        <span className={`state ${s.lastRun.status === 'succeeded' ? 'succeeded' : s.lastRun.status === 'running' ? 'running' : 'failed'}`}>{s.lastRun.status}</span> {when(s.lastRun.startedAt ?? s.lastRun.slot)}
+                        <span
+                          className={`state ${s.lastRun.status === 'succeeded' ? 'succeeded' : s.lastRun.status === 'running' ? 'running' : 'failed'}`}
+                        >
+                          {s.lastRun.status}
+                        </span>{' '}
+                        {when(s.lastRun.startedAt ?? s.lastRun.slot)}
                       </>
                     ) : (
                       'never'
                     )}
                   </td>
                   <td className="nowrap">
-                    <button type="button" className="small" onClick={() => setEditing({ draft: draftOf(s.policy), isNew: false, key: Date.now() })}>
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() =>
+                        setEditing({ draft: draftOf(s.policy), isNew: false, key: Date.now() })
+                      }
+                    >
                       Edit
                     </button>{' '}
-                    <button type="button" className="small" disabled={s.running || run.isPending} onClick={() => run.mutate(s.policy.id)}>
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={s.running || run.isPending}
+                      onClick={() => run.mutate(s.policy.id)}
+                    >
                       Run now
                     </button>{' '}
                     <button type="button" className="small danger" onClick={() => setDeleting(s)}>
@@ -141,7 +192,16 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
           </tbody>
         </table>
       )}
-      {editing && <PolicyEditor key={editing.key} open initial={editing.draft} isNew={editing.isNew} inv={inv} onClose={() => setEditing(null)} />}
+      {editing && (
+        <PolicyEditor
+          key={editing.key}
+          open
+          initial={editing.draft}
+          isNew={editing.isNew}
+          inv={inv}
+          onClose={() => setEditing(null)}
+        />
+      )}
       <Dialog
         open={deleting !== null}
         title={`Delete policy ${deleting?.policy.name ?? ''}?`}
@@ -151,7 +211,13 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
             <button type="button" onClick={() => setDeleting(null)}>
               Cancel
             </button>
-            <button type="button" className="danger" onClick={() => deleting && del.mutate(deleting.policy.id, { onSettled: () => setDeleting(null) })}>
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                deleting && del.mutate(deleting.policy.id, { onSettled: () => setDeleting(null) })
+              }
+            >
               Delete
             </button>
           </>

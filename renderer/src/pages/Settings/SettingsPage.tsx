@@ -19,7 +19,13 @@ function EstateCard() {
       {src && (
         <dl className="facts" data-testid="estate-source">
           <dt>Kind</dt>
-          <dd>{src.kind === 'lab' ? 'Embedded lab cluster (simulated control plane, real VHDX files)' : src.kind === 'powershell' ? 'Hyper-V hosts over PowerShell' : 'Offline inventory file (read-only)'}</dd>
+          <dd>
+            {src.kind === 'lab'
+              ? 'Embedded lab cluster (simulated control plane, real VHDX files)'
+              : src.kind === 'powershell'
+                ? 'Hyper-V hosts over PowerShell'
+                : 'Offline inventory file (read-only)'}
+          </dd>
           <dt>Name</dt>
           <dd>{src.name}</dd>
           <dt>Location</dt>
@@ -31,7 +37,8 @@ function EstateCard() {
         </dl>
       )}
       <p className="muted small">
-        Pick another lab with <code>npm start -- --lab PATH</code> or the <code>HVBC_LAB</code> variable.
+        Pick another lab with <code>npm start -- --lab PATH</code> or the <code>HVBC_LAB</code>{' '}
+        variable.
       </p>
     </section>
   );
@@ -44,12 +51,27 @@ function RepositoryCard() {
     <section className="card" aria-labelledby="repo-title">
       <h2 id="repo-title">Repository</h2>
       {info.isError && <ErrorNote title="Could not read the repository" error={info.error} />}
-      {info.data && (info.data.exists ? <RepoFacts info={info.data} /> : <p className="warn-text">No repository at <span className="mono">{info.data.path}</span> yet.</p>)}
+      {info.data &&
+        (info.data.exists ? (
+          <RepoFacts info={info.data} />
+        ) : (
+          <p className="warn-text">
+            No repository at <span className="mono">{info.data.path}</span> yet.
+          </p>
+        ))}
       <div className="segmented" role="group" aria-label="Repository actions">
-        <button type="button" aria-pressed={mode === 'open'} onClick={() => setMode(mode === 'open' ? 'none' : 'open')}>
+        <button
+          type="button"
+          aria-pressed={mode === 'open'}
+          onClick={() => setMode(mode === 'open' ? 'none' : 'open')}
+        >
           Open another…
         </button>
-        <button type="button" aria-pressed={mode === 'init'} onClick={() => setMode(mode === 'init' ? 'none' : 'init')}>
+        <button
+          type="button"
+          aria-pressed={mode === 'init'}
+          onClick={() => setMode(mode === 'init' ? 'none' : 'init')}
+        >
           Create new…
         </button>
       </div>
@@ -76,7 +98,9 @@ export function SettingsPage() {
         <button type="button" onClick={toggle}>
           Switch to {theme === 'dark' ? 'light' : 'dark'} theme
         </button>
-        <p className="muted small">Connected over {api().kind === 'ipc' ? 'Electron IPC' : 'WebSocket (web mode)'}.</p>
+        <p className="muted small">
+          Connected over {api().kind === 'ipc' ? 'Electron IPC' : 'WebSocket (web mode)'}.
+        </p>
       </section>
     </div>
   );

@@ -1,5 +1,6 @@
 // Pure: the policy editor's form state, to and from a BackupPolicy, validated with the shared schema.
-import { BackupPolicy } from '../../../../shared/drills';
+import { BackupPolicy, selectPolicyVms } from '../../../../shared/drills';
+import type { Inventory } from '../../../../shared/model';
 
 export interface PolicyDraft {
   id: string;
@@ -82,9 +83,15 @@ export function draftOf(p: BackupPolicy): PolicyDraft {
 const num = (s: string): number | undefined => (s.trim() === '' ? undefined : Number(s));
 
 /** Build the policy and validate it with the shared schema; problems come back per field path. */
-export function policyOf(d: PolicyDraft): { ok: true; policy: BackupPolicy } | { ok: false; problems: Array<{ path: string; message: string }> } {
+export function policyOf(
+  d: PolicyDraft,
+):
+  | { ok: true; policy: BackupPolicy }
+  | { ok: false; problems: Array<{ path: string; message: string }> } {
   const retention = Object.fromEntries(
-    (['keepLast', 'daily', 'weekly', 'monthly', 'yearly'] as const).map((k) => [k, num(d[k])]).filter(([, v]) => v !== undefined),
+    (['keepLast', 'daily', 'weekly', 'monthly', 'yearly'] as const)
+      .map((k) => [k, num(d[k])])
+      .filter(([, v]) => v !== undefined),
   );
   const raw = {
     id: d.id || slug(d.name),
@@ -100,10 +107,22 @@ export function policyOf(d: PolicyDraft): { ok: true; policy: BackupPolicy } | {
     ...(d.webhook.trim() ? { webhook: d.webhook.trim() } : {}),
   };
   const problems: Array<{ path: string; message: string }> = [];
-  if (d.names.length + d.tags.length + d.csvIds.length + d.nodes.length === 0) problems.push({ path: 'select', message: 'Choose at least one VM name, tag, CSV or node.' });
-  if (d.cron.trim().split(/\s+/).length !== 5) problems.push({ path: 'schedule.cron', message: 'Use five fields: minute hour day-of-month month day-of-week.' });
+  if (d.names.length + d.tags.length + d.csvIds.length + d.nodes.length === 0)
+    problems.push({ path: 'select', message: 'Choose at least one VM name, tag, CSV or node.' });
+  if (d.cron.trim().split(/\s+/).length !== 5)
+    problems.push({
+      path: 'schedule.cron',
+      message: 'Use five fields: minute hour day-of-month month day-of-week.',
+    });
   const parsed = BackupPolicy.safeParse(raw);
-  if (!parsed.success) for (const i of parsed.error.issues) problems.push({ path: i.path.join('.'), message: i.message });
+  if (!parsed.success)
+    for (const i of parsed.error.issues)
+      problems.push({ path: i.path.join('.'), message: i.message });
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, policy: parsed.data };
+}
+
+/** Names of the VMs the policy would select now: the scheduler's own rule from shared/. */
+export function matchingVms(inv: Inventory, d: Pick<PolicyDraft, 'names' | 'tags' | 'csvIds' | 'nodes'>): string[] {
+  return selectPolicyVms(inv, d).map((vm) => vm.name);
 }

@@ -11,7 +11,15 @@ import { useUi } from '../../state/ui';
 import type { FindingIndex } from '../../topology/graph/findings';
 import type { TopologyModel } from '../../topology/graph/model';
 
-export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: TopologyModel; findings: FindingIndex | null }) {
+export function DetailsPanel({
+  inv,
+  model,
+  findings,
+}: {
+  inv: Inventory;
+  model: TopologyModel;
+  findings: FindingIndex | null;
+}) {
   const selection = useTopologyUi((s) => s.selection);
   const section = useTopologyUi((s) => s.section);
   const select = useTopologyUi((s) => s.select);
@@ -36,13 +44,21 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
       <>
         <h2 id="details-title">{vm.name}</h2>
         <div className="actions">
-          <button type="button" className="primary small" onClick={() => (resetWizard([vm.id]), setPage('backup'))}>
+          <button
+            type="button"
+            className="primary small"
+            onClick={() => (resetWizard([vm.id]), setPage('backup'))}
+          >
             Back up…
           </button>
           <button type="button" className="small" onClick={() => openCheckpoints(vm.id)}>
             Checkpoints
           </button>
-          <button type="button" className="small" onClick={() => (pickRestoreVm(vm.id), setPage('restore'))}>
+          <button
+            type="button"
+            className="small"
+            onClick={() => (pickRestoreVm(vm.id), setPage('restore'))}
+          >
             Restore…
           </button>
         </div>
@@ -82,7 +98,10 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
         )}
         <section ref={findingsRef} aria-label="Findings" data-testid="details-findings">
           <h3>Pre-flight and doctor findings</h3>
-          <FindingList findings={list} empty={findings ? 'No failing checks and no doctor findings.' : 'Checks not available.'} />
+          <FindingList
+            findings={list}
+            empty={findings ? 'No failing checks and no doctor findings.' : 'Checks not available.'}
+          />
         </section>
         <h3>Disks</h3>
         <table className="grid">
@@ -102,7 +121,11 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
                 </td>
                 <td>
                   {d.csvId ? (
-                    <button type="button" className="link" onClick={() => select({ kind: 'csv', id: d.csvId ?? '' })}>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => select({ kind: 'csv', id: d.csvId ?? '' })}
+                    >
                       {model.csvById.get(d.csvId)?.name ?? d.csvId}
                     </button>
                   ) : (
@@ -159,7 +182,10 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
         </table>
         <section ref={findingsRef} aria-label="Findings">
           <h3>Pre-flight and doctor findings</h3>
-          <FindingList findings={findings?.byCsv.get(c.id) ?? []} empty="No failing checks on this CSV." />
+          <FindingList
+            findings={findings?.byCsv.get(c.id) ?? []}
+            empty="No failing checks on this CSV."
+          />
         </section>
         <h3>VMs with disks here ({tc.vmIds.length})</h3>
         <ul className="plain vmlist">
@@ -171,11 +197,19 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
                 <button type="button" className="link" onClick={() => select({ kind: 'vm', id })}>
                   {v.name}
                 </button>
-                <span className="muted"> on {v.host}{v.host !== c.ownerNode ? ' (not the owner)' : ''}</span>
+                <span className="muted">
+                  {' '}
+                  on {v.host}
+                  {v.host !== c.ownerNode ? ' (not the owner)' : ''}
+                </span>
               </li>
             );
           })}
-          {tc.vmIds.length > 300 && <li className="muted">… and {tc.vmIds.length - 300} more (filter by this CSV to see them all)</li>}
+          {tc.vmIds.length > 300 && (
+            <li className="muted">
+              … and {tc.vmIds.length - 300} more (filter by this CSV to see them all)
+            </li>
+          )}
         </ul>
       </>
     );
@@ -197,7 +231,12 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
             {n.ownedCsvIds.length === 0
               ? 'no CSV'
               : n.ownedCsvIds.map((id) => (
-                  <button key={id} type="button" className="link" onClick={() => select({ kind: 'csv', id })}>
+                  <button
+                    key={id}
+                    type="button"
+                    className="link"
+                    onClick={() => select({ kind: 'csv', id })}
+                  >
                     {model.csvById.get(id)?.name ?? id}{' '}
                   </button>
                 ))}
@@ -208,7 +247,12 @@ export function DetailsPanel({ inv, model, findings }: { inv: Inventory; model: 
   }
   return (
     <aside className="details" data-testid="details-panel" aria-labelledby="details-title">
-      <button type="button" className="close" aria-label="Close details" onClick={() => select(null)}>
+      <button
+        type="button"
+        className="close"
+        aria-label="Close details"
+        onClick={() => select(null)}
+      >
         ×
       </button>
       {body}

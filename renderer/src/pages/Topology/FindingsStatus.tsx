@@ -3,16 +3,29 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { DoctorReport, PreflightReport } from '../../../../shared/planner';
 import { describeError, isUnavailable } from '../../components/errorText';
 
-export function FindingsStatus({ pre, doc }: { pre: UseQueryResult<PreflightReport>; doc: UseQueryResult<DoctorReport> }) {
+export function FindingsStatus({
+  pre,
+  doc,
+}: {
+  pre: UseQueryResult<PreflightReport>;
+  doc: UseQueryResult<DoctorReport>;
+}) {
   const part = (name: string, q: UseQueryResult<unknown>, text: () => string) => {
     if (q.isPending) return <span className="muted">{name}: checking…</span>;
     if (q.isError)
       return (
-        <span className={isUnavailable(q.error) ? 'warn-text' : 'bad'} title={describeError(q.error)}>
+        <span
+          className={isUnavailable(q.error) ? 'warn-text' : 'bad'}
+          title={describeError(q.error)}
+        >
           {name}: {isUnavailable(q.error) ? 'not offered by this service' : 'failed'}
         </span>
       );
-    return <span>{name}: {text()}</span>;
+    return (
+      <span>
+        {name}: {text()}
+      </span>
+    );
   };
   return (
     <div className="findings-status small" data-testid="findings-status">

@@ -26,13 +26,19 @@ function Topology({ inv }: { inv: Inventory }) {
   const preData = useDeferredValue(pre.data);
   const docData = useDeferredValue(doc.data);
   const findings = useMemo(
-    () => (preData || docData ? indexFindings(preData, docData, csvOfPath(inv.cluster.csvs)) : null),
+    () =>
+      preData || docData ? indexFindings(preData, docData, csvOfPath(inv.cluster.csvs)) : null,
     [preData, docData, inv.cluster.csvs],
   );
-  const visible = useMemo(() => filterVms(model, filter, findings ?? undefined), [model, filter, findings]);
+  const visible = useMemo(
+    () => filterVms(model, filter, findings ?? undefined),
+    [model, filter, findings],
+  );
   const grouping = useMemo(() => groupTopology(model, visible, group), [model, visible, group]);
   const layout = useMemo(() => layoutTopology(grouping), [grouping]);
-  const flagged = model.vms.filter((v) => v.flags.some((f) => f.kind === 'spans-csvs' || f.kind === 'not-csv-owner')).length;
+  const flagged = model.vms.filter((v) =>
+    v.flags.some((f) => f.kind === 'spans-csvs' || f.kind === 'not-csv-owner'),
+  ).length;
   const redirected = model.csvs.filter((c) => c.redirected.length > 0).length;
 
   return (
@@ -40,7 +46,9 @@ function Topology({ inv }: { inv: Inventory }) {
       <div className="toolbar">
         <h1>{inv.cluster.name}</h1>
         <span className="muted">
-          Windows Server {inv.cluster.osVersion} · {inv.cluster.nodes.length} nodes · {inv.cluster.csvs.length} CSVs ({redirected} redirected) · {inv.vms.length} VMs · {flagged} with backup collisions
+          Windows Server {inv.cluster.osVersion} · {inv.cluster.nodes.length} nodes ·{' '}
+          {inv.cluster.csvs.length} CSVs ({redirected} redirected) · {inv.vms.length} VMs ·{' '}
+          {flagged} with backup collisions
         </span>
         <span className="spacer" />
         <FindingsStatus pre={pre} doc={doc} />
@@ -57,7 +65,14 @@ function Topology({ inv }: { inv: Inventory }) {
 
 export function TopologyPage() {
   const inv = useInventory();
-  if (inv.isError) return <ErrorNote title="Could not read the estate" error={inv.error} onRetry={() => void inv.refetch()} />;
+  if (inv.isError)
+    return (
+      <ErrorNote
+        title="Could not read the estate"
+        error={inv.error}
+        onRetry={() => void inv.refetch()}
+      />
+    );
   if (!inv.data) return <div className="loading">Reading the estate…</div>;
   return <Topology inv={inv.data} />;
 }

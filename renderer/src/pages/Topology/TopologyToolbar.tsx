@@ -34,7 +34,11 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
       />
       <label>
         <span aria-hidden>Node</span>
-        <select aria-label="Node" value={filter.node} onChange={(e) => setFilter({ node: e.target.value })}>
+        <select
+          aria-label="Node"
+          value={filter.node}
+          onChange={(e) => setFilter({ node: e.target.value })}
+        >
           <option value="">All nodes</option>
           {model.nodes.map((n) => (
             <option key={n.name} value={n.name}>
@@ -45,7 +49,11 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
       </label>
       <label>
         <span aria-hidden>CSV</span>
-        <select aria-label="CSV" value={filter.csvId} onChange={(e) => setFilter({ csvId: e.target.value })}>
+        <select
+          aria-label="CSV"
+          value={filter.csvId}
+          onChange={(e) => setFilter({ csvId: e.target.value })}
+        >
           <option value="">All CSVs</option>
           {model.csvs.map((c) => (
             <option key={c.id} value={c.id}>
@@ -56,7 +64,11 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
       </label>
       <label>
         <span aria-hidden>State</span>
-        <select aria-label="State" value={filter.state} onChange={(e) => setFilter({ state: e.target.value })}>
+        <select
+          aria-label="State"
+          value={filter.state}
+          onChange={(e) => setFilter({ state: e.target.value })}
+        >
           <option value="">Any state</option>
           {['Running', 'Off', 'Saved', 'Paused'].map((s) => (
             <option key={s} value={s}>
@@ -67,7 +79,11 @@ export function TopologyToolbar({ model, shown }: { model: TopologyModel; shown:
       </label>
       <label>
         <span aria-hidden>Problem</span>
-        <select aria-label="Problem" value={filter.problem} onChange={(e) => setFilter({ problem: e.target.value as ProblemFilter })}>
+        <select
+          aria-label="Problem"
+          value={filter.problem}
+          onChange={(e) => setFilter({ problem: e.target.value as ProblemFilter })}
+        >
           {PROBLEMS.map((p) => (
             <option key={p.value} value={p.value}>
               {p.label}

@@ -28,23 +28,49 @@ export function vmsWithOwnEdges(g: Grouping, density: Density, sel: Selection): 
   return sel?.kind === 'vm' && visible.includes(sel.id) ? [sel.id] : [];
 }
 
-export function buildEdges(m: TopologyModel, g: Grouping, density: Density, hl: Highlight, sel: Selection): TopoEdge[] {
+export function buildEdges(
+  m: TopologyModel,
+  g: Grouping,
+  density: Density,
+  hl: Highlight,
+  sel: Selection,
+): TopoEdge[] {
   const edges: TopoEdge[] = [];
   const own = new Set(vmsWithOwnEdges(g, density, sel));
   const targetsOf = (vmId: string): Array<{ target: string; foreign: boolean; key: string }> => {
     const vm = m.vmById.get(vmId);
     if (!vm) return [];
-    if (g.mode === 'node') return vm.csvIds.map((c) => ({ target: `csv:${c}`, key: c, foreign: m.csvById.get(c)?.owner !== vm.host }));
+    if (g.mode === 'node')
+      return vm.csvIds.map((c) => ({
+        target: `csv:${c}`,
+        key: c,
+        foreign: m.csvById.get(c)?.owner !== vm.host,
+      }));
     const primary = vm.csvIds[0];
     const owner = primary ? m.csvById.get(primary)?.owner : undefined;
-    return [{ target: `node:${vm.host}`, key: vm.host, foreign: owner !== undefined && owner !== vm.host }];
+    return [
+      {
+        target: `node:${vm.host}`,
+        key: vm.host,
+        foreign: owner !== undefined && owner !== vm.host,
+      },
+    ];
   };
   const targetHot = (key: string) => (g.mode === 'node' ? hl.csvs.has(key) : hl.nodes.has(key));
 
   for (const vmId of own) {
     for (const t of targetsOf(vmId)) {
       const hot = hl.active && hl.vms.has(vmId) && targetHot(t.key);
-      edges.push({ id: `vm:${vmId}->${t.target}`, source: anchorId(vmId), target: t.target, kind: 'vm', count: 1, foreign: t.foreign, hot, dim: hl.active && !hot });
+      edges.push({
+        id: `vm:${vmId}->${t.target}`,
+        source: anchorId(vmId),
+        target: t.target,
+        kind: 'vm',
+        count: 1,
+        foreign: t.foreign,
+        hot,
+        dim: hl.active && !hot,
+      });
     }
   }
 
@@ -64,8 +90,23 @@ export function buildEdges(m: TopologyModel, g: Grouping, density: Density, hl: 
               hl.active &&
               sel !== null &&
               sel.kind !== 'vm' &&
-              (g.mode === 'node' ? (sel.kind === 'csv' ? t.key === sel.id : f.key === sel.id) : sel.kind === 'csv' ? f.key === sel.id : t.key === sel.id);
-            agg.set(id, { id, source: f.id, target: t.target, kind: 'aggregate', count: 1, foreign: t.foreign, hot, dim: hl.active && !hot });
+              (g.mode === 'node'
+                ? sel.kind === 'csv'
+                  ? t.key === sel.id
+                  : f.key === sel.id
+                : sel.kind === 'csv'
+                  ? f.key === sel.id
+                  : t.key === sel.id);
+            agg.set(id, {
+              id,
+              source: f.id,
+              target: t.target,
+              kind: 'aggregate',
+              count: 1,
+              foreign: t.foreign,
+              hot,
+              dim: hl.active && !hot,
+            });
           }
         }
       }
@@ -78,7 +119,16 @@ export function buildEdges(m: TopologyModel, g: Grouping, density: Density, hl: 
       const c = m.csvById.get(f.key);
       if (!c) continue;
       const hot = hl.active && hl.csvs.has(c.id) && hl.nodes.has(c.owner);
-      edges.push({ id: `own:${f.id}`, source: f.id, target: `node:${c.owner}`, kind: 'owner', count: 0, foreign: false, hot, dim: hl.active && !hot });
+      edges.push({
+        id: `own:${f.id}`,
+        source: f.id,
+        target: `node:${c.owner}`,
+        kind: 'owner',
+        count: 0,
+        foreign: false,
+        hot,
+        dim: hl.active && !hot,
+      });
     }
   }
   return edges;

@@ -14,10 +14,18 @@ export interface TopologyFilter {
   problem: ProblemFilter;
 }
 
-export const NO_FILTER: TopologyFilter = { search: '', node: '', csvId: '', state: '', problem: '' };
+export const NO_FILTER: TopologyFilter = {
+  search: '',
+  node: '',
+  csvId: '',
+  state: '',
+  problem: '',
+};
 
 export function isFiltered(f: TopologyFilter): boolean {
-  return f.search.trim() !== '' || f.node !== '' || f.csvId !== '' || f.state !== '' || f.problem !== '';
+  return (
+    f.search.trim() !== '' || f.node !== '' || f.csvId !== '' || f.state !== '' || f.problem !== ''
+  );
 }
 
 function matchesProblem(vm: TopoVm, p: ProblemFilter, findings: FindingIndex | undefined): boolean {

@@ -43,7 +43,11 @@ function push(map: Map<string, FindingRef[]>, key: string, f: FindingRef): void 
 }
 
 /** Index failing and unknown pre-flight results and every doctor finding; passes are left out. */
-export function indexFindings(pre: PreflightReport | undefined, doc: DoctorReport | undefined, csvIdOfPath?: (path: string) => string | null): FindingIndex {
+export function indexFindings(
+  pre: PreflightReport | undefined,
+  doc: DoctorReport | undefined,
+  csvIdOfPath?: (path: string) => string | null,
+): FindingIndex {
   const idx: FindingIndex = { byVm: new Map(), byCsv: new Map(), other: [] };
   for (const r of pre?.results ?? []) {
     if (r.status !== 'fail' && r.status !== 'unknown') continue;
@@ -81,12 +85,21 @@ export function indexFindings(pre: PreflightReport | undefined, doc: DoctorRepor
       else idx.other.push(f);
     }
   }
-  for (const list of [...idx.byVm.values(), ...idx.byCsv.values()]) list.sort((a, b) => ORDER.indexOf(a.severity) - ORDER.indexOf(b.severity));
+  for (const list of [...idx.byVm.values(), ...idx.byCsv.values()])
+    list.sort((a, b) => ORDER.indexOf(a.severity) - ORDER.indexOf(b.severity));
   return idx;
 }
 
 export function countFindings(list: readonly FindingRef[] | undefined): FindingCount {
-  const c: FindingCount = { errors: 0, warnings: 0, infos: 0, unknown: 0, total: 0, notable: 0, worst: null };
+  const c: FindingCount = {
+    errors: 0,
+    warnings: 0,
+    infos: 0,
+    unknown: 0,
+    total: 0,
+    notable: 0,
+    worst: null,
+  };
   for (const f of list ?? []) {
     c.total++;
     if (f.severity === 'error') c.errors++;
@@ -95,12 +108,24 @@ export function countFindings(list: readonly FindingRef[] | undefined): FindingC
     else c.unknown++;
   }
   c.notable = c.errors + c.warnings + c.unknown;
-  c.worst = ORDER.find((s) => (s === 'error' ? c.errors : s === 'warning' ? c.warnings : s === 'info' ? c.infos : c.unknown) > 0) ?? null;
+  c.worst =
+    ORDER.find(
+      (s) =>
+        (s === 'error'
+          ? c.errors
+          : s === 'warning'
+            ? c.warnings
+            : s === 'info'
+              ? c.infos
+              : c.unknown) > 0,
+    ) ?? null;
   return c;
 }
 
 /** Map a Windows path to the CSV whose mount path contains it (longest match), or null. */
-export function csvOfPath(csvs: ReadonlyArray<{ id: string; path: string }>): (p: string) => string | null {
+export function csvOfPath(
+  csvs: ReadonlyArray<{ id: string; path: string }>,
+): (p: string) => string | null {
   const sorted = [...csvs].sort((a, b) => b.path.length - a.path.length);
   return (p) => {
     const lower = p.toLowerCase();

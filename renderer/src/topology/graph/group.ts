@@ -38,7 +38,11 @@ export const frameId = (kind: GroupMode, key: string): string => `${kind}:${key}
  * CSV mode: one frame per CSV holding the VMs whose primary (first) disk is on it; nodes below, under the CSVs they own.
  * Frames stay even when a filter empties them, so the picture does not jump; VMs without a CSV sit in a "local storage" frame.
  */
-export function groupTopology(m: TopologyModel, visible: readonly TopoVm[], mode: GroupMode): Grouping {
+export function groupTopology(
+  m: TopologyModel,
+  visible: readonly TopoVm[],
+  mode: GroupMode,
+): Grouping {
   if (mode === 'node') {
     const byNode = new Map<string, string[]>(m.nodes.map((n) => [n.name, []]));
     for (const vm of visible) {
@@ -54,7 +58,12 @@ export function groupTopology(m: TopologyModel, visible: readonly TopoVm[], mode
       vmIds,
       totalVms: m.nodes.find((n) => n.name === name)?.vmIds.length ?? vmIds.length,
     }));
-    const targets: Target[] = m.csvs.map((c) => ({ id: `csv:${c.id}`, kind: 'csv', key: c.id, anchorFrameIds: [frameId('node', c.owner)] }));
+    const targets: Target[] = m.csvs.map((c) => ({
+      id: `csv:${c.id}`,
+      kind: 'csv',
+      key: c.id,
+      anchorFrameIds: [frameId('node', c.owner)],
+    }));
     return { mode, frames, targets };
   }
   const byCsv = new Map<string, string[]>(m.csvs.map((c) => [c.id, []]));
@@ -74,7 +83,15 @@ export function groupTopology(m: TopologyModel, visible: readonly TopoVm[], mode
     totalVms: m.vms.filter((v) => v.csvIds[0] === c.id).length,
   }));
   const localTotal = m.vms.filter((v) => v.csvIds.length === 0).length;
-  if (localTotal > 0) frames.push({ id: frameId('csv', '(local)'), kind: 'csv', key: '(local)', title: 'Local or SMB storage', vmIds: local, totalVms: localTotal });
+  if (localTotal > 0)
+    frames.push({
+      id: frameId('csv', '(local)'),
+      kind: 'csv',
+      key: '(local)',
+      title: 'Local or SMB storage',
+      vmIds: local,
+      totalVms: localTotal,
+    });
   const targets: Target[] = m.nodes.map((n) => ({
     id: `node:${n.name}`,
     kind: 'node',

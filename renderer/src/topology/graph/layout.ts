@@ -71,7 +71,10 @@ function shapeFor(g: Grouping, density: Density, cols: number): Shape {
 }
 
 /** Targets grouped under the first frame they belong to; the rest (no frame) go after the last frame. */
-function targetsByFrame(g: Grouping): { under: Map<string, Grouping['targets']>; rest: Grouping['targets'] } {
+function targetsByFrame(g: Grouping): {
+  under: Map<string, Grouping['targets']>;
+  rest: Grouping['targets'];
+} {
   const frameIds = new Set(g.frames.map((f) => f.id));
   const under = new Map<string, Grouping['targets']>();
   const rest: Grouping['targets'] = [];
@@ -106,14 +109,25 @@ function frameBoxes(g: Grouping, s: Shape, arrangement: TargetArrangement): Map<
   const cardW = widest(g) || SIZES.target.csv.w;
   let x = 0;
   g.frames.forEach((f, i) => {
-    const slot = arrangement === 'row' ? Math.max(s.frameW, groupWidth(under.get(f.id), cardW)) : s.frameW;
-    frames.set(f.id, { x: x + (slot - s.frameW) / 2, y: 0, w: s.frameW, h: s.frameH[i] ?? SIZES.frameHeader });
+    const slot =
+      arrangement === 'row' ? Math.max(s.frameW, groupWidth(under.get(f.id), cardW)) : s.frameW;
+    frames.set(f.id, {
+      x: x + (slot - s.frameW) / 2,
+      y: 0,
+      w: s.frameW,
+      h: s.frameH[i] ?? SIZES.frameHeader,
+    });
     x += slot + SIZES.frameGap;
   });
   return frames;
 }
 
-function placeTargets(g: Grouping, frames: Map<string, Box>, s: Shape, arrangement: TargetArrangement): { targets: Map<string, Box>; right: number; bottom: number } {
+function placeTargets(
+  g: Grouping,
+  frames: Map<string, Box>,
+  s: Shape,
+  arrangement: TargetArrangement,
+): { targets: Map<string, Box>; right: number; bottom: number } {
   const rowY = Math.max(0, ...s.frameH) + SIZES.rowGap;
   const targets = new Map<string, Box>();
   const { under, rest } = targetsByFrame(g);
@@ -129,7 +143,10 @@ function placeTargets(g: Grouping, frames: Map<string, Box>, s: Shape, arrangeme
     const perRow = Math.min(cols, list.length);
     const rowW = perRow * cardW + (perRow - 1) * SIZES.targetGap;
     // Centred under the frame; in a single row, pushed right when the previous group would overlap.
-    const x0 = arrangement === 'row' ? Math.max(cursor, box.x + (box.w - rowW) / 2) : box.x + (box.w - rowW) / 2;
+    const x0 =
+      arrangement === 'row'
+        ? Math.max(cursor, box.x + (box.w - rowW) / 2)
+        : box.x + (box.w - rowW) / 2;
     list.forEach((t, k) => {
       const size = SIZES.target[t.kind];
       const x = x0 + (k % perRow) * (cardW + SIZES.targetGap);
@@ -156,7 +173,11 @@ function placeTargets(g: Grouping, frames: Map<string, Box>, s: Shape, arrangeme
  * Pick the VM columns and the target arrangement that let the whole picture fill a viewport of the given aspect
  * best. A single row of targets reads more easily, so it wins unless stacking is clearly better (large estates).
  */
-function bestShape(g: Grouping, density: Density, aspect: number): { shape: Shape; arrangement: TargetArrangement } {
+function bestShape(
+  g: Grouping,
+  density: Density,
+  aspect: number,
+): { shape: Shape; arrangement: TargetArrangement } {
   const most = Math.max(1, ...g.frames.map((f) => f.vmIds.length));
   const maxCols = Math.min(most, density === 'detailed' ? 4 : 14);
   let best: { shape: Shape; arrangement: TargetArrangement } | null = null;
@@ -165,7 +186,9 @@ function bestShape(g: Grouping, density: Density, aspect: number): { shape: Shap
     const s = shapeFor(g, density, cols);
     for (const arrangement of ['row', 'stack'] as const) {
       const { right, bottom } = placeTargets(g, frameBoxes(g, s, arrangement), s, arrangement);
-      const score = Math.min(aspect / Math.max(1, right), 1 / Math.max(1, bottom)) * (arrangement === 'row' ? 1.2 : 1);
+      const score =
+        Math.min(aspect / Math.max(1, right), 1 / Math.max(1, bottom)) *
+        (arrangement === 'row' ? 1.2 : 1);
       if (score > bestScore + 1e-12) {
         best = { shape: s, arrangement };
         bestScore = score;
@@ -186,11 +209,27 @@ export function layoutTopology(g: Grouping, opts: LayoutOptions = {}): TopologyL
     f.vmIds.forEach((vmId, k) => {
       const col = k % shape.cols;
       const row = Math.floor(k / shape.cols);
-      cells.set(vmId, { vmId, frameId: f.id, x: SIZES.framePad + col * (c.w + c.gap), y: SIZES.frameHeader + row * (c.h + c.gap), w: c.w, h: c.h });
+      cells.set(vmId, {
+        vmId,
+        frameId: f.id,
+        x: SIZES.framePad + col * (c.w + c.gap),
+        y: SIZES.frameHeader + row * (c.h + c.gap),
+        w: c.w,
+        h: c.h,
+      });
     });
   }
   const { targets, right, bottom } = placeTargets(g, frames, shape, arrangement);
-  return { density, frames, cells, targets, width: right, height: bottom, columns: shape.cols, arrangement };
+  return {
+    density,
+    frames,
+    cells,
+    targets,
+    width: right,
+    height: bottom,
+    columns: shape.cols,
+    arrangement,
+  };
 }
 
 /** Where edges leave a VM: the bottom centre of its cell, in absolute coordinates. */

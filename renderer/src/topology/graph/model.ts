@@ -52,7 +52,13 @@ export interface TopologyModel {
 }
 
 /** Flag kinds that make a VM's backup collide or fail: shown as problems. */
-export const PROBLEM_FLAGS: readonly VmFlagKind[] = ['spans-csvs', 'not-csv-owner', 'csv-redirected', 'no-scsi', 'shared-disk'];
+export const PROBLEM_FLAGS: readonly VmFlagKind[] = [
+  'spans-csvs',
+  'not-csv-owner',
+  'csv-redirected',
+  'no-scsi',
+  'shared-disk',
+];
 
 export function buildModel(inv: Inventory): TopologyModel {
   const csvIndex = new Map(inv.cluster.csvs.map((c) => [c.id, c]));
@@ -79,7 +85,9 @@ export function buildModel(inv: Inventory): TopologyModel {
     name: c.name,
     path: c.path,
     owner: c.ownerNode,
-    redirected: c.states.filter((s) => s.state !== 'Direct').map((s) => ({ node: s.node, state: s.state, reason: s.reason })),
+    redirected: c.states
+      .filter((s) => s.state !== 'Direct')
+      .map((s) => ({ node: s.node, state: s.state, reason: s.reason })),
     freeBytes: c.freeBytes,
     sizeBytes: c.sizeBytes,
     vmIds: vmsOnCsv.get(c.id) ?? [],
