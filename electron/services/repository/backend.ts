@@ -26,6 +26,18 @@ export interface Backend {
   put(key: string, data: Buffer): Promise<void>;
   /** Optional: a handle for many range reads of one object (restores read a pack many times). */
   openRead?(key: string): Promise<RangeReader>;
+  /**
+   * Optional: write an immutable object in pieces (packs stream to storage instead of being held in memory).
+   * commit() is putIfAbsent of everything written; abort() discards it. Nothing is visible before commit.
+   */
+  openWrite?(key: string): Promise<ObjectWriter>;
+}
+
+export interface ObjectWriter {
+  /** Append; the caller may reuse `data` once this resolves. Calls must not overlap. */
+  write(data: Uint8Array): Promise<void>;
+  commit(): Promise<boolean>;
+  abort(): Promise<void>;
 }
 
 export interface RangeReader {
@@ -183,6 +195,74 @@ export class LocalFolderBackend implements Backend {
     await fs.unlink(tmp).catch(() => undefined);
     await this.syncDir(path.dirname(target));
     return true;
+  }
+
+  async openWrite(key: string): Promise<ObjectWriter> {
+    const target = this.file(key);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir);
+    const tmp = path.join(dir, `${TMP_MARK}${randomBytes(8).toString('hex')}`);
+    const fh = await fs.open(tmp, 'wx');
+    let pos = 0;
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (!closed) await fh.close().catch(() => undefined);
+      closed = true;
+    };
+    const abort = async (): Promise<void> => {
+      await close();
+      await fs.unlink(tmp).catch(() => undefined);
+    };
+    const space = (e: unknown): unknown =>
+      isErrno(e, 'ENOSPC') || isErrno(e, 'EDQUOT')
+        ? new HvbcError('OUT_OF_SPACE', `The backup storage at ${this.root} is full. Free space (run gc after pruning old restore points) or use a larger target, then run the backup again.`, { root: this.root })
+        : e;
+    return {
+      write: async (data: Uint8Array): Promise<void> => {
+        try {
+          let done = 0;
+          while (done < data.length) {
+            const { bytesWritten } = await fh.write(data, done, data.length - done, pos + done);
+            done += bytesWritten;
+          }
+          pos += data.length;
+        } catch (e) {
+          await abort();
+          throw space(e);
+        }
+      },
+      commit: async (): Promise<boolean> => {
+        try {
+          await fh.sync();
+        } catch (e) {
+          await abort();
+          throw space(e);
+        }
+        await close();
+        if (await this.stat(key)) {
+          await fs.unlink(tmp).catch(() => undefined);
+          return false;
+        }
+        try {
+          // link() fails with EEXIST if someone else won the race: no overwrite, ever.
+          await fs.link(tmp, target);
+        } catch (e) {
+          if (isErrno(e, 'EPERM') || isErrno(e, 'ENOTSUP') || isErrno(e, 'EOPNOTSUPP') || isErrno(e, 'ENOSYS')) {
+            // Shares without hard links: rename (keys are random or content-addressed).
+            await fs.rename(tmp, target);
+            await this.syncDir(dir);
+            return true;
+          }
+          await fs.unlink(tmp).catch(() => undefined);
+          if (isErrno(e, 'EEXIST')) return false;
+          throw e;
+        }
+        await fs.unlink(tmp).catch(() => undefined);
+        await this.syncDir(dir);
+        return true;
+      },
+      abort,
+    };
   }
 
   async put(key: string, data: Buffer): Promise<void> {

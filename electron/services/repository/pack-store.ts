@@ -2,19 +2,29 @@
 // file for packs that are on storage (every INDEX_EVERY packs and on flush). Nothing is fsynced per chunk.
 
 import { randomBytes } from 'node:crypto';
-import type { Backend } from './backend';
+import type { Backend, ObjectWriter } from './backend';
 import { sealFile } from './blob';
 import { encodeIndex, packKey, type IndexEntry } from './format';
 
 export const PACK_MAGIC = Buffer.from('HVBCPK01');
 const INDEX_EVERY = 8;
-const MAX_UPLOADS = 2;
+const MAX_UPLOADS = 1;
+/** Packs stream to storage in pieces of this size (when the backend can write in pieces). */
+const STAGE = 4 << 20;
 
 interface OpenPack {
   id: string;
+  /** Staging buffer: the bytes of the pack not yet handed to the writer. */
   buf: Buffer;
+  staged: number;
+  /** Bytes in the pack so far. */
   size: number;
   entries: IndexEntry[];
+  /** Streaming writer (null: the whole pack is kept in `buf` and put at once). */
+  writer: Promise<ObjectWriter> | null;
+  /** Pieces handed to the writer, in order. */
+  writes: Promise<void>;
+  outstanding: number;
 }
 
 export class PackStore {
@@ -24,7 +34,7 @@ export class PackStore {
   private durablePacks = 0;
   private error: unknown = null;
   private chain: Promise<void> = Promise.resolve();
-  /** Pack buffers to reuse (each targetSize + maxBlob bytes): blobs are copied in as they come. */
+  /** Buffers to reuse (staging pieces, or whole packs without a streaming backend). */
   private readonly spare: Buffer[] = [];
   packsWritten = 0;
   indexFilesWritten = 0;
@@ -42,15 +52,60 @@ export class PackStore {
     if (this.error) throw this.error;
   }
 
+  /** Largest pack: a blob may start just below the target size. */
   private get capacity(): number {
     return this.targetSize + this.maxBlob;
   }
 
+  private get streaming(): boolean {
+    return typeof this.backend.openWrite === 'function';
+  }
+
+  /** Size of one buffer: a staging piece when streaming, else a whole pack. */
+  private get bufSize(): number {
+    return this.streaming ? Math.min(this.capacity, STAGE + this.maxBlob) : this.capacity;
+  }
+
+  private takeBuf(need: number): Buffer {
+    const size = this.bufSize;
+    if (need > size) return Buffer.allocUnsafeSlow(need);
+    return this.spare.pop() ?? Buffer.allocUnsafeSlow(size);
+  }
+
+  private giveBuf(b: Buffer): void {
+    if (b.length === this.bufSize && this.spare.length < (this.streaming ? 4 : MAX_UPLOADS + 1)) this.spare.push(b);
+  }
+
   private open(need: number): OpenPack {
-    const cap = Math.max(this.capacity, PACK_MAGIC.length + need);
-    const buf = cap === this.capacity ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(cap)) : Buffer.allocUnsafeSlow(cap);
+    const id = randomBytes(16).toString('hex');
+    const buf = this.takeBuf(PACK_MAGIC.length + need);
     PACK_MAGIC.copy(buf, 0);
-    return { id: randomBytes(16).toString('hex'), buf, size: PACK_MAGIC.length, entries: [] };
+    let writer: Promise<ObjectWriter> | null = null;
+    if (this.backend.openWrite) {
+      writer = this.backend.openWrite(packKey(id));
+      writer.catch(() => undefined); // observed by the first write or the upload
+    }
+    return { id, buf, staged: PACK_MAGIC.length, size: PACK_MAGIC.length, entries: [], writer, writes: Promise.resolve(), outstanding: 0 };
+  }
+
+  /** Hand the staged bytes to the pack's writer (in order); the staging buffer is reused once written. */
+  private spill(p: OpenPack): void {
+    if (!p.writer || p.staged === 0) return;
+    const piece = p.buf;
+    const len = p.staged;
+    p.buf = this.takeBuf(0);
+    p.staged = 0;
+    p.outstanding++;
+    const w = p.writer;
+    p.writes = p.writes.then(async () => {
+      try {
+        await (await w).write(piece.subarray(0, len));
+      } finally {
+        p.outstanding--;
+        this.giveBuf(piece);
+      }
+    });
+    p.writes.catch(() => undefined); // observed by the upload (and the next add)
   }
 
   /**
@@ -60,13 +115,24 @@ export class PackStore {
   async add(id: string, blob: Uint8Array, codec: number, rawLength: number): Promise<void> {
     this.fail();
     // A blob that does not fit (only oversized ones can) closes the open pack first.
-    const full = this.current && this.current.size + blob.length > this.current.buf.length ? this.current : null;
+    const full = this.current && this.current.size + blob.length > Math.max(this.capacity, this.current.buf.length) ? this.current : null;
     if (full) this.current = null;
     const p = (this.current ??= this.open(blob.length));
-    p.buf.set(blob, p.size);
+    if (p.staged + blob.length > p.buf.length) {
+      this.spill(p);
+      if (blob.length > p.buf.length) {
+        this.giveBuf(p.buf);
+        p.buf = this.takeBuf(blob.length);
+      }
+    }
+    p.buf.set(blob, p.staged);
     p.entries.push({ id, pack: p.id, offset: p.size, length: blob.length, codec, rawLength });
     p.size += blob.length;
+    p.staged += blob.length;
+    if (p.writer && p.staged >= STAGE) this.spill(p);
     if (full) await this.upload(full);
+    // Back-pressure: at most two pieces of the open pack on their way to storage.
+    if (p.outstanding > 1) await p.writes.catch(() => undefined);
     await this.maybeClose();
   }
 
@@ -79,11 +145,24 @@ export class PackStore {
   }
 
   private async upload(p: OpenPack): Promise<void> {
+    this.spill(p);
     while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads);
     this.fail();
     const job = (async () => {
-      await this.backend.putIfAbsent(packKey(p.id), p.buf.subarray(0, p.size));
-      if (p.buf.length === this.capacity && this.spare.length < MAX_UPLOADS) this.spare.push(p.buf);
+      if (p.writer) {
+        const w = await p.writer;
+        try {
+          await p.writes;
+          await w.commit();
+        } catch (e) {
+          await w.abort().catch(() => undefined);
+          throw e;
+        }
+        this.giveBuf(p.buf);
+      } else {
+        await this.backend.putIfAbsent(packKey(p.id), p.buf.subarray(0, p.size));
+        this.giveBuf(p.buf);
+      }
       this.packsWritten++;
       this.durable.push(...p.entries);
       this.durablePacks++;
