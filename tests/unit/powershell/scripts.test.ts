@@ -1,16 +1,19 @@
-// Static checks of the shipped .ps1 files. No PowerShell parser runs in CI (see the provider README): these checks
-// catch drift between the copies of the shared regions, forbidden constructs, and unbalanced brackets.
+// Static checks of the shipped .ps1 files (as the console loads them, with _Common.ps1 spliced in): the shared
+// regions, forbidden constructs, and unbalanced brackets. Their syntax is checked by grammar.test.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SCRIPT_NAMES } from '../../../electron/services/providers/powershell/registry';
+import { spliceCommon } from '../../../electron/services/providers/powershell/script-library';
 
 const DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../../electron/services/providers/powershell/scripts',
 );
 const read = (f: string): string => readFileSync(path.join(DIR, f), 'utf8').replace(/\r\n/g, '\n');
+/** An allow-listed script as the console sends it: its include line replaced by _Common.ps1. */
+const loaded = (name: string): string => spliceCommon(name, read(`${name}.ps1`), read('_Common.ps1'));
 const region = (text: string, name: string): string => {
   const m = new RegExp(`#region ${name}[^\\n]*\\n([\\s\\S]*?)#endregion ${name}`).exec(text);
   if (!m) throw new Error(`region ${name} missing`);
@@ -85,9 +88,9 @@ function balanced(src: string): string | null {
 const files = readdirSync(DIR).filter((f) => f.endsWith('.ps1'));
 
 describe('shipped scripts', () => {
-  it('are exactly the allow-list plus the bootstrap and the offline export', () => {
+  it('are exactly the allow-list plus the bootstrap, the shared helpers and the offline export', () => {
     expect(files.sort()).toEqual(
-      [...SCRIPT_NAMES.map((n) => `${n}.ps1`), '_Bootstrap.ps1', 'Export-HvbcInventory.ps1'].sort(),
+      [...SCRIPT_NAMES.map((n) => `${n}.ps1`), '_Bootstrap.ps1', '_Common.ps1', 'Export-HvbcInventory.ps1'].sort(),
     );
   });
 
@@ -98,11 +101,12 @@ describe('shipped scripts', () => {
     if (f !== '_Bootstrap.ps1') expect(c).not.toMatch(/\[ScriptBlock\]::Create/i);
   });
 
-  const common = region(read('Get-HvbcInventory.ps1'), 'hvbc-common');
+  const common = region(read('_Common.ps1'), 'hvbc-common');
   it.each(SCRIPT_NAMES)(
     '%s: base64 JSON parameter only, shared common region, one envelope in try/catch',
     (name) => {
-      const text = read(`${name}.ps1`);
+      expect(read(`${name}.ps1`)).toMatch(/^#hvbc-include _Common\.ps1/m);
+      const text = loaded(name);
       const firstStatement = code(text)
         .split('\n')
         .map((l) => l.trim())
@@ -136,10 +140,10 @@ describe('shipped scripts', () => {
   it('Export-HvbcInventory.ps1 shares the inventory and events collection with the live scripts', () => {
     const exp = read('Export-HvbcInventory.ps1');
     expect(region(exp, 'hvbc-inventory-collect')).toBe(
-      region(read('Get-HvbcInventory.ps1'), 'hvbc-inventory-collect'),
+      region(loaded('Get-HvbcInventory'), 'hvbc-inventory-collect'),
     );
     expect(region(exp, 'hvbc-events-collect')).toBe(
-      region(read('Get-HvbcEvents.ps1'), 'hvbc-events-collect'),
+      region(loaded('Get-HvbcEvents'), 'hvbc-events-collect'),
     );
     expect(exp).toContain("format = 'hvbc-inventory'; formatVersion = 1");
     expect(exp).toContain('UTF8Encoding $false');
