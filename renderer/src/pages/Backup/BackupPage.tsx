@@ -1,6 +1,6 @@
 // Backup page: the wizard — VMs → consistency → repository → pre-flight → run with live progress → honest summary.
 import type { Inventory } from '../../../../shared/model';
-import { ErrorNote } from '../../components/ErrorNote';
+import { inventoryFallback } from '../../components/InventoryFallback';
 import { useInventory } from '../../features/estate/queries';
 import { useRepoInfo } from '../../features/repo/queries';
 import { useWizard, WIZARD_STEPS, type WizardStep } from '../../state/backupWizard';
@@ -95,14 +95,7 @@ function Wizard({ inv }: { inv: Inventory }) {
 
 export function BackupPage() {
   const inv = useInventory();
-  if (inv.isError)
-    return (
-      <ErrorNote
-        title="Could not read the estate"
-        error={inv.error}
-        onRetry={() => void inv.refetch()}
-      />
-    );
-  if (!inv.data) return <div className="loading">Reading the estate…</div>;
+  const fallback = inventoryFallback(inv);
+  if (fallback || !inv.data) return fallback;
   return <Wizard inv={inv.data} />;
 }

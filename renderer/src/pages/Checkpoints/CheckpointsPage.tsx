@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import type { Inventory } from '../../../../shared/model';
 import { ErrorNote } from '../../components/ErrorNote';
+import { inventoryFallback } from '../../components/InventoryFallback';
 import { useInventory } from '../../features/estate/queries';
 import { useDoctor } from '../../features/planner/queries';
 import { useUi } from '../../state/ui';
@@ -87,15 +88,8 @@ export function CheckpointsPage() {
       if (f.vmId) m.set(f.vmId, (m.get(f.vmId) ?? 0) + 1);
     return m;
   }, [doctor.data]);
-  if (inv.isError)
-    return (
-      <ErrorNote
-        title="Could not read the estate"
-        error={inv.error}
-        onRetry={() => void inv.refetch()}
-      />
-    );
-  if (!inv.data) return <div className="loading">Reading the estate…</div>;
+  const fallback = inventoryFallback(inv);
+  if (fallback || !inv.data) return fallback;
   const first =
     inv.data.vms.find((v) => v.checkpoints.length > 0 || counts.has(v.id)) ?? inv.data.vms[0];
   const vm = inv.data.vms.find((v) => v.id === vmId) ?? first;

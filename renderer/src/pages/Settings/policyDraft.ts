@@ -123,6 +123,9 @@ export function policyOf(
 }
 
 /** Names of the VMs the policy would select now: the scheduler's own rule from shared/. */
-export function matchingVms(inv: Inventory, d: Pick<PolicyDraft, 'names' | 'tags' | 'csvIds' | 'nodes'>): string[] {
+export function matchingVms(
+  inv: Inventory,
+  d: Pick<PolicyDraft, 'names' | 'tags' | 'csvIds' | 'nodes'>,
+): string[] {
   return selectPolicyVms(inv, d).map((vm) => vm.name);
 }

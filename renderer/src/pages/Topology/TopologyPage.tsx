@@ -1,7 +1,7 @@
 // Topology page: the cluster graph with search and filters, grouping, findings badges and the details panel.
 import { useDeferredValue, useMemo } from 'react';
 import type { Inventory } from '../../../../shared/model';
-import { ErrorNote } from '../../components/ErrorNote';
+import { inventoryFallback } from '../../components/InventoryFallback';
 import { useInventory } from '../../features/estate/queries';
 import { useDoctor, usePreflight } from '../../features/planner/queries';
 import { useTopologyUi } from '../../state/topology';
@@ -65,14 +65,7 @@ function Topology({ inv }: { inv: Inventory }) {
 
 export function TopologyPage() {
   const inv = useInventory();
-  if (inv.isError)
-    return (
-      <ErrorNote
-        title="Could not read the estate"
-        error={inv.error}
-        onRetry={() => void inv.refetch()}
-      />
-    );
-  if (!inv.data) return <div className="loading">Reading the estate…</div>;
+  const fallback = inventoryFallback(inv);
+  if (fallback || !inv.data) return fallback;
   return <Topology inv={inv.data} />;
 }
