@@ -6,6 +6,7 @@ import { dataChunks, copyChunks } from '../../electron/services/engine/read-disk
 import { chunkRangesFor } from '../../electron/services/repository/chunking';
 import { Repository } from '../../electron/services/repository/repository';
 import { createVhdx, openChain } from '../../electron/services/vhdx';
+import { BatchedWriter } from '../../electron/services/engine/batched-writer';
 
 const [step, repoDir, disk, arg] = process.argv.slice(2);
 const ctl = new AbortController();
@@ -36,9 +37,11 @@ async function restore(): Promise<Record<string, unknown>> {
   const point = (await repo.listPoints()).at(-1);
   if (!point) throw new Error('no point');
   const out = await createVhdx(arg ?? '', { type: 'dynamic', virtualSize: point.disks[0]?.virtualSize ?? 0 });
+  const batched = new BatchedWriter(out);
   const r = await repo.readDisk(point.id, 'disk', async (offset, data) => {
-    if (data) await out.write(offset, data);
+    if (data) await batched.add(offset, data);
   });
+  await batched.finish();
   await out.close();
   await repo.close();
   return { seconds: (performance.now() - t0) / 1000, sha256: r.sha256 };

@@ -7,6 +7,7 @@ import { HvbcError } from '../../../shared/errors';
 import type { Repository } from '../repository/repository';
 import type { TaskContext } from '../tasks/task-manager';
 import { createVhdx, openChain } from '../vhdx';
+import { BatchedWriter } from './batched-writer';
 
 /** SHA-256 of a VHDX's whole virtual content, read sequentially. */
 export async function hashVhdx(file: string, signal?: AbortSignal): Promise<string> {
@@ -59,12 +60,13 @@ export async function restorePoint(
     const file = path.join(diskDir, `${base}.vhdx`);
     const vhdx = await createVhdx(file, { type: 'dynamic', virtualSize: d.virtualSize });
     let read: { sha256: string };
+    const out = new BatchedWriter(vhdx);
     try {
       read = await repo.readDisk(
         req.pointId,
         key,
         async (offset, data, length) => {
-          if (data) await vhdx.write(offset, data);
+          if (data) await out.add(offset, data);
           ctx.progress({
             phase: 'restore',
             message: `Writing ${path.basename(file)}`,
@@ -74,6 +76,7 @@ export async function restorePoint(
         },
         { signal: ctx.signal },
       );
+      await out.finish();
     } finally {
       await vhdx.close();
     }
