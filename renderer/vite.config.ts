@@ -10,5 +10,9 @@ export default defineConfig({
   root: here,
   base: './',
   plugins: [react()],
-  build: { outDir: path.resolve(here, '../dist/renderer'), emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+  build: {
+    outDir: path.resolve(here, '../dist/renderer'),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+  },
 });

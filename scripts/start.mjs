@@ -25,20 +25,50 @@ function electronBinary() {
   }
 }
 
-run(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
+run(process.execPath, [
+  path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+  'build',
+  '--config',
+  'renderer/vite.config.ts',
+  '--logLevel',
+  'warn',
+]);
 
 const electron = forceWeb ? null : electronBinary();
 if (electron) {
   const esbuild = path.join(root, 'node_modules', 'esbuild', 'bin', 'esbuild');
-  const common = ['--bundle', '--platform=node', '--format=cjs', '--external:electron', '--target=node20'];
-  run(process.execPath, [esbuild, 'electron/main/main.ts', '--outfile=dist/electron/main/main.cjs', ...common]);
-  run(process.execPath, [esbuild, 'electron/preload/preload.ts', '--outfile=dist/electron/main/preload.cjs', ...common]);
-  const child = spawn(electron, ['dist/electron/main/main.cjs', ...passArgs], { cwd: root, stdio: 'inherit' });
+  const common = [
+    '--bundle',
+    '--platform=node',
+    '--format=cjs',
+    '--external:electron',
+    '--target=node20',
+  ];
+  run(process.execPath, [
+    esbuild,
+    'electron/main/main.ts',
+    '--outfile=dist/electron/main/main.cjs',
+    ...common,
+  ]);
+  run(process.execPath, [
+    esbuild,
+    'electron/preload/preload.ts',
+    '--outfile=dist/electron/main/preload.cjs',
+    ...common,
+  ]);
+  const child = spawn(electron, ['dist/electron/main/main.cjs', ...passArgs], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  if (!forceWeb) console.log('Electron binary not available here: serving the console in web mode.');
+  if (!forceWeb)
+    console.log('Electron binary not available here: serving the console in web mode.');
   const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [tsx, 'electron/web/main.ts', ...passArgs], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, [tsx, 'electron/web/main.ts', ...passArgs], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const stop = () => child.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

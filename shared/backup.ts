@@ -13,7 +13,11 @@ export const BackupRequest = z
     /** Take a full backup even when change tracking could give an incremental. */
     full: z.boolean().default(false),
     /** Pre-flight warnings the admin chose to override, each with the reason that is recorded. */
-    overrides: z.array(z.object({ ruleId: z.string(), vmId: z.string().optional(), reason: z.string().min(3) })).default([]),
+    overrides: z
+      .array(
+        z.object({ ruleId: z.string(), vmId: z.string().optional(), reason: z.string().min(3) }),
+      )
+      .default([]),
     /** Who or what started it: "console", "cli", a policy id. */
     trigger: z.string().default('console'),
   })
@@ -138,7 +142,14 @@ export interface RepoStats {
   chunkSize: number;
   encrypted: boolean;
   points: number;
-  vms: Array<{ vmId: string; vmName: string; points: number; oldest: string; newest: string; logicalBytes: number }>;
+  vms: Array<{
+    vmId: string;
+    vmName: string;
+    points: number;
+    oldest: string;
+    newest: string;
+    logicalBytes: number;
+  }>;
   /** Sum over points of the disks' virtual sizes (what full copies would take). */
   logicalBytes: number;
   /** Sum over points of the bytes in non-zero chunks. */

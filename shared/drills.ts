@@ -18,7 +18,15 @@ export const DrillRequest = z
   .strict();
 export type DrillRequest = z.infer<typeof DrillRequest>;
 
-export const DrillStepId = z.enum(['data-integrity', 'restore', 'vhdx-structure', 'content-match', 'config-import', 'boot-heartbeat', 'custom-check']);
+export const DrillStepId = z.enum([
+  'data-integrity',
+  'restore',
+  'vhdx-structure',
+  'content-match',
+  'config-import',
+  'boot-heartbeat',
+  'custom-check',
+]);
 export type DrillStepId = z.infer<typeof DrillStepId>;
 
 export interface DrillStep {
@@ -80,7 +88,12 @@ export const Schedule = z
     /** Five-field cron: minute hour day-of-month month day-of-week (e.g. "0 22 * * 1-5"). */
     cron: z.string().min(9),
     /** Backup window: a run that cannot start within this many minutes of its slot is reported missed. */
-    windowMinutes: z.number().int().positive().max(24 * 60).default(240),
+    windowMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 60)
+      .default(240),
   })
   .strict();
 export type Schedule = z.infer<typeof Schedule>;
@@ -96,7 +109,10 @@ export const PolicySelector = z
 
 export const BackupPolicy = z
   .object({
-    id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash or underscore'),
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash or underscore'),
     name: z.string().min(1),
     enabled: z.boolean().default(true),
     select: PolicySelector,
@@ -142,7 +158,10 @@ export interface PolicyStatus {
 }
 
 /** The VMs a policy selects: any VM matching any of its names (case-insensitive), tags, CSVs or nodes. */
-export function selectPolicyVms(inv: Inventory, sel: { names: string[]; tags: string[]; csvIds: string[]; nodes: string[] }): Vm[] {
+export function selectPolicyVms(
+  inv: Inventory,
+  sel: { names: string[]; tags: string[]; csvIds: string[]; nodes: string[] },
+): Vm[] {
   const names = new Set(sel.names.map((n) => n.toLowerCase()));
   return inv.vms.filter(
     (vm) =>

@@ -14,7 +14,12 @@ export const ClusterNode = z.object({
 export type ClusterNode = z.infer<typeof ClusterNode>;
 
 /** Per-node access state of a CSV (Get-ClusterSharedVolumeState). */
-export const CsvAccess = z.enum(['Direct', 'FileSystemRedirected', 'BlockRedirected', 'Unavailable']);
+export const CsvAccess = z.enum([
+  'Direct',
+  'FileSystemRedirected',
+  'BlockRedirected',
+  'Unavailable',
+]);
 export type CsvAccess = z.infer<typeof CsvAccess>;
 export const CsvNodeState = z.object({
   node: z.string(),

@@ -170,7 +170,15 @@ export interface BackupPlan {
   constraints: string[];
   skipped: Array<{ vmId: string; vmName: string; reason: string }>;
   notes: string[];
-  totals: { jobs: number; vms: number; bytes: number; seconds: number; waits: number; moves: number; waves: number };
+  totals: {
+    jobs: number;
+    vms: number;
+    bytes: number;
+    seconds: number;
+    waits: number;
+    moves: number;
+    waves: number;
+  };
 }
 
 /* -------------------------------------------------------- recommendations */
@@ -179,7 +187,14 @@ export type RecommendationKind = 'set-csv-owner' | 'move-disk' | 'live-migrate' 
 
 export type RecommendationStep =
   | { kind: 'set-csv-owner'; csvId: string; from: string; to: string }
-  | { kind: 'move-disk'; vmId: string; diskId: string; fromCsvId: string; toCsvId: string; bytes: number }
+  | {
+      kind: 'move-disk';
+      vmId: string;
+      diskId: string;
+      fromCsvId: string;
+      toCsvId: string;
+      bytes: number;
+    }
   | { kind: 'migrate-vm'; vmId: string; from: string; to: string };
 
 export interface ConflictRef {
@@ -273,7 +288,11 @@ export type DryRunResult =
       createSeconds: number;
       removeSeconds: number;
     }
-  | { ok: false; stage: 'create' | 'remove'; error: { code: string; message: string; details?: Record<string, unknown> } };
+  | {
+      ok: false;
+      stage: 'create' | 'remove';
+      error: { code: string; message: string; details?: Record<string, unknown> };
+    };
 
 /** Guest-cluster conditions behind Hyper-V errors 32768, 32770 and 32775 (gathered at the edge when possible). */
 export interface GuestClusterFact {
@@ -323,7 +342,14 @@ export interface PreflightReport {
   options: Required<Omit<PreflightOptions, 'vmIds'>>;
   rules: PreflightRuleInfo[];
   results: PreflightResult[];
-  summary: { errors: number; warnings: number; infos: number; passed: number; unknown: number; notApplicable: number };
+  summary: {
+    errors: number;
+    warnings: number;
+    infos: number;
+    passed: number;
+    unknown: number;
+    notApplicable: number;
+  };
   /** True when at least one error: the backup would fail or be unsafe. */
   blocked: boolean;
   dryRunRequested: boolean;
@@ -408,10 +434,48 @@ export interface DoctorReport {
 }
 
 export type RepairStep =
-  | { id: string; order: number; findingId: string; kind: 'remove-checkpoint'; vmId: string; vmName: string; checkpointId: string; description: string; safety: string }
-  | { id: string; order: number; findingId: string; kind: 'verify-merge'; vmId: string; vmName: string; checkpointId: string; paths: string[]; description: string; safety: string }
-  | { id: string; order: number; findingId: string; kind: 'quarantine-file'; path: string; quarantinePath: string; sizeBytes: number; description: string; safety: string }
-  | { id: string; order: number; findingId: string; kind: 'manual'; description: string; safety: string };
+  | {
+      id: string;
+      order: number;
+      findingId: string;
+      kind: 'remove-checkpoint';
+      vmId: string;
+      vmName: string;
+      checkpointId: string;
+      description: string;
+      safety: string;
+    }
+  | {
+      id: string;
+      order: number;
+      findingId: string;
+      kind: 'verify-merge';
+      vmId: string;
+      vmName: string;
+      checkpointId: string;
+      paths: string[];
+      description: string;
+      safety: string;
+    }
+  | {
+      id: string;
+      order: number;
+      findingId: string;
+      kind: 'quarantine-file';
+      path: string;
+      quarantinePath: string;
+      sizeBytes: number;
+      description: string;
+      safety: string;
+    }
+  | {
+      id: string;
+      order: number;
+      findingId: string;
+      kind: 'manual';
+      description: string;
+      safety: string;
+    };
 
 export interface RepairPlan {
   generatedAt: string;

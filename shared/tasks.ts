@@ -2,7 +2,14 @@
 import { z } from 'zod';
 import { ErrorCodes } from './errors';
 
-export const TaskState = z.enum(['queued', 'running', 'canceling', 'canceled', 'succeeded', 'failed']);
+export const TaskState = z.enum([
+  'queued',
+  'running',
+  'canceling',
+  'canceled',
+  'succeeded',
+  'failed',
+]);
 export type TaskState = z.infer<typeof TaskState>;
 
 export const TERMINAL_TASK_STATES: readonly TaskState[] = ['canceled', 'succeeded', 'failed'];
@@ -43,7 +50,11 @@ export const TaskRecord = z.object({
   endedAt: z.string().nullable(),
   progress: TaskProgress,
   error: z
-    .object({ code: z.enum(ErrorCodes), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+    .object({
+      code: z.enum(ErrorCodes),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    })
     .nullable(),
   /** The operation's result once succeeded (or a partial result on failure). */
   result: z.unknown().optional(),
@@ -53,5 +64,13 @@ export const TaskRecord = z.object({
 export type TaskRecord = z.infer<typeof TaskRecord>;
 
 export function emptyProgress(): TaskProgress {
-  return { fraction: 0, phase: 'queued', message: '', counters: {}, items: [], throughput: null, etaSeconds: null };
+  return {
+    fraction: 0,
+    phase: 'queued',
+    message: '',
+    counters: {},
+    items: [],
+    throughput: null,
+    etaSeconds: null,
+  };
 }

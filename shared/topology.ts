@@ -1,7 +1,8 @@
 // Pure: the VM ↔ CSV facts the topology shows and flags (disks spanning CSVs, host not the CSV owner, redirected I/O).
 import type { Csv, Inventory, Vm } from './model';
 
-export type VmFlagKind = 'spans-csvs' | 'not-csv-owner' | 'csv-redirected' | 'no-scsi' | 'shared-disk';
+export type VmFlagKind =
+  'spans-csvs' | 'not-csv-owner' | 'csv-redirected' | 'no-scsi' | 'shared-disk';
 
 export interface VmFlag {
   kind: VmFlagKind;
@@ -37,7 +38,9 @@ export function vmFlags(vm: Vm, csvById: Map<string, Csv>): VmFlag[] {
       csvIds: foreign,
     });
   }
-  const redirected = csvIds.filter((id) => csvById.get(id)?.states.some((s) => s.state !== 'Direct'));
+  const redirected = csvIds.filter((id) =>
+    csvById.get(id)?.states.some((s) => s.state !== 'Direct'),
+  );
   if (redirected.length > 0) {
     flags.push({
       kind: 'csv-redirected',
@@ -46,10 +49,18 @@ export function vmFlags(vm: Vm, csvById: Map<string, Csv>): VmFlag[] {
     });
   }
   if (vm.scsiControllers === 0) {
-    flags.push({ kind: 'no-scsi', message: 'No SCSI controller: on 2012 R2 hosts it cannot be hot backed up (event 10103).', csvIds: [] });
+    flags.push({
+      kind: 'no-scsi',
+      message: 'No SCSI controller: on 2012 R2 hosts it cannot be hot backed up (event 10103).',
+      csvIds: [],
+    });
   }
   if (vm.disks.some((d) => d.shared)) {
-    flags.push({ kind: 'shared-disk', message: 'Shares a disk with another VM (guest cluster): back it up as a group.', csvIds: csvIds.filter((id) => vm.disks.some((d) => d.shared && d.csvId === id)) });
+    flags.push({
+      kind: 'shared-disk',
+      message: 'Shares a disk with another VM (guest cluster): back it up as a group.',
+      csvIds: csvIds.filter((id) => vm.disks.some((d) => d.shared && d.csvId === id)),
+    });
   }
   return flags;
 }

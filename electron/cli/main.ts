@@ -9,20 +9,62 @@ interface CommandEntry {
 
 /** Commands are loaded lazily so `hvbc --help` stays fast. */
 export const commands: Record<string, CommandEntry> = {
-  inventory: { summary: 'Show the estate: cluster, nodes, CSVs, VMs and flags', load: async () => inventoryCommand },
-  lab: { summary: 'The embedded lab: init, reset, io, fault, checkpoint, csv, migrate, events', load: async () => (await import('./commands/lab')).labCommand },
-  vhdx: { summary: 'VHDX engine: info, map, chain, check, merge, flatten, create, diff', load: async () => (await import('./commands/vhdx')).vhdxCommand },
-  backup: { summary: 'Back up VMs into the repository (full or incremental)', load: async () => (await import('./commands/backup')).backupCommand },
-  restore: { summary: 'Restore a point as a new VM, verified by hash', load: async () => (await import('./commands/backup')).restoreCommand },
-  points: { summary: 'List restore points', load: async () => (await import('./commands/backup')).pointsCommand },
-  repo: { summary: 'Repository: init, check, gc, stats, forget', load: async () => (await import('./commands/backup')).repoCommand },
-  drill: { summary: 'Restore drills: run, list, report, verify the hash chain', load: async () => (await import('./commands/drill')).drillCommand },
-  policy: { summary: 'Backup policies: list, add, remove, run, runs', load: async () => (await import('./commands/drill')).policyCommand },
-  'run-due': { summary: 'Run the policies that are due now (for Task Scheduler)', load: async () => (await import('./commands/drill')).runDueCommand },
-  plan: { summary: 'Backup job plan: CSV conflicts, waves, waits and recommendations', load: async () => (await import('./commands/plan')).planCommand },
-  preflight: { summary: 'Pre-flight checks per VM and cluster (with an optional dry-run checkpoint)', load: async () => (await import('./commands/plan')).preflightCommand },
-  doctor: { summary: 'Checkpoint doctor: orphaned, lingering and broken checkpoints, with safe repair', load: async () => (await import('./commands/plan')).doctorCommand },
-  service: { summary: 'Headless service host that runs policies on schedule', load: async () => (await import('./commands/drill')).serviceCommand },
+  inventory: {
+    summary: 'Show the estate: cluster, nodes, CSVs, VMs and flags',
+    load: async () => inventoryCommand,
+  },
+  lab: {
+    summary: 'The embedded lab: init, reset, io, fault, checkpoint, csv, migrate, events',
+    load: async () => (await import('./commands/lab')).labCommand,
+  },
+  vhdx: {
+    summary: 'VHDX engine: info, map, chain, check, merge, flatten, create, diff',
+    load: async () => (await import('./commands/vhdx')).vhdxCommand,
+  },
+  backup: {
+    summary: 'Back up VMs into the repository (full or incremental)',
+    load: async () => (await import('./commands/backup')).backupCommand,
+  },
+  restore: {
+    summary: 'Restore a point as a new VM, verified by hash',
+    load: async () => (await import('./commands/backup')).restoreCommand,
+  },
+  points: {
+    summary: 'List restore points',
+    load: async () => (await import('./commands/backup')).pointsCommand,
+  },
+  repo: {
+    summary: 'Repository: init, check, gc, stats, forget',
+    load: async () => (await import('./commands/backup')).repoCommand,
+  },
+  drill: {
+    summary: 'Restore drills: run, list, report, verify the hash chain',
+    load: async () => (await import('./commands/drill')).drillCommand,
+  },
+  policy: {
+    summary: 'Backup policies: list, add, remove, run, runs',
+    load: async () => (await import('./commands/drill')).policyCommand,
+  },
+  'run-due': {
+    summary: 'Run the policies that are due now (for Task Scheduler)',
+    load: async () => (await import('./commands/drill')).runDueCommand,
+  },
+  plan: {
+    summary: 'Backup job plan: CSV conflicts, waves, waits and recommendations',
+    load: async () => (await import('./commands/plan')).planCommand,
+  },
+  preflight: {
+    summary: 'Pre-flight checks per VM and cluster (with an optional dry-run checkpoint)',
+    load: async () => (await import('./commands/plan')).preflightCommand,
+  },
+  doctor: {
+    summary: 'Checkpoint doctor: orphaned, lingering and broken checkpoints, with safe repair',
+    load: async () => (await import('./commands/plan')).doctorCommand,
+  },
+  service: {
+    summary: 'Headless service host that runs policies on schedule',
+    load: async () => (await import('./commands/drill')).serviceCommand,
+  },
 };
 
 function usage(io: CliIO): void {
@@ -30,7 +72,9 @@ function usage(io: CliIO): void {
   io.log('Usage: hvbc <command> [options]   (every command takes --help and most take --json)\n');
   io.log('Commands:');
   for (const [name, c] of Object.entries(commands)) io.log(`  ${name.padEnd(12)} ${c.summary}`);
-  io.log('\nThe estate defaults to the embedded lab in the user data folder; --lab PATH or HVBC_LAB picks another.');
+  io.log(
+    '\nThe estate defaults to the embedded lab in the user data folder; --lab PATH or HVBC_LAB picks another.',
+  );
 }
 
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -45,7 +89,9 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     return 2;
   }
   try {
-    return await (await entry.load())(rest, io);
+    return await (
+      await entry.load()
+    )(rest, io);
   } catch (e) {
     const err = e as { code?: string; message?: string };
     io.error(`hvbc ${name}: ${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}`);
@@ -53,7 +99,8 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   }
 }
 
-const isMain = process.argv[1] !== undefined && /electron[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+const isMain =
+  process.argv[1] !== undefined && /electron[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isMain) {
   runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -14,12 +14,21 @@ function mb(n: number | null | undefined): string {
 }
 
 /** Follow a task to its end; Ctrl-C cancels it (and waits for the cleanup) instead of killing the process. */
-export async function followTask(s: Services, rec: TaskRecord, io: CliIO, json: boolean): Promise<TaskRecord> {
+export async function followTask(
+  s: Services,
+  rec: TaskRecord,
+  io: CliIO,
+  json: boolean,
+): Promise<TaskRecord> {
   let lastLine = '';
   const off = s.tasks.onUpdate((t) => {
     if (t.id !== rec.id || json) return;
     const p = t.progress;
-    const line = `${bar(p.fraction)} ${p.fraction === null ? '' : `${Math.round(p.fraction * 100)}% `}${p.phase} ${p.message} ${p.throughput ? `${mb(p.throughput)}/s` : ''}`.slice(0, 120);
+    const line =
+      `${bar(p.fraction)} ${p.fraction === null ? '' : `${Math.round(p.fraction * 100)}% `}${p.phase} ${p.message} ${p.throughput ? `${mb(p.throughput)}/s` : ''}`.slice(
+        0,
+        120,
+      );
     if (io.isTTY) process.stdout.write(`\r${line.padEnd(lastLine.length)}`);
     else if (p.phase !== lastLine.split(' ')[0]) io.log(`${p.phase}: ${p.message}`);
     lastLine = io.isTTY ? line : p.phase;

@@ -9,7 +9,11 @@ export const commonOptions = {
   repo: { type: 'string' },
 } as const;
 
-export async function withServices<T>(lab: string | undefined, repo: string | undefined, fn: (s: Services) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  lab: string | undefined,
+  repo: string | undefined,
+  fn: (s: Services) => Promise<T>,
+): Promise<T> {
   const s = await createServices(lab ? { labDir: lab } : {});
   try {
     if (repo) await s.repos.select(repo, process.env.HVBC_REPO_PASSPHRASE);

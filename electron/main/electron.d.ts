@@ -28,11 +28,18 @@ declare module 'electron' {
     url: string;
   }
   interface Session {
-    setPermissionRequestHandler(h: ((wc: WebContents, permission: string, cb: (granted: boolean) => void) => void) | null): void;
-    setPermissionCheckHandler(h: ((wc: WebContents | null, permission: string) => boolean) | null): void;
+    setPermissionRequestHandler(
+      h: ((wc: WebContents, permission: string, cb: (granted: boolean) => void) => void) | null,
+    ): void;
+    setPermissionCheckHandler(
+      h: ((wc: WebContents | null, permission: string) => boolean) | null,
+    ): void;
     webRequest: {
       onHeadersReceived(
-        l: (d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void,
+        l: (
+          d: { responseHeaders?: Record<string, string[]> },
+          cb: (r: { responseHeaders?: Record<string, string[]> }) => void,
+        ) => void,
       ): void;
     };
   }
@@ -40,7 +47,10 @@ declare module 'electron' {
     id: number;
     session: Session;
     send(channel: string, ...args: unknown[]): void;
-    on(event: 'will-navigate' | 'will-redirect', l: (e: { preventDefault(): void }, url: string) => void): this;
+    on(
+      event: 'will-navigate' | 'will-redirect',
+      l: (e: { preventDefault(): void }, url: string) => void,
+    ): this;
     on(event: 'will-attach-webview', l: (e: { preventDefault(): void }) => void): this;
     on(event: 'did-finish-load', l: () => void): this;
     setWindowOpenHandler(h: (d: { url: string }) => { action: 'deny' | 'allow' }): void;
@@ -63,7 +73,10 @@ declare module 'electron' {
     senderFrame: WebFrameMain | null;
   }
   const ipcMain: {
-    handle(channel: string, l: (e: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>): void;
+    handle(
+      channel: string,
+      l: (e: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>,
+    ): void;
     removeHandler(channel: string): void;
   };
   const app: {

@@ -60,12 +60,16 @@ async function main(): Promise<void> {
     // Only our own page may call the service layer.
     const url = e.senderFrame?.url ?? '';
     if (!isAppUrl(url, rendererIndexUrl)) {
-      return { ok: false, error: { code: 'UNAUTHORIZED', message: 'IPC from an unexpected frame was refused.' } };
+      return {
+        ok: false,
+        error: { code: 'UNAUTHORIZED', message: 'IPC from an unexpected frame was refused.' },
+      };
     }
     return dispatch(handlers, String(method), params);
   });
   services.onEvent((event, payload) => {
-    for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC_EVENT, event, payload);
+    for (const w of BrowserWindow.getAllWindows())
+      if (!w.isDestroyed()) w.webContents.send(IPC_EVENT, event, payload);
     if (event === 'notification' && Notification.isSupported()) {
       const n = payload as { title: string; body: string };
       new Notification({ title: n.title, body: n.body }).show();

@@ -1,7 +1,9 @@
 // Electron security baseline: locked-down web preferences, navigation and window.open blocked, permissions denied.
 import type { BrowserWindowOptions, WebContents } from 'electron';
 
-export function secureWebPreferences(preload: string): NonNullable<BrowserWindowOptions['webPreferences']> {
+export function secureWebPreferences(
+  preload: string,
+): NonNullable<BrowserWindowOptions['webPreferences']> {
   return {
     preload,
     contextIsolation: true,

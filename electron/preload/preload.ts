@@ -4,9 +4,11 @@ import { IPC_CALL, IPC_EVENT, type HvbcBridge } from '../../shared/bridge';
 import type { Result } from '../../shared/errors';
 
 const bridge: HvbcBridge = {
-  call: (method, params) => ipcRenderer.invoke(IPC_CALL, String(method), params) as Promise<Result<unknown>>,
+  call: (method, params) =>
+    ipcRenderer.invoke(IPC_CALL, String(method), params) as Promise<Result<unknown>>,
   onEvent: (listener) => {
-    const wrapped = (_e: IpcRendererEvent, event: unknown, payload: unknown) => listener(String(event), payload);
+    const wrapped = (_e: IpcRendererEvent, event: unknown, payload: unknown) =>
+      listener(String(event), payload);
     ipcRenderer.on(IPC_EVENT, wrapped);
     return () => ipcRenderer.removeListener(IPC_EVENT, wrapped);
   },

@@ -8,11 +8,17 @@ export interface Notice {
 }
 
 export interface Notifier {
-  notify(n: Notice, webhook?: string): Promise<{ webhook?: { ok: boolean; status?: number; error?: string } }>;
+  notify(
+    n: Notice,
+    webhook?: string,
+  ): Promise<{ webhook?: { ok: boolean; status?: number; error?: string } }>;
 }
 
 /** Emits notices as events (Electron shows a desktop notification) and POSTs JSON to a webhook when given. */
-export function createNotifier(emit: (n: Notice) => void, fetchImpl: typeof fetch = fetch): Notifier {
+export function createNotifier(
+  emit: (n: Notice) => void,
+  fetchImpl: typeof fetch = fetch,
+): Notifier {
   return {
     async notify(n, webhook) {
       emit(n);
@@ -21,7 +27,11 @@ export function createNotifier(emit: (n: Notice) => void, fetchImpl: typeof fetc
         const res = await fetchImpl(webhook, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ source: 'hyperv-backup-console', ...n, time: new Date().toISOString() }),
+          body: JSON.stringify({
+            source: 'hyperv-backup-console',
+            ...n,
+            time: new Date().toISOString(),
+          }),
           signal: AbortSignal.timeout(10_000),
         });
         return { webhook: { ok: res.ok, status: res.status } };

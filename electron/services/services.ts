@@ -68,9 +68,17 @@ export interface Services {
 export function defaultDataDir(): string {
   if (process.env.HVBC_DATA_DIR) return path.resolve(process.env.HVBC_DATA_DIR);
   const home = os.homedir();
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'hyperv-backup-console');
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'hyperv-backup-console');
-  return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'hyperv-backup-console');
+  if (process.platform === 'win32')
+    return path.join(
+      process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'),
+      'hyperv-backup-console',
+    );
+  if (process.platform === 'darwin')
+    return path.join(home, 'Library', 'Application Support', 'hyperv-backup-console');
+  return path.join(
+    process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'),
+    'hyperv-backup-console',
+  );
 }
 
 export function resolveLabDir(opts: ServiceOptions): string {
@@ -86,7 +94,11 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   const estate = opts.estate ?? (await estateFromEnv());
   let provider: EstateProvider;
   if (estate.kind === 'offline') provider = await OfflineProvider.open(estate.file);
-  else if (estate.kind === 'powershell') provider = await PowerShellProvider.create(estate.config, opts.secrets ? { secrets: opts.secrets } : {});
+  else if (estate.kind === 'powershell')
+    provider = await PowerShellProvider.create(
+      estate.config,
+      opts.secrets ? { secrets: opts.secrets } : {},
+    );
   else {
     if (!(await labExists(labDir))) {
       const make = scenarios.default;
@@ -109,7 +121,10 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
   const notifier = createNotifier((n) => emit('notification', n), opts.fetch);
   const makeSandbox = (folder: string, drillId: string): Sandbox => {
     if (provider.kind !== 'lab') {
-      throw new HvbcError('UNSUPPORTED', 'Restore drills run in the lab sandbox in this build; on a real host the Import-VM sandbox on a private switch is not available yet.');
+      throw new HvbcError(
+        'UNSUPPORTED',
+        'Restore drills run in the lab sandbox in this build; on a real host the Import-VM sandbox on a private switch is not available yet.',
+      );
     }
     return new LabSandbox(folder, drillId, (vmId) => labHeartbeatFails(labDir, vmId));
   };
@@ -147,7 +162,15 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
     now: opts.now ?? (() => new Date()),
     run: (p, slot, onStart) => runPolicy(services, p, slot, onStart),
     onMissed: async (p, run) => {
-      await notifier.notify({ level: 'warning', title: `Backup policy "${p.name}" missed its run`, body: `${run.slot}: ${run.message}`, ref: { policyId: p.id } }, p.webhook);
+      await notifier.notify(
+        {
+          level: 'warning',
+          title: `Backup policy "${p.name}" missed its run`,
+          body: `${run.slot}: ${run.message}`,
+          ref: { policyId: p.id },
+        },
+        p.webhook,
+      );
     },
   });
   if (opts.scheduler) services.scheduler.start();
@@ -160,9 +183,15 @@ async function estateFromEnv(): Promise<EstateChoice> {
   if (process.env.HVBC_CLUSTER) {
     const file = path.resolve(process.env.HVBC_CLUSTER);
     try {
-      return { kind: 'powershell', config: JSON.parse(await fs.readFile(file, 'utf8')) as PowerShellProviderInput };
+      return {
+        kind: 'powershell',
+        config: JSON.parse(await fs.readFile(file, 'utf8')) as PowerShellProviderInput,
+      };
     } catch (e) {
-      throw new HvbcError('VALIDATION', `${file}: not a readable cluster configuration (${(e as Error).message}).`);
+      throw new HvbcError(
+        'VALIDATION',
+        `${file}: not a readable cluster configuration (${(e as Error).message}).`,
+      );
     }
   }
   return { kind: 'lab' };
@@ -173,5 +202,7 @@ async function labHeartbeatFails(labDir: string, vmId: string): Promise<boolean>
   const lab = await readLabFile(labDir);
   const i = lab.definition.vms.findIndex((v, k) => (v.id ?? vmIdOf(lab.definition, k)) === vmId);
   const state = lab.state as unknown as { faults?: Record<string, { heartbeatFails?: boolean }> };
-  return state.faults?.[vmId]?.heartbeatFails ?? lab.definition.vms[i]?.faults.heartbeatFails ?? false;
+  return (
+    state.faults?.[vmId]?.heartbeatFails ?? lab.definition.vms[i]?.faults.heartbeatFails ?? false
+  );
 }

@@ -9,14 +9,28 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { lab: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, static: { type: 'string' }, inventory: { type: 'string' } },
+    options: {
+      lab: { type: 'string' },
+      data: { type: 'string' },
+      port: { type: 'string' },
+      static: { type: 'string' },
+      inventory: { type: 'string' },
+    },
   });
-  const services = await createServices({ ...(values.lab ? { labDir: values.lab } : {}), ...(values.inventory ? { estate: { kind: 'offline' as const, file: values.inventory } } : {}), ...(values.data ? { dataDir: values.data } : {}), scheduler: true });
+  const services = await createServices({
+    ...(values.lab ? { labDir: values.lab } : {}),
+    ...(values.inventory ? { estate: { kind: 'offline' as const, file: values.inventory } } : {}),
+    ...(values.data ? { dataDir: values.data } : {}),
+    scheduler: true,
+  });
   const host = await startWebHost(services, {
     staticDir: values.static ?? path.resolve(here, '../../dist/renderer'),
     ...(values.port ? { port: Number(values.port) } : {}),
   });
-  const where = services.provider.kind === 'lab' ? `the lab at ${services.labDir}` : `a ${services.provider.kind} estate`;
+  const where =
+    services.provider.kind === 'lab'
+      ? `the lab at ${services.labDir}`
+      : `a ${services.provider.kind} estate`;
   process.stdout.write(`Hyper-V Backup Console (web mode) on ${where}\nOpen: ${host.openUrl}\n`);
   const stop = async () => {
     await host.close();
@@ -29,6 +43,8 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   const err = e as { code?: string; message?: string };
-  process.stderr.write(`Could not start: ${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}\n`);
+  process.stderr.write(
+    `Could not start: ${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}\n`,
+  );
   process.exit(1);
 });

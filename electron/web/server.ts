@@ -52,9 +52,18 @@ function cookieToken(req: http.IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -62,7 +71,10 @@ function errorBody(code: ErrorData['code'], message: string): { ok: false; error
   return { ok: false, error: { code, message } };
 }
 
-export async function startWebHost(services: Services, opts: WebHostOptions = {}): Promise<WebHost> {
+export async function startWebHost(
+  services: Services,
+  opts: WebHostOptions = {},
+): Promise<WebHost> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const handlers = createHandlers(services);
   let port = 0;
@@ -73,11 +85,14 @@ export async function startWebHost(services: Services, opts: WebHostOptions = {}
   const checkOrigin = (req: http.IncomingMessage): string | null => {
     if (!allowedHosts().includes(req.headers.host ?? '')) return 'unexpected Host header';
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().includes(origin)) return `origin ${origin} is not allowed`;
+    if (origin !== undefined && !allowedOrigins().includes(origin))
+      return `origin ${origin} is not allowed`;
     return null;
   };
   const tokenOf = (req: http.IncomingMessage, url: URL) =>
-    (req.headers['x-hvbc-token'] as string | undefined) ?? url.searchParams.get('token') ?? cookieToken(req);
+    (req.headers['x-hvbc-token'] as string | undefined) ??
+    url.searchParams.get('token') ??
+    cookieToken(req);
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
@@ -85,12 +100,20 @@ export async function startWebHost(services: Services, opts: WebHostOptions = {}
     if (bad) return send(res, 403, errorBody('UNAUTHORIZED', `Refused: ${bad}.`));
     const given = tokenOf(req, url);
     if (!sameToken(given, token)) {
-      return send(res, 401, errorBody('UNAUTHORIZED', 'Missing or wrong token. Open the URL that "npm start" printed (it carries the token).'));
+      return send(
+        res,
+        401,
+        errorBody(
+          'UNAUTHORIZED',
+          'Missing or wrong token. Open the URL that "npm start" printed (it carries the token).',
+        ),
+      );
     }
     const setCookie = { 'set-cookie': `hvbc_token=${token}; HttpOnly; SameSite=Strict; Path=/` };
 
     if (url.pathname === '/api/call') {
-      if (req.method !== 'POST') return send(res, 405, errorBody('VALIDATION', 'Use POST for /api/call.'));
+      if (req.method !== 'POST')
+        return send(res, 405, errorBody('VALIDATION', 'Use POST for /api/call.'));
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
         return send(res, 415, errorBody('VALIDATION', 'Send the call as application/json.'));
       }
@@ -98,18 +121,29 @@ export async function startWebHost(services: Services, opts: WebHostOptions = {}
       try {
         body = JSON.parse(await readBody(req)) as typeof body;
       } catch {
-        return send(res, 400, errorBody('VALIDATION', 'The body is not valid JSON: send {"method": "...", "params": {...}}.'));
+        return send(
+          res,
+          400,
+          errorBody(
+            'VALIDATION',
+            'The body is not valid JSON: send {"method": "...", "params": {...}}.',
+          ),
+        );
       }
-      if (typeof body.method !== 'string') return send(res, 400, errorBody('VALIDATION', 'Missing "method" (a string).'));
+      if (typeof body.method !== 'string')
+        return send(res, 400, errorBody('VALIDATION', 'Missing "method" (a string).'));
       return send(res, 200, await dispatch(handlers, body.method, body.params));
     }
 
-    if (!opts.staticDir) return send(res, 404, errorBody('NOT_FOUND', 'No page here: the renderer was not built.'));
+    if (!opts.staticDir)
+      return send(res, 404, errorBody('NOT_FOUND', 'No page here: the renderer was not built.'));
     const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
     const file = path.resolve(opts.staticDir, `.${rel}`);
-    if (!file.startsWith(path.resolve(opts.staticDir) + path.sep)) return send(res, 403, errorBody('UNAUTHORIZED', 'Path outside the app.'));
+    if (!file.startsWith(path.resolve(opts.staticDir) + path.sep))
+      return send(res, 403, errorBody('UNAUTHORIZED', 'Path outside the app.'));
     const data = await fs.readFile(file).catch(() => null);
-    const page = data ?? (await fs.readFile(path.join(opts.staticDir, 'index.html')).catch(() => null));
+    const page =
+      data ?? (await fs.readFile(path.join(opts.staticDir, 'index.html')).catch(() => null));
     if (!page) return send(res, 404, errorBody('NOT_FOUND', `No file ${rel}.`));
     const ext = data ? path.extname(file) : '.html';
     res.writeHead(200, {
@@ -130,7 +164,9 @@ export async function startWebHost(services: Services, opts: WebHostOptions = {}
     const bad = checkOrigin(req);
     const ok = url.pathname === '/api/ws' && !bad && sameToken(tokenOf(req, url), token);
     if (!ok) {
-      socket.write(`HTTP/1.1 ${bad ? '403 Forbidden' : '401 Unauthorized'}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 ${bad ? '403 Forbidden' : '401 Unauthorized'}\r\nConnection: close\r\n\r\n`,
+      );
       socket.destroy();
       return;
     }
@@ -142,7 +178,9 @@ export async function startWebHost(services: Services, opts: WebHostOptions = {}
         try {
           msg = JSON.parse(raw.toString()) as typeof msg;
         } catch {
-          return ws.send(JSON.stringify({ id: null, response: errorBody('VALIDATION', 'Message is not JSON.') }));
+          return ws.send(
+            JSON.stringify({ id: null, response: errorBody('VALIDATION', 'Message is not JSON.') }),
+          );
         }
         const response =
           typeof msg.method === 'string'

@@ -20,7 +20,8 @@ export const methods = {
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;
-type DefOf<K extends MethodName> = Methods[K] extends MethodDef<infer P, infer R> ? { p: P; r: R } : never;
+type DefOf<K extends MethodName> =
+  Methods[K] extends MethodDef<infer P, infer R> ? { p: P; r: R } : never;
 export type ParamsOf<K extends MethodName> = z.input<DefOf<K>['p']>;
 /** Params as the handler receives them: validated, with defaults applied. */
 export type ParsedParamsOf<K extends MethodName> = z.output<DefOf<K>['p']>;
@@ -31,10 +32,20 @@ export interface EventMap {
   'task.updated': TaskRecord;
   'estate.changed': { reason: string };
   'estate.event': HyperVEvent;
-  notification: { level: 'info' | 'warning' | 'error'; title: string; body: string; ref?: Record<string, string> };
+  notification: {
+    level: 'info' | 'warning' | 'error';
+    title: string;
+    body: string;
+    ref?: Record<string, string>;
+  };
 }
 export type EventName = keyof EventMap;
-export const eventNames: readonly EventName[] = ['task.updated', 'estate.changed', 'estate.event', 'notification'];
+export const eventNames: readonly EventName[] = [
+  'task.updated',
+  'estate.changed',
+  'estate.event',
+  'notification',
+];
 
 /** The client side of the contract: what the renderer's API client and the CLI call. */
 export interface ServiceClient {

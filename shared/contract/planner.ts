@@ -2,7 +2,14 @@
 import { z } from 'zod';
 import type { Inventory } from '../model';
 import type { RecommendationStep } from '../planner';
-import type { BackupPlan, DoctorReport, DoctorRepairResult, GraphSummary, PreflightReport, RecommendResult } from '../planner';
+import type {
+  BackupPlan,
+  DoctorReport,
+  DoctorRepairResult,
+  GraphSummary,
+  PreflightReport,
+  RecommendResult,
+} from '../planner';
 import { method, NoParams } from './define';
 
 const VmRefs = z.array(z.string().min(1)).max(10_000).optional();
@@ -59,5 +66,9 @@ export interface PlannerApplyResult {
   applied: boolean;
   after: Inventory;
   conflictsAfter: number;
-  steps: Array<{ step: RecommendationStep; status: 'previewed' | 'done' | 'failed' | 'not-supported' | 'skipped'; message: string }>;
+  steps: Array<{
+    step: RecommendationStep;
+    status: 'previewed' | 'done' | 'failed' | 'not-supported' | 'skipped';
+    message: string;
+  }>;
 }

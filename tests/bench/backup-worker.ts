@@ -15,20 +15,38 @@ async function backup(kind: 'full' | 'incremental'): Promise<Record<string, unkn
   const repo = await Repository.open(repoDir ?? '');
   const t0 = performance.now();
   const chain = await openChain(disk ?? '');
-  const base = kind === 'incremental' ? (await repo.listPoints()).filter((p) => p.disks.some((d) => d.key === 'disk')).at(-1)?.id : undefined;
+  const base =
+    kind === 'incremental'
+      ? (await repo.listPoints()).filter((p) => p.disks.some((d) => d.key === 'disk')).at(-1)?.id
+      : undefined;
   const w = await repo.beginPoint({ vmId: 'bench', vmName: 'bench', kind });
-  const dw = await w.beginDisk('disk', { virtualSize: chain.virtualSize, ...(base ? { basePointId: base } : {}) });
+  const dw = await w.beginDisk('disk', {
+    virtualSize: chain.virtualSize,
+    ...(base ? { basePointId: base } : {}),
+  });
   let indices: number[];
   if (kind === 'incremental') {
-    const ranges = JSON.parse(await fs.readFile(arg ?? '', 'utf8')) as Array<{ offset: number; length: number }>;
+    const ranges = JSON.parse(await fs.readFile(arg ?? '', 'utf8')) as Array<{
+      offset: number;
+      length: number;
+    }>;
     indices = chunkRangesFor(ranges, repo.chunkSize, chain.virtualSize);
   } else indices = dataChunks(await chain.extents(), repo.chunkSize, chain.virtualSize);
-  const read = await copyChunks(chain, dw, repo.chunkSize, indices, { markRestZero: kind === 'full', signal: ctl.signal, onProgress: () => undefined });
+  const read = await copyChunks(chain, dw, repo.chunkSize, indices, {
+    markRestZero: kind === 'full',
+    signal: ctl.signal,
+    onProgress: () => undefined,
+  });
   const fin = await dw.finish();
   await w.commit({});
   await chain.close();
   await repo.close();
-  return { seconds: (performance.now() - t0) / 1000, bytesRead: read, bytesStored: fin.bytesStored, chunksNew: fin.chunksNew };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    bytesRead: read,
+    bytesStored: fin.bytesStored,
+    chunksNew: fin.chunksNew,
+  };
 }
 
 async function restore(): Promise<Record<string, unknown>> {
@@ -36,7 +54,10 @@ async function restore(): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const point = (await repo.listPoints()).at(-1);
   if (!point) throw new Error('no point');
-  const out = await createVhdx(arg ?? '', { type: 'dynamic', virtualSize: point.disks[0]?.virtualSize ?? 0 });
+  const out = await createVhdx(arg ?? '', {
+    type: 'dynamic',
+    virtualSize: point.disks[0]?.virtualSize ?? 0,
+  });
   const batched = new BatchedWriter(out);
   const r = await repo.readDisk(point.id, 'disk', async (offset, data) => {
     if (data) await batched.add(offset, data);
@@ -46,20 +67,36 @@ async function restore(): Promise<Record<string, unknown>> {
   await out.close(); // fsyncs the restored file: the data is on disk when restore says so
   const closeSeconds = (performance.now() - tClose) / 1000;
   await repo.close();
-  return { seconds: (performance.now() - t0) / 1000, closeAndFsyncSeconds: closeSeconds, sha256: r.sha256 };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    closeAndFsyncSeconds: closeSeconds,
+    sha256: r.sha256,
+  };
 }
 
 async function hash(): Promise<Record<string, unknown>> {
   const chain = await openChain(disk ?? '');
   const h = createHash('sha256');
-  for (let o = 0; o < chain.virtualSize; o += 8 << 20) h.update(await chain.read(o, Math.min(8 << 20, chain.virtualSize - o)));
+  for (let o = 0; o < chain.virtualSize; o += 8 << 20)
+    h.update(await chain.read(o, Math.min(8 << 20, chain.virtualSize - o)));
   await chain.close();
   return { sha256: h.digest('hex') };
 }
 
-const run = step === 'full' ? backup('full') : step === 'incremental' ? backup('incremental') : step === 'restore' ? restore() : hash();
+const run =
+  step === 'full'
+    ? backup('full')
+    : step === 'incremental'
+      ? backup('incremental')
+      : step === 'restore'
+        ? restore()
+        : hash();
 run
-  .then((r) => process.stdout.write(`${JSON.stringify({ ...r, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`))
+  .then((r) =>
+    process.stdout.write(
+      `${JSON.stringify({ ...r, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+    ),
+  )
   .catch((e: unknown) => {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);

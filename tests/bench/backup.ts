@@ -28,7 +28,9 @@ function rng(seed: number) {
 /** 40% random 1 MiB blocks, 20% copies of a few repeated 1 MiB patterns, 40% zeros, shuffled deterministically. */
 async function makeSyntheticDisk(file: string): Promise<void> {
   const r = rng(42);
-  const patterns = Array.from({ length: 8 }, (_, i) => Buffer.alloc(MiB, `pattern-${i}-`.repeat(8)));
+  const patterns = Array.from({ length: 8 }, (_, i) =>
+    Buffer.alloc(MiB, `pattern-${i}-`.repeat(8)),
+  );
   const disk = await createVhdx(file, { type: 'dynamic', virtualSize: SIZE, blockSize: 32 * MiB });
   const random = Buffer.alloc(MiB);
   for (let off = 0; off < SIZE; off += MiB) {
@@ -36,7 +38,8 @@ async function makeSyntheticDisk(file: string): Promise<void> {
     if (x < 0.4) {
       for (let i = 0; i < MiB; i += 4) random.writeUInt32LE((r() * 4294967296) >>> 0, i);
       await disk.write(off, Buffer.from(random));
-    } else if (x < 0.6) await disk.write(off, patterns[Math.floor(r() * patterns.length)] as Buffer);
+    } else if (x < 0.6)
+      await disk.write(off, patterns[Math.floor(r() * patterns.length)] as Buffer);
   }
   await disk.close();
 }
@@ -75,17 +78,34 @@ async function changeOnePercent(file: string): Promise<Array<{ offset: number; l
   return ranges;
 }
 
-function timed(cmd: string, args: string[], env: Record<string, string> = {}): { seconds: number; maxRssMiB: number | null } {
+function timed(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { seconds: number; maxRssMiB: number | null } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * MiB });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * MiB,
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
   const kb = Number(r.stderr.trim().split('\n').pop());
   return { seconds, maxRssMiB: Number.isFinite(kb) ? kb / 1024 : null };
 }
 
-function ours(step: string, repo: string, disk: string, arg = ''): Record<string, number> & { sha256?: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'backup-worker.ts'), step, repo, disk, arg], { encoding: 'utf8', maxBuffer: 64 * MiB });
+function ours(
+  step: string,
+  repo: string,
+  disk: string,
+  arg = '',
+): Record<string, number> & { sha256?: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'backup-worker.ts'), step, repo, disk, arg],
+    { encoding: 'utf8', maxBuffer: 64 * MiB },
+  );
   if (r.status !== 0) throw new Error(`our ${step} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
 }
@@ -105,9 +125,19 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
   const resticRepo = path.join(tmp, `restic-${name}`);
   const borgRepo = path.join(tmp, `borg-${name}`);
   const renv = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: path.join(tmp, 'restic-cache') };
-  const benv = { BORG_PASSPHRASE: '', BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_BASE_DIR: path.join(tmp, 'borg-base') };
-  execFileSync('restic', ['init', '--repo', resticRepo], { env: { ...process.env, ...renv }, stdio: 'ignore' });
-  execFileSync('borg', ['init', '-e', 'none', borgRepo], { env: { ...process.env, ...benv }, stdio: 'ignore' });
+  const benv = {
+    BORG_PASSPHRASE: '',
+    BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
+    BORG_BASE_DIR: path.join(tmp, 'borg-base'),
+  };
+  execFileSync('restic', ['init', '--repo', resticRepo], {
+    env: { ...process.env, ...renv },
+    stdio: 'ignore',
+  });
+  execFileSync('borg', ['init', '-e', 'none', borgRepo], {
+    env: { ...process.env, ...benv },
+    stdio: 'ignore',
+  });
 
   const cp = timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]);
   await fs.rm(path.join(tmp, 'copy.vhdx'));
@@ -134,11 +164,19 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     const ranges = await changeOnePercent(disk);
     const rangesFile = path.join(tmp, 'ranges.json');
     await fs.writeFile(rangesFile, JSON.stringify(ranges));
-    const before = { ours: await dirBytes(repo), restic: await dirBytes(resticRepo), borg: await dirBytes(borgRepo) };
+    const before = {
+      ours: await dirBytes(repo),
+      restic: await dirBytes(resticRepo),
+      borg: await dirBytes(borgRepo),
+    };
     const oInc = ours('incremental', repo, disk, rangesFile);
     const rInc = timed('restic', ['backup', '--repo', resticRepo, '-q', disk], renv);
     const bInc = timed('borg', ['create', `${borgRepo}::inc`, disk], benv);
-    const added = { ours: (await dirBytes(repo)) - before.ours, restic: (await dirBytes(resticRepo)) - before.restic, borg: (await dirBytes(borgRepo)) - before.borg };
+    const added = {
+      ours: (await dirBytes(repo)) - before.ours,
+      restic: (await dirBytes(resticRepo)) - before.restic,
+      borg: (await dirBytes(borgRepo)) - before.borg,
+    };
     res.incremental = {
       oursSeconds: oInc.seconds,
       resticSeconds: rInc.seconds,
@@ -160,14 +198,21 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
   const restoredHash = ours('hash', repo, outOurs).sha256;
   await fs.rm(outOurs);
   const rDir = path.join(tmp, 'restic-restore');
-  const rRes = timed('restic', ['restore', 'latest', '--repo', resticRepo, '--target', rDir, '-q'], renv);
+  const rRes = timed(
+    'restic',
+    ['restore', 'latest', '--repo', resticRepo, '--target', rDir, '-q'],
+    renv,
+  );
   const resticFile = path.join(rDir, disk);
   const resticOk = sha256File(resticFile) === sha256File(disk);
   await fs.rm(rDir, { recursive: true });
   const bDir = path.join(tmp, 'borg-restore');
   await fs.mkdir(bDir);
   const t0 = performance.now();
-  const b = spawnSync('borg', ['extract', `${borgRepo}::${allowIncremental ? 'inc' : 'full'}`], { cwd: bDir, env: { ...process.env, ...benv } });
+  const b = spawnSync('borg', ['extract', `${borgRepo}::${allowIncremental ? 'inc' : 'full'}`], {
+    cwd: bDir,
+    env: { ...process.env, ...benv },
+  });
   if (b.status !== 0) throw new Error(`borg extract failed: ${b.stderr}`);
   const bResSeconds = (performance.now() - t0) / 1000;
   await fs.rm(bDir, { recursive: true });
@@ -195,9 +240,20 @@ async function main() {
   await makeSyntheticDisk(synthetic);
   const files = path.join(tmp, 'files.vhdx');
   await makeFilesDisk(files, Math.min(GiB, SIZE));
-  const results = [await benchDisk('synthetic-4GiB', synthetic, true), await benchDisk('usr-tar', files, false)];
-  const peak = Math.max(...results.flatMap((r) => ['full', 'incremental', 'restore'].map((k) => ((r[k] as { oursMaxRssMiB?: number } | undefined)?.oursMaxRssMiB ?? 0))));
-  process.stdout.write(`${JSON.stringify({ benchmark: 'backup', sizeBytes: SIZE, versions, results, oursPeakRssMiB: peak, peakRssTargetMiB: 256 }, null, 2)}\n`);
+  const results = [
+    await benchDisk('synthetic-4GiB', synthetic, true),
+    await benchDisk('usr-tar', files, false),
+  ];
+  const peak = Math.max(
+    ...results.flatMap((r) =>
+      ['full', 'incremental', 'restore'].map(
+        (k) => (r[k] as { oursMaxRssMiB?: number } | undefined)?.oursMaxRssMiB ?? 0,
+      ),
+    ),
+  );
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: 'backup', sizeBytes: SIZE, versions, results, oursPeakRssMiB: peak, peakRssTargetMiB: 256 }, null, 2)}\n`,
+  );
 }
 
 main()

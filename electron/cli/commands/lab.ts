@@ -2,10 +2,18 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HvbcError, isHvbcError } from '../../../shared/errors';
 import type { HyperVEvent } from '../../../shared/model';
-import { parseLabDefinitionText, type LabDefinition } from '../../services/providers/lab/definition';
+import {
+  parseLabDefinitionText,
+  type LabDefinition,
+} from '../../services/providers/lab/definition';
 import { LAB_FAULTS, LabProvider } from '../../services/providers/lab/provider';
 import { scenarioNames, scenarios } from '../../services/providers/lab/scenarios';
-import { createLabFile, labExists, readLabFile, removeLabContent } from '../../services/providers/lab/store';
+import {
+  createLabFile,
+  labExists,
+  readLabFile,
+  removeLabContent,
+} from '../../services/providers/lab/store';
 import { resolveLabDir } from '../../services/services';
 
 export interface LabIO {
@@ -71,7 +79,12 @@ const common = {
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args,
+      options: { ...common, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -80,8 +93,13 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 /** "16M" → 16777216; K, M, G are binary. */
 export function parseBytes(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?$/i.exec(s.trim());
-  if (!m) throw new UsageError(`"${s}" is not a size; use a number with an optional K, M or G suffix (e.g. 16M).`);
-  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  if (!m)
+    throw new UsageError(
+      `"${s}" is not a size; use a number with an optional K, M or G suffix (e.g. 16M).`,
+    );
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[
+    (m[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'
+  ];
   const n = Math.round(Number(m[1]) * mult);
   if (!(n > 0)) throw new UsageError(`The size must be positive, got "${s}".`);
   return n;
@@ -96,13 +114,19 @@ function int(s: string | undefined, what: string): number | undefined {
 function positive(s: string | undefined, what: string): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${what} must be a positive number, got "${s}".`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${what} must be a positive number, got "${s}".`);
   return n;
 }
 
-function oneOf<T extends string>(s: string | undefined, allowed: readonly T[], what: string): T | undefined {
+function oneOf<T extends string>(
+  s: string | undefined,
+  allowed: readonly T[],
+  what: string,
+): T | undefined {
   if (s === undefined) return undefined;
-  if (!allowed.includes(s as T)) throw new UsageError(`${what} must be one of ${allowed.join(', ')}, got "${s}".`);
+  if (!allowed.includes(s as T))
+    throw new UsageError(`${what} must be one of ${allowed.join(', ')}, got "${s}".`);
   return s as T;
 }
 
@@ -116,7 +140,12 @@ function fmtEvent(e: HyperVEvent): string {
 }
 
 async function openLab(dir: string): Promise<LabProvider> {
-  if (!(await labExists(dir))) throw new HvbcError('NOT_FOUND', `No lab in ${dir}. Create one with "hvbc lab init --lab ${dir}".`, { dir });
+  if (!(await labExists(dir)))
+    throw new HvbcError(
+      'NOT_FOUND',
+      `No lab in ${dir}. Create one with "hvbc lab init --lab ${dir}".`,
+      { dir },
+    );
   return LabProvider.open(dir);
 }
 
@@ -144,10 +173,16 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
 
     switch (sub) {
       case 'init': {
-        const { values, positionals } = parse(rest, { scenario: { type: 'string' }, definition: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } });
+        const { values, positionals } = parse(rest, {
+          scenario: { type: 'string' },
+          definition: { type: 'string' },
+          seed: { type: 'string' },
+          force: { type: 'boolean' },
+        });
         if (values.help) return help(io, sub);
         need(positionals, 0, 'hvbc lab init [options]');
-        if (values.scenario !== undefined && values.definition !== undefined) throw new UsageError('use either --scenario or --definition, not both.');
+        if (values.scenario !== undefined && values.definition !== undefined)
+          throw new UsageError('use either --scenario or --definition, not both.');
         const seed = int(values.seed, '--seed');
         let def: LabDefinition;
         if (values.definition !== undefined) {
@@ -159,19 +194,31 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
         } else {
           const name = values.scenario ?? 'default';
           const make = scenarios[name];
-          if (!make) throw new UsageError(`unknown scenario "${name}"; scenarios: ${scenarioNames.join(', ')}.`);
+          if (!make)
+            throw new UsageError(
+              `unknown scenario "${name}"; scenarios: ${scenarioNames.join(', ')}.`,
+            );
           def = make();
         }
         if (seed !== undefined) def = { ...def, seed };
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         if (await labExists(dir)) {
-          if (!values.force) throw new HvbcError('CONFLICT', `A lab already exists in ${dir}; nothing was changed. Use --force to replace it, or "hvbc lab reset".`, { dir });
+          if (!values.force)
+            throw new HvbcError(
+              'CONFLICT',
+              `A lab already exists in ${dir}; nothing was changed. Use --force to replace it, or "hvbc lab reset".`,
+              { dir },
+            );
           await removeLabContent(dir);
         }
         const t0 = Date.now();
         const lab = await createLabFile(dir, def);
         const disks = Object.keys(lab.state.disks).length;
-        out(values.json === true, { dir, name: def.name, vms: def.vms.length, disks, seconds: (Date.now() - t0) / 1000 }, `Lab "${def.name}" created in ${dir}: ${def.vms.length} VMs, ${disks} disks (${((Date.now() - t0) / 1000).toFixed(1)} s).`);
+        out(
+          values.json === true,
+          { dir, name: def.name, vms: def.vms.length, disks, seconds: (Date.now() - t0) / 1000 },
+          `Lab "${def.name}" created in ${dir}: ${def.vms.length} VMs, ${disks} disks (${((Date.now() - t0) / 1000).toFixed(1)} s).`,
+        );
         return 0;
       }
       case 'reset': {
@@ -182,7 +229,11 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
         const { definition } = await readLabFile(dir);
         await removeLabContent(dir);
         const lab = await createLabFile(dir, definition);
-        out(values.json === true, { dir, name: definition.name, disks: Object.keys(lab.state.disks).length }, `Lab "${definition.name}" in ${dir} was reset.`);
+        out(
+          values.json === true,
+          { dir, name: definition.name, disks: Object.keys(lab.state.disks).length },
+          `Lab "${definition.name}" in ${dir} was reset.`,
+        );
         return 0;
       }
       case 'io': {
@@ -196,40 +247,81 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
         });
         if (values.help) return help(io, sub);
         const [vm] = need(positionals, 1, 'hvbc lab io <vm> [options]');
-        if (values.bytes !== undefined && values.seconds !== undefined) throw new UsageError('use either --bytes or --seconds, not both.');
-        const pattern = oneOf(values.pattern, ['scattered', 'hotspot'] as const, '--pattern') ?? 'scattered';
+        if (values.bytes !== undefined && values.seconds !== undefined)
+          throw new UsageError('use either --bytes or --seconds, not both.');
+        const pattern =
+          oneOf(values.pattern, ['scattered', 'hotspot'] as const, '--pattern') ?? 'scattered';
         const seed = int(values.seed, '--seed');
         const seconds = positive(values.seconds, '--seconds');
         const rate = positive(values.rate, '--rate');
-        if (rate !== undefined && seconds === undefined) throw new UsageError('--rate goes with --seconds.');
+        if (rate !== undefined && seconds === undefined)
+          throw new UsageError('--rate goes with --seconds.');
         const bytes = values.bytes !== undefined ? parseBytes(values.bytes) : 16 * 1024 * 1024;
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         return await withLab(dir, async (p) => {
           if (seconds !== undefined) {
-            const r = await p.startIo(vm ?? '', { rateMBps: rate ?? 10, seconds, pattern, ...(seed === undefined ? {} : { seed }) }).done;
-            out(values.json === true, r, `Wrote ${(r.bytes / 1048576).toFixed(1)} MiB in ${r.writes} writes (${r.bursts} bursts) to ${vm}.`);
+            const r = await p.startIo(vm ?? '', {
+              rateMBps: rate ?? 10,
+              seconds,
+              pattern,
+              ...(seed === undefined ? {} : { seed }),
+            }).done;
+            out(
+              values.json === true,
+              r,
+              `Wrote ${(r.bytes / 1048576).toFixed(1)} MiB in ${r.writes} writes (${r.bursts} bursts) to ${vm}.`,
+            );
             return 0;
           }
-          const r = await p.ioBurst(vm ?? '', { bytes, pattern, ...(seed === undefined ? {} : { seed }), ...(values.disk ? { disk: values.disk } : {}) });
-          out(values.json === true, r, [`Wrote ${(r.bytes / 1048576).toFixed(1)} MiB in ${r.writes} writes to ${vm} (seed ${r.seed}):`, ...Object.values(r.perDisk).map((d) => `  ${d.file}: ${d.writes} writes, ${(d.bytes / 1048576).toFixed(1)} MiB`)]);
+          const r = await p.ioBurst(vm ?? '', {
+            bytes,
+            pattern,
+            ...(seed === undefined ? {} : { seed }),
+            ...(values.disk ? { disk: values.disk } : {}),
+          });
+          out(values.json === true, r, [
+            `Wrote ${(r.bytes / 1048576).toFixed(1)} MiB in ${r.writes} writes to ${vm} (seed ${r.seed}):`,
+            ...Object.values(r.perDisk).map(
+              (d) => `  ${d.file}: ${d.writes} writes, ${(d.bytes / 1048576).toFixed(1)} MiB`,
+            ),
+          ]);
           return 0;
         });
       }
       case 'fault': {
-        const { values, positionals } = parse(rest, { list: { type: 'boolean' }, value: { type: 'string' } });
+        const { values, positionals } = parse(rest, {
+          list: { type: 'boolean' },
+          value: { type: 'string' },
+        });
         if (values.help) return help(io, sub);
         if (values.list) {
-          out(values.json === true, LAB_FAULTS, LAB_FAULTS.map((f) => `  ${f.name.padEnd(34)} ${f.target === 'csv' ? '(on a CSV) ' : ''}${f.description}${f.value ? ` Value: ${f.value}.` : ''}`));
+          out(
+            values.json === true,
+            LAB_FAULTS,
+            LAB_FAULTS.map(
+              (f) =>
+                `  ${f.name.padEnd(34)} ${f.target === 'csv' ? '(on a CSV) ' : ''}${f.description}${f.value ? ` Value: ${f.value}.` : ''}`,
+            ),
+          );
           return 0;
         }
-        const [target, faultArg, state] = need(positionals, 3, 'hvbc lab fault <vm|csv> <fault> on|off');
+        const [target, faultArg, state] = need(
+          positionals,
+          3,
+          'hvbc lab fault <vm|csv> <fault> on|off',
+        );
         const [fault, inline] = (faultArg ?? '').split('=', 2) as [string, string | undefined];
-        if (!LAB_FAULTS.some((f) => f.name === fault)) throw new UsageError(`unknown fault "${fault}"; run "hvbc lab fault --list".`);
+        if (!LAB_FAULTS.some((f) => f.name === fault))
+          throw new UsageError(`unknown fault "${fault}"; run "hvbc lab fault --list".`);
         const on = oneOf(state, ['on', 'off'] as const, 'the state') === 'on';
         const value = values.value ?? inline;
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         await withLab(dir, (p) => p.setFault(target ?? '', fault, on, value));
-        out(values.json === true, { target, fault, on, ...(value ? { value } : {}) }, `Fault ${fault} is ${on ? 'on' : 'off'} for ${target}.`);
+        out(
+          values.json === true,
+          { target, fault, on, ...(value ? { value } : {}) },
+          `Fault ${fault} is ${on ? 'on' : 'off'} for ${target}.`,
+        );
         return 0;
       }
       case 'checkpoint': {
@@ -244,12 +336,25 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         if (action === 'create') {
           const [vm] = need(args, 1, 'hvbc lab checkpoint create <vm> [--type T] [--name N]');
-          const type = oneOf(values.type, ['standard', 'production', 'recovery'] as const, '--type') ?? 'standard';
-          const consistency = oneOf(values.consistency, ['application', 'crash'] as const, '--consistency') ?? (type === 'standard' ? 'crash' : 'application');
+          const type =
+            oneOf(values.type, ['standard', 'production', 'recovery'] as const, '--type') ??
+            'standard';
+          const consistency =
+            oneOf(values.consistency, ['application', 'crash'] as const, '--consistency') ??
+            (type === 'standard' ? 'crash' : 'application');
           const r = await withLab(dir, (p) =>
-            p.createCheckpoint(vm ?? '', { type, consistency, createdBy: 'hvbc lab', ...(values.name ? { name: values.name } : {}), ...(values['require-consistency'] ? { requireConsistency: true } : {}) }),
+            p.createCheckpoint(vm ?? '', {
+              type,
+              consistency,
+              createdBy: 'hvbc lab',
+              ...(values.name ? { name: values.name } : {}),
+              ...(values['require-consistency'] ? { requireConsistency: true } : {}),
+            }),
           );
-          out(values.json === true, r, [`Checkpoint "${r.checkpoint.name}" (${r.checkpoint.type}, ${r.consistencyReached}-consistent) created: ${r.checkpoint.id}`, ...(r.fallbackReason ? [`  Note: ${r.fallbackReason}`] : [])]);
+          out(values.json === true, r, [
+            `Checkpoint "${r.checkpoint.name}" (${r.checkpoint.type}, ${r.consistencyReached}-consistent) created: ${r.checkpoint.id}`,
+            ...(r.fallbackReason ? [`  Note: ${r.fallbackReason}`] : []),
+          ]);
           return 0;
         }
         if (action === 'remove' || action === 'apply') {
@@ -259,28 +364,52 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
             if (action === 'remove') await p.removeCheckpoint(vm ?? '', id);
             else await p.applyCheckpoint(vm ?? '', id);
           });
-          out(values.json === true, { vm, checkpoint: cp, action }, `Checkpoint "${cp}" of ${vm}: ${action === 'remove' ? 'removed' : 'applied'}. See "hvbc lab events --vm ${vm}" for merges.`);
+          out(
+            values.json === true,
+            { vm, checkpoint: cp, action },
+            `Checkpoint "${cp}" of ${vm}: ${action === 'remove' ? 'removed' : 'applied'}. See "hvbc lab events --vm ${vm}" for merges.`,
+          );
           return 0;
         }
         if (action === 'list') {
           const [vm] = need(args, 1, 'hvbc lab checkpoint list <vm>');
           const inv = await withLab(dir, (p) => p.inventory());
-          const v = inv.vms.find((x) => x.name.toLowerCase() === (vm ?? '').toLowerCase() || x.id === vm);
+          const v = inv.vms.find(
+            (x) => x.name.toLowerCase() === (vm ?? '').toLowerCase() || x.id === vm,
+          );
           if (!v) throw new HvbcError('NOT_FOUND', `No VM "${vm}" in the lab.`);
-          out(values.json === true, { checkpoints: v.checkpoints, disks: v.disks.map((d) => ({ id: d.id, chain: d.chain })) }, [
-            `${v.name}: ${v.checkpoints.length} checkpoint(s)`,
-            ...v.checkpoints.map((c) => `  ${c.type.padEnd(15)} ${c.created}  ${c.name}  ${c.id}${c.parentId ? `  (parent ${c.parentId})` : ''}`),
-            ...v.disks.map((d) => `  disk ${d.path}: ${d.chain.map((f) => f.path.split('\\').pop()).join(' ← ')}`),
-          ]);
+          out(
+            values.json === true,
+            {
+              checkpoints: v.checkpoints,
+              disks: v.disks.map((d) => ({ id: d.id, chain: d.chain })),
+            },
+            [
+              `${v.name}: ${v.checkpoints.length} checkpoint(s)`,
+              ...v.checkpoints.map(
+                (c) =>
+                  `  ${c.type.padEnd(15)} ${c.created}  ${c.name}  ${c.id}${c.parentId ? `  (parent ${c.parentId})` : ''}`,
+              ),
+              ...v.disks.map(
+                (d) =>
+                  `  disk ${d.path}: ${d.chain.map((f) => f.path.split('\\').pop()).join(' ← ')}`,
+              ),
+            ],
+          );
           return 0;
         }
-        throw new UsageError('expected create, remove, list or apply: hvbc lab checkpoint create|remove|list|apply <vm> …');
+        throw new UsageError(
+          'expected create, remove, list or apply: hvbc lab checkpoint create|remove|list|apply <vm> …',
+        );
       }
       case 'csv': {
         const { values, positionals } = parse(rest, {});
         if (values.help) return help(io, sub);
         const [action, csv, node] = need(positionals, 3, 'hvbc lab csv move <csv> <node>');
-        if (action !== 'move') throw new UsageError(`unknown csv action "${action}"; use: hvbc lab csv move <csv> <node>`);
+        if (action !== 'move')
+          throw new UsageError(
+            `unknown csv action "${action}"; use: hvbc lab csv move <csv> <node>`,
+          );
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         await withLab(dir, (p) => p.moveCsv(csv ?? '', node ?? ''));
         out(values.json === true, { csv, node }, `${csv} is now owned by ${node}.`);
@@ -301,7 +430,11 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
         const [vm, disk, csv] = need(positionals, 3, 'hvbc lab storage <vm> <disk> <csv>');
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         await withLab(dir, (p) => p.storageMigrate(vm ?? '', disk ?? '', csv ?? ''));
-        out(values.json === true, { vm, disk, csv }, `${disk} of ${vm} moved to ${csv}; its change tracking starts again.`);
+        out(
+          values.json === true,
+          { vm, disk, csv },
+          `${disk} of ${vm} moved to ${csv}; its change tracking starts again.`,
+        );
         return 0;
       }
       case 'power': {
@@ -311,11 +444,19 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
         const how = oneOf(action, ['on', 'off'] as const, 'the power action');
         const dir = resolveLabDir({ ...(values.lab ? { labDir: values.lab } : {}) });
         await withLab(dir, (p) => (how === 'on' ? p.powerOn(vm ?? '') : p.powerOff(vm ?? '')));
-        out(values.json === true, { vm, state: how === 'on' ? 'Running' : 'Off' }, `${vm} is ${how === 'on' ? 'running' : 'off'}.`);
+        out(
+          values.json === true,
+          { vm, state: how === 'on' ? 'Running' : 'Off' },
+          `${vm} is ${how === 'on' ? 'running' : 'off'}.`,
+        );
         return 0;
       }
       case 'events': {
-        const { values, positionals } = parse(rest, { vm: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } });
+        const { values, positionals } = parse(rest, {
+          vm: { type: 'string' },
+          since: { type: 'string' },
+          limit: { type: 'string' },
+        });
         if (values.help) return help(io, sub);
         need(positionals, 0, 'hvbc lab events [--vm NAME]');
         const since = int(values.since, '--since');
@@ -325,11 +466,17 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
           let vmId: string | undefined;
           if (values.vm !== undefined) {
             const inv = await p.inventory();
-            const v = inv.vms.find((x) => x.name.toLowerCase() === values.vm?.toLowerCase() || x.id === values.vm);
+            const v = inv.vms.find(
+              (x) => x.name.toLowerCase() === values.vm?.toLowerCase() || x.id === values.vm,
+            );
             if (!v) throw new HvbcError('NOT_FOUND', `No VM "${values.vm}" in the lab.`);
             vmId = v.id;
           }
-          return p.events({ ...(vmId ? { vmId } : {}), ...(since === undefined ? {} : { sinceSeq: since }), ...(limit === undefined ? {} : { limit }) });
+          return p.events({
+            ...(vmId ? { vmId } : {}),
+            ...(since === undefined ? {} : { sinceSeq: since }),
+            ...(limit === undefined ? {} : { limit }),
+          });
         });
         out(values.json === true, events, events.length ? events.map(fmtEvent) : 'No events.');
         return 0;
@@ -351,7 +498,9 @@ export async function labCommand(argv: string[], io: LabIO): Promise<number> {
     throw new UsageError(`unknown lab command "${sub}".`);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.error(`hvbc lab${sub && sub in HELP ? ` ${sub}` : ''}: ${e.message} Nothing was changed. Run "hvbc lab ${sub && sub in HELP ? `${sub} ` : ''}--help".`);
+      io.error(
+        `hvbc lab${sub && sub in HELP ? ` ${sub}` : ''}: ${e.message} Nothing was changed. Run "hvbc lab ${sub && sub in HELP ? `${sub} ` : ''}--help".`,
+      );
       return 2;
     }
     if (isHvbcError(e)) {
@@ -372,8 +521,18 @@ async function checkpointId(p: LabProvider, vm: string, ref: string): Promise<st
   const inv = await p.inventory();
   const v = inv.vms.find((x) => x.name.toLowerCase() === vm.toLowerCase() || x.id === vm);
   if (!v) throw new HvbcError('NOT_FOUND', `No VM "${vm}" in the lab.`);
-  const hits = v.checkpoints.filter((c) => c.type !== 'reference-point' && (c.id === ref || c.name === ref));
-  if (hits.length === 0) throw new HvbcError('NOT_FOUND', `${v.name} has no checkpoint "${ref}". Run "hvbc lab checkpoint list ${v.name}".`);
-  if (hits.length > 1) throw new HvbcError('VALIDATION', `${v.name} has ${hits.length} checkpoints named "${ref}"; give the id.`);
+  const hits = v.checkpoints.filter(
+    (c) => c.type !== 'reference-point' && (c.id === ref || c.name === ref),
+  );
+  if (hits.length === 0)
+    throw new HvbcError(
+      'NOT_FOUND',
+      `${v.name} has no checkpoint "${ref}". Run "hvbc lab checkpoint list ${v.name}".`,
+    );
+  if (hits.length > 1)
+    throw new HvbcError(
+      'VALIDATION',
+      `${v.name} has ${hits.length} checkpoints named "${ref}"; give the id.`,
+    );
   return hits[0]?.id ?? ref;
 }

@@ -1,8 +1,22 @@
 // `hvbc plan`, `hvbc preflight` and `hvbc doctor`: the job planner, pre-flight checks and checkpoint doctor from the command line.
 import { parseArgs } from 'node:util';
-import type { BackupPlan, DoctorReport, PreflightReport, RepairLog, RepairPlan } from '../../../shared/planner';
+import type {
+  BackupPlan,
+  DoctorReport,
+  PreflightReport,
+  RepairLog,
+  RepairPlan,
+} from '../../../shared/planner';
 import { activeTaskIds, recordRepair } from '../../services/handlers/planner';
-import { osLabel, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive } from '../../services/planner';
+import {
+  osLabel,
+  planBackup,
+  planRepair,
+  recommend,
+  repair,
+  runPreflightLive,
+  scanLive,
+} from '../../services/planner';
 import type { CliIO } from '../io';
 import { withServices } from '../with-services';
 
@@ -17,13 +31,20 @@ function list(v: string | undefined): string[] | undefined {
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw Object.assign(new Error(`--${name} must be a positive number, not "${v}".`), { code: 'VALIDATION' });
+  if (!Number.isFinite(n) || n <= 0)
+    throw Object.assign(new Error(`--${name} must be a positive number, not "${v}".`), {
+      code: 'VALIDATION',
+    });
   return n;
 }
 
 function secs(s: number): string {
   const t = Math.round(s);
-  return t < 60 ? `${t} s` : t < 3600 ? `${Math.floor(t / 60)} min ${t % 60} s` : `${Math.floor(t / 3600)} h ${Math.floor((t % 3600) / 60)} min`;
+  return t < 60
+    ? `${t} s`
+    : t < 3600
+      ? `${Math.floor(t / 60)} min ${t % 60} s`
+      : `${Math.floor(t / 3600)} h ${Math.floor((t % 3600) / 60)} min`;
 }
 
 function gib(n: number): string {
@@ -31,7 +52,9 @@ function gib(n: number): string {
 }
 
 export function printPlan(plan: BackupPlan, io: CliIO): void {
-  io.log(`Cluster ${plan.clusterName} (Windows Server ${osLabel(plan.osVersion)}): ${plan.method === 'host-vss-csv' ? 'host VSS snapshots per CSV' : 'recovery checkpoints with change tracking'}`);
+  io.log(
+    `Cluster ${plan.clusterName} (Windows Server ${osLabel(plan.osVersion)}): ${plan.method === 'host-vss-csv' ? 'host VSS snapshots per CSV' : 'recovery checkpoints with change tracking'}`,
+  );
   io.log(`  ${plan.methodReason}`);
   io.log('Rules this plan follows:');
   for (const c of plan.constraints) io.log(`  - ${c}`);
@@ -40,13 +63,17 @@ export function printPlan(plan: BackupPlan, io: CliIO): void {
     for (const id of w.jobIds) {
       const j = plan.jobs.find((x) => x.id === id);
       if (!j) continue;
-      io.log(`  ${j.label} on ${j.nodes.join(', ')}: ${gib(j.bytes)} ${j.runKind}, about ${secs(j.seconds)}`);
+      io.log(
+        `  ${j.label} on ${j.nodes.join(', ')}: ${gib(j.bytes)} ${j.runKind}, about ${secs(j.seconds)}`,
+      );
       for (const e of j.explanation) io.log(`      ${e}`);
     }
   }
   for (const n of plan.notes) io.log(`\nNote: ${n}`);
   const t = plan.totals;
-  io.log(`\n${t.jobs} job${t.jobs === 1 ? '' : 's'} for ${t.vms} VM${t.vms === 1 ? '' : 's'} in ${t.waves} wave${t.waves === 1 ? '' : 's'}; ${gib(t.bytes)} to read; about ${secs(t.seconds)}; ${t.waits} wait${t.waits === 1 ? '' : 's'}, ${t.moves} CSV ownership move${t.moves === 1 ? '' : 's'}.`);
+  io.log(
+    `\n${t.jobs} job${t.jobs === 1 ? '' : 's'} for ${t.vms} VM${t.vms === 1 ? '' : 's'} in ${t.waves} wave${t.waves === 1 ? '' : 's'}; ${gib(t.bytes)} to read; about ${secs(t.seconds)}; ${t.waits} wait${t.waits === 1 ? '' : 's'}, ${t.moves} CSV ownership move${t.moves === 1 ? '' : 's'}.`,
+  );
 }
 
 export async function planCommand(argv: string[], io: CliIO): Promise<number> {
@@ -78,9 +105,13 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     const opts = {
       ...(list(values.vms) ? { vmIds: list(values.vms) } : {}),
       ...(values['max-per-csv'] ? { maxPerCsv: num('max-per-csv', values['max-per-csv']) } : {}),
-      ...(values['max-per-node'] ? { maxPerNode: num('max-per-node', values['max-per-node']) } : {}),
+      ...(values['max-per-node']
+        ? { maxPerNode: num('max-per-node', values['max-per-node']) }
+        : {}),
       ...(values.throughput ? { throughputMBps: num('throughput', values.throughput) } : {}),
-      ...(values['change-rate'] ? { changeRatePercent: num('change-rate', values['change-rate']) } : {}),
+      ...(values['change-rate']
+        ? { changeRatePercent: num('change-rate', values['change-rate']) }
+        : {}),
       incremental: values.incremental ?? false,
     };
     const plan = planBackup(inv, opts);
@@ -91,12 +122,16 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     }
     printPlan(plan, io);
     if (recs) {
-      io.log(`\n${recs.conflicts.length} conflict${recs.conflicts.length === 1 ? '' : 's'}; recommendations (nothing is changed):`);
+      io.log(
+        `\n${recs.conflicts.length} conflict${recs.conflicts.length === 1 ? '' : 's'}; recommendations (nothing is changed):`,
+      );
       for (const n of recs.notes) io.log(`  ${n}`);
       for (const r of recs.recommendations) {
         io.log(`  * ${r.title}`);
         io.log(`      ${r.why}`);
-        io.log(`      removes ${r.removes.length} conflict${r.removes.length === 1 ? '' : 's'}${r.introduces.length ? `, adds ${r.introduces.length}` : ''}; ${r.remaining} left afterwards`);
+        io.log(
+          `      removes ${r.removes.length} conflict${r.removes.length === 1 ? '' : 's'}${r.introduces.length ? `, adds ${r.introduces.length}` : ''}; ${r.remaining} left afterwards`,
+        );
         for (const c of r.commands) io.log(`      ${c}`);
         for (const u of r.unresolved) io.log(`      could not place: ${u}`);
       }
@@ -106,11 +141,17 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
 }
 
 export function printPreflight(r: PreflightReport, io: CliIO, all: boolean): void {
-  io.log(`Pre-flight of ${r.vmIds.length} VM${r.vmIds.length === 1 ? '' : 's'} on ${r.clusterName} (${r.method === 'host-vss-csv' ? 'host VSS per CSV' : 'recovery checkpoints + RCT'})${r.dryRunRequested ? ', with dry run' : ''}`);
+  io.log(
+    `Pre-flight of ${r.vmIds.length} VM${r.vmIds.length === 1 ? '' : 's'} on ${r.clusterName} (${r.method === 'host-vss-csv' ? 'host VSS per CSV' : 'recovery checkpoints + RCT'})${r.dryRunRequested ? ', with dry run' : ''}`,
+  );
   const order = { error: 0, warning: 1, info: 2 } as const;
   const shown = r.results
     .filter((x) => all || x.status === 'fail' || x.status === 'unknown')
-    .sort((a, b) => (a.status === 'fail' ? order[a.severity ?? 'info'] : 3) - (b.status === 'fail' ? order[b.severity ?? 'info'] : 3));
+    .sort(
+      (a, b) =>
+        (a.status === 'fail' ? order[a.severity ?? 'info'] : 3) -
+        (b.status === 'fail' ? order[b.severity ?? 'info'] : 3),
+    );
   for (const x of shown) {
     const tag = x.status === 'fail' ? (x.severity ?? 'info').toUpperCase() : x.status.toUpperCase();
     io.log(`\n${tag.padEnd(8)} ${x.target.name}: ${x.ruleTitle}`);
@@ -119,7 +160,9 @@ export function printPreflight(r: PreflightReport, io: CliIO, all: boolean): voi
     if (x.fix) io.log(`         fix: ${x.fix}`);
   }
   const s = r.summary;
-  io.log(`\n${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info, ${s.passed} passed, ${s.unknown} unknown, ${s.notApplicable} not applicable.${r.blocked ? ' Blocked: fix the errors before the window.' : ''}`);
+  io.log(
+    `\n${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.infos} info, ${s.passed} passed, ${s.unknown} unknown, ${s.notApplicable} not applicable.${r.blocked ? ' Blocked: fix the errors before the window.' : ''}`,
+  );
 }
 
 export async function preflightCommand(argv: string[], io: CliIO): Promise<number> {
@@ -145,13 +188,19 @@ export async function preflightCommand(argv: string[], io: CliIO): Promise<numbe
     return 0;
   }
   return withServices(values.lab, undefined, async (s) => {
-    const report = await runPreflightLive(s.provider, positionals.length > 0 ? positionals : undefined, {
-      dryRun: values['dry-run'] ?? false,
-      ...(values['change-rate'] ? { changeRatePercent: num('change-rate', values['change-rate']) } : {}),
-      ...(values.window ? { windowHours: num('window', values.window) } : {}),
-      activeTaskIds: activeTaskIds(s),
-      ...(values.json || !io.isTTY ? {} : { onProgress: (m: string) => io.error(m) }),
-    });
+    const report = await runPreflightLive(
+      s.provider,
+      positionals.length > 0 ? positionals : undefined,
+      {
+        dryRun: values['dry-run'] ?? false,
+        ...(values['change-rate']
+          ? { changeRatePercent: num('change-rate', values['change-rate']) }
+          : {}),
+        ...(values.window ? { windowHours: num('window', values.window) } : {}),
+        activeTaskIds: activeTaskIds(s),
+        ...(values.json || !io.isTTY ? {} : { onProgress: (m: string) => io.error(m) }),
+      },
+    );
     if (values.json) io.log(JSON.stringify(report, null, 2));
     else printPreflight(report, io, values.all ?? false);
     return report.blocked ? 1 : 0;
@@ -159,9 +208,13 @@ export async function preflightCommand(argv: string[], io: CliIO): Promise<numbe
 }
 
 export function printDoctor(report: DoctorReport, io: CliIO): void {
-  io.log(`Checkpoint doctor on ${report.clusterName}: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}, ${report.chainsChecked} chain${report.chainsChecked === 1 ? '' : 's'} checked.`);
+  io.log(
+    `Checkpoint doctor on ${report.clusterName}: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}, ${report.chainsChecked} chain${report.chainsChecked === 1 ? '' : 's'} checked.`,
+  );
   for (const f of report.findings) {
-    io.log(`\n${f.severity.toUpperCase().padEnd(8)} ${f.kind}${f.vmName ? ` (${f.vmName})` : ''}  [${f.id}]`);
+    io.log(
+      `\n${f.severity.toUpperCase().padEnd(8)} ${f.kind}${f.vmName ? ` (${f.vmName})` : ''}  [${f.id}]`,
+    );
     io.log(`         ${f.message}`);
     for (const e of f.evidence) io.log(`         · ${e}`);
     io.log(`         ${f.repairable ? 'repair' : 'advice'}: ${f.proposal}`);
@@ -170,7 +223,11 @@ export function printDoctor(report: DoctorReport, io: CliIO): void {
 }
 
 export function printRepair(plan: RepairPlan, log: RepairLog, io: CliIO): void {
-  io.log(log.dryRun ? '\nDry run: the repair would take these steps, in this order (nothing was changed):' : '\nRepair log:');
+  io.log(
+    log.dryRun
+      ? '\nDry run: the repair would take these steps, in this order (nothing was changed):'
+      : '\nRepair log:',
+  );
   for (const e of log.entries) {
     const step = plan.steps.find((s) => s.id === e.stepId);
     io.log(`  ${String(step?.order ?? '?').padStart(2)}. [${e.status}] ${e.message}`);
@@ -206,7 +263,10 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
   return withServices(values.lab, undefined, async (s) => {
     const running = activeTaskIds(s);
     const minAge = values['min-age'] !== undefined ? Number(values['min-age']) : undefined;
-    const { inv, report } = await scanLive(s.provider, { activeTaskIds: running, ...(minAge !== undefined && Number.isFinite(minAge) ? { minOrphanAgeMinutes: minAge } : {}) });
+    const { inv, report } = await scanLive(s.provider, {
+      activeTaskIds: running,
+      ...(minAge !== undefined && Number.isFinite(minAge) ? { minOrphanAgeMinutes: minAge } : {}),
+    });
     if (!values.repair) {
       if (values.json) io.log(JSON.stringify(report, null, 2));
       else printDoctor(report, io);
@@ -216,11 +276,13 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
     const dryRun = values.yes !== true;
     const log = await repair(s.provider, plan, { dryRun, activeTaskIds: running });
     const file = dryRun ? undefined : await recordRepair(s.dataDir, { plan, log });
-    if (values.json) io.log(JSON.stringify({ report, plan, log, ...(file ? { logFile: file } : {}) }, null, 2));
+    if (values.json)
+      io.log(JSON.stringify({ report, plan, log, ...(file ? { logFile: file } : {}) }, null, 2));
     else {
       printDoctor(report, io);
       printRepair(plan, log, io);
-      if (dryRun && plan.steps.length > 0) io.log('\nRun again with --repair --yes to carry these steps out.');
+      if (dryRun && plan.steps.length > 0)
+        io.log('\nRun again with --repair --yes to carry these steps out.');
       if (file) io.log(`Log kept in ${file}`);
     }
     return log.summary.failed > 0 ? 1 : 0;

@@ -2,7 +2,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { DrillRecord, DrillRequest, DrillStep, DrillStepId, DrillVmResult } from '../../../shared/drills';
+import type {
+  DrillRecord,
+  DrillRequest,
+  DrillStep,
+  DrillStepId,
+  DrillVmResult,
+} from '../../../shared/drills';
 import { HvbcError, toErrorData } from '../../../shared/errors';
 import type { Vm } from '../../../shared/model';
 import { restorePoint } from '../engine/restore';
@@ -32,11 +38,20 @@ const STEP_TITLES: Record<DrillStepId, string> = {
 };
 
 /** Run a command against the restored VM (lab: its sandbox folder); exit code 0 passes. No shell. */
-function runCustomCheck(command: string, env: Record<string, string>, timeoutSec: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function runCustomCheck(
+  command: string,
+  env: Record<string, string>,
+  timeoutSec: number,
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const [cmd, ...args] = command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g)?.map((a) => a.replace(/^["']|["']$/g, '')) ?? [];
+    const [cmd, ...args] =
+      command.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g)?.map((a) => a.replace(/^["']|["']$/g, '')) ??
+      [];
     if (!cmd) return resolve({ code: null, output: 'empty command', timedOut: false });
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
     child.stdout.on('data', keep);
@@ -53,7 +68,11 @@ function runCustomCheck(command: string, env: Record<string, string>, timeoutSec
   });
 }
 
-export async function runDrill(deps: DrillDeps, req: DrillRequest, ctx: TaskContext): Promise<Omit<DrillRecord, 'prevHash' | 'hash'>> {
+export async function runDrill(
+  deps: DrillDeps,
+  req: DrillRequest,
+  ctx: TaskContext,
+): Promise<Omit<DrillRecord, 'prevHash' | 'hash'>> {
   const { provider, repo } = deps;
   const t0 = Date.now();
   const drillId = randomUUID();
@@ -69,10 +88,22 @@ export async function runDrill(deps: DrillDeps, req: DrillRequest, ctx: TaskCont
   const results: DrillVmResult[] = [];
   let failure: string | undefined;
 
-  const step = async (id: DrillStepId, vm: Vm, fn: () => Promise<{ ok: boolean; reason?: string; evidence: Record<string, unknown> }>) => {
+  const step = async (
+    id: DrillStepId,
+    vm: Vm,
+    fn: () => Promise<{ ok: boolean; reason?: string; evidence: Record<string, unknown> }>,
+  ) => {
     const started = Date.now();
     ctx.progress({ phase: id, message: `${vm.name}: ${STEP_TITLES[id]}` });
-    const rec: DrillStep = { id, vmId: vm.id, title: STEP_TITLES[id], status: 'skipped', evidence: {}, startedAt: new Date(started).toISOString(), durationSeconds: 0 };
+    const rec: DrillStep = {
+      id,
+      vmId: vm.id,
+      title: STEP_TITLES[id],
+      status: 'skipped',
+      evidence: {},
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: 0,
+    };
     if (failure) {
       rec.reason = 'Not run: an earlier step failed.';
     } else {
@@ -88,7 +119,8 @@ export async function runDrill(deps: DrillDeps, req: DrillRequest, ctx: TaskCont
         rec.status = 'failed';
         rec.reason = `${err.code}: ${err.message}`;
       }
-      if (rec.status === 'failed') failure = `${vm.name}: ${rec.title} failed — ${rec.reason ?? 'no reason given'}`;
+      if (rec.status === 'failed')
+        failure = `${vm.name}: ${rec.title} failed — ${rec.reason ?? 'no reason given'}`;
     }
     rec.durationSeconds = (Date.now() - started) / 1000;
     steps.push(rec);
@@ -97,9 +129,15 @@ export async function runDrill(deps: DrillDeps, req: DrillRequest, ctx: TaskCont
 
   try {
     for (const vm of vms) {
-      const points = (await repo.listPoints({ vmId: vm.id })).sort((a, b) => a.time.localeCompare(b.time));
+      const points = (await repo.listPoints({ vmId: vm.id })).sort((a, b) =>
+        a.time.localeCompare(b.time),
+      );
       const pointId = req.pointIds[vm.id] ?? points[points.length - 1]?.id;
-      if (!pointId) throw new HvbcError('NOT_FOUND', `${vm.name} has no restore point to drill. Back it up first.`);
+      if (!pointId)
+        throw new HvbcError(
+          'NOT_FOUND',
+          `${vm.name} has no restore point to drill. Back it up first.`,
+        );
       const manifest = await repo.getPoint(pointId);
       let restored: Awaited<ReturnType<typeof restorePoint>> | null = null;
       let sandboxVm: { vmId: string; configPath: string } | null = null;
@@ -109,38 +147,110 @@ export async function runDrill(deps: DrillDeps, req: DrillRequest, ctx: TaskCont
         for (const key of Object.keys(manifest.disks)) {
           let bytes = 0;
           let chunks = 0;
-          const r = await repo.readDisk(pointId, key, async (_o, data, length) => {
-            bytes += length;
-            if (data) chunks++;
-          }, { signal: ctx.signal });
+          const r = await repo.readDisk(
+            pointId,
+            key,
+            async (_o, data, length) => {
+              bytes += length;
+              if (data) chunks++;
+            },
+            { signal: ctx.signal },
+          );
           disks.push({ disk: key, dataChunksRehashed: chunks, bytes, sha256: r.sha256 });
         }
         return { ok: true, evidence: { pointId, disks } };
       });
       await step('restore', vm, async () => {
-        restored = await restorePoint(repo, { pointId, targetDir: path.join(folder, vm.name.replace(/[^A-Za-z0-9._-]/g, '_')), newId: true, inPlace: false }, { dataDir: deps.dataDir, ctx });
-        return { ok: true, evidence: { newVmId: restored.newVmId, targetDir: restored.targetDir, disks: restored.disks.map((d) => ({ path: path.relative(folder, d.path), sha256: d.sha256 })) } };
+        restored = await restorePoint(
+          repo,
+          {
+            pointId,
+            targetDir: path.join(folder, vm.name.replace(/[^A-Za-z0-9._-]/g, '_')),
+            newId: true,
+            inPlace: false,
+          },
+          { dataDir: deps.dataDir, ctx },
+        );
+        return {
+          ok: true,
+          evidence: {
+            newVmId: restored.newVmId,
+            targetDir: restored.targetDir,
+            disks: restored.disks.map((d) => ({
+              path: path.relative(folder, d.path),
+              sha256: d.sha256,
+            })),
+          },
+        };
       });
       await step('vhdx-structure', vm, async () => {
         const reports = [];
         for (const d of restored?.disks ?? []) reports.push(await checkVhdx(d.path));
         const bad = reports.filter((r) => !r.ok);
-        return { ok: bad.length === 0, ...(bad.length ? { reason: bad.map((r) => `${path.basename(r.path)}: ${r.issues.filter((i) => i.severity === 'error').map((i) => i.message).join('; ')}`).join(' | ') } : {}), evidence: { checked: reports.map((r) => ({ file: path.basename(r.path), ok: r.ok, issues: r.issues.length })) } };
+        return {
+          ok: bad.length === 0,
+          ...(bad.length
+            ? {
+                reason: bad
+                  .map(
+                    (r) =>
+                      `${path.basename(r.path)}: ${r.issues
+                        .filter((i) => i.severity === 'error')
+                        .map((i) => i.message)
+                        .join('; ')}`,
+                  )
+                  .join(' | '),
+              }
+            : {}),
+          evidence: {
+            checked: reports.map((r) => ({
+              file: path.basename(r.path),
+              ok: r.ok,
+              issues: r.issues.length,
+            })),
+          },
+        };
       });
       await step('content-match', vm, async () => {
         const out = [];
         for (const d of restored?.disks ?? []) {
           if (provider.verifyRestoredDisk) {
-            const at = { ...(typeof manifest.meta.checkpointId === 'string' ? { checkpointId: manifest.meta.checkpointId } : {}), ...(typeof manifest.meta.referencePointId === 'string' ? { referencePointId: manifest.meta.referencePointId } : {}) };
+            const at = {
+              ...(typeof manifest.meta.checkpointId === 'string'
+                ? { checkpointId: manifest.meta.checkpointId }
+                : {}),
+              ...(typeof manifest.meta.referencePointId === 'string'
+                ? { referencePointId: manifest.meta.referencePointId }
+                : {}),
+            };
             const r = await provider.verifyRestoredDisk(vm.id, d.diskKey, at, d.path);
-            out.push({ disk: d.diskKey, match: r.match, detail: r.detail, against: 'the provider model of the source at the restore point', ...r.evidence });
+            out.push({
+              disk: d.diskKey,
+              match: r.match,
+              detail: r.detail,
+              against: 'the provider model of the source at the restore point',
+              ...r.evidence,
+            });
           } else {
             const expected = manifest.disks[d.diskKey]?.sha256;
-            out.push({ disk: d.diskKey, match: expected !== undefined && expected === d.sha256, detail: expected ? 'compared with the hash read from the source when the point was written' : 'the point recorded no whole-disk hash', against: 'backup-time hash', sha256: d.sha256, expected });
+            out.push({
+              disk: d.diskKey,
+              match: expected !== undefined && expected === d.sha256,
+              detail: expected
+                ? 'compared with the hash read from the source when the point was written'
+                : 'the point recorded no whole-disk hash',
+              against: 'backup-time hash',
+              sha256: d.sha256,
+              expected,
+            });
           }
         }
         const bad = out.filter((o) => !o.match);
-        return { ok: bad.length === 0, ...(bad.length ? { reason: bad.map((b) => `${b.disk}: ${b.detail}`).join('; ') } : {}), evidence: { disks: out } };
+        return {
+          ok: bad.length === 0,
+          ...(bad.length ? { reason: bad.map((b) => `${b.disk}: ${b.detail}`).join('; ') } : {}),
+          evidence: { disks: out },
+        };
       });
       await step('config-import', vm, async () => {
         if (!restored) throw new HvbcError('DRILL_FAILED', 'Nothing was restored.');
@@ -151,13 +261,35 @@ export async function runDrill(deps: DrillDeps, req: DrillRequest, ctx: TaskCont
       await step('boot-heartbeat', vm, async () => {
         if (!sandboxVm) throw new HvbcError('DRILL_FAILED', 'No sandbox VM to start.');
         const r = await sandbox.boot(sandboxVm, vm.id);
-        return { ok: r.heartbeat, ...(r.heartbeat ? {} : { reason: r.detail }), evidence: { detail: r.detail, ...r.evidence } };
+        return {
+          ok: r.heartbeat,
+          ...(r.heartbeat ? {} : { reason: r.detail }),
+          evidence: { detail: r.detail, ...r.evidence },
+        };
       });
       if (req.customCheck) {
         await step('custom-check', vm, async () => {
-          const r = await runCustomCheck(req.customCheck ?? '', { HVBC_SANDBOX_DIR: restored?.targetDir ?? '', HVBC_VM_CONFIG: restored?.configPath ?? '', HVBC_VM_NAME: vm.name }, deps.customCheckTimeout ?? 120);
+          const r = await runCustomCheck(
+            req.customCheck ?? '',
+            {
+              HVBC_SANDBOX_DIR: restored?.targetDir ?? '',
+              HVBC_VM_CONFIG: restored?.configPath ?? '',
+              HVBC_VM_NAME: vm.name,
+            },
+            deps.customCheckTimeout ?? 120,
+          );
           const ok = r.code === 0;
-          return { ok, ...(ok ? {} : { reason: r.timedOut ? 'timed out' : `exit code ${r.code ?? 'none'}: ${r.output.trim().slice(-300)}` }), evidence: { command: req.customCheck, exitCode: r.code, output: r.output.slice(-2000) } };
+          return {
+            ok,
+            ...(ok
+              ? {}
+              : {
+                  reason: r.timedOut
+                    ? 'timed out'
+                    : `exit code ${r.code ?? 'none'}: ${r.output.trim().slice(-300)}`,
+                }),
+            evidence: { command: req.customCheck, exitCode: r.code, output: r.output.slice(-2000) },
+          };
         });
       }
       const verified = !failure;

@@ -6,23 +6,66 @@ import { historyRecordOf } from '../engine/job-history';
 import type { Services } from '../services';
 import { runDrill } from './drill';
 
-export async function startDrill(s: Services, req: DrillRequest, webhook?: string): Promise<TaskRecord> {
+export async function startDrill(
+  s: Services,
+  req: DrillRequest,
+  webhook?: string,
+): Promise<TaskRecord> {
   const repo = await s.repos.get();
   const inv = await s.provider.inventory();
-  const names = req.vmIds.map((id) => inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id);
+  const names = req.vmIds.map(
+    (id) =>
+      inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id,
+  );
   const rec = s.tasks.start('drill', `Restore drill: ${names.join(' → ')}`, async (ctx) => {
-    const body = await runDrill({ provider: s.provider, repo, dataDir: s.dataDir, makeSandbox: s.makeSandbox }, req, ctx);
+    const body = await runDrill(
+      { provider: s.provider, repo, dataDir: s.dataDir, makeSandbox: s.makeSandbox },
+      req,
+      ctx,
+    );
     const sealed = await s.drills.append(body);
     const missed = sealed.vms.filter((v) => v.rtoMet === false);
     if (sealed.status === 'failed') {
-      await s.notifier.notify({ level: 'error', title: 'Restore drill failed', body: sealed.failure ?? 'A verification step failed.', ref: { drillId: sealed.id } }, webhook);
-      throw Object.assign(new HvbcError('DRILL_FAILED', sealed.failure ?? 'The drill failed.', { drillId: sealed.id }), { partialResult: sealed });
+      await s.notifier.notify(
+        {
+          level: 'error',
+          title: 'Restore drill failed',
+          body: sealed.failure ?? 'A verification step failed.',
+          ref: { drillId: sealed.id },
+        },
+        webhook,
+      );
+      throw Object.assign(
+        new HvbcError('DRILL_FAILED', sealed.failure ?? 'The drill failed.', {
+          drillId: sealed.id,
+        }),
+        { partialResult: sealed },
+      );
     }
     if (missed.length) {
-      await s.notifier.notify({ level: 'warning', title: 'Restore drill missed its recovery-time target', body: missed.map((m) => `${m.vmName}: ${m.recoverySeconds?.toFixed(1)} s against ${m.rtoSeconds} s`).join('; '), ref: { drillId: sealed.id } }, webhook);
+      await s.notifier.notify(
+        {
+          level: 'warning',
+          title: 'Restore drill missed its recovery-time target',
+          body: missed
+            .map((m) => `${m.vmName}: ${m.recoverySeconds?.toFixed(1)} s against ${m.rtoSeconds} s`)
+            .join('; '),
+          ref: { drillId: sealed.id },
+        },
+        webhook,
+      );
     }
     return sealed;
   });
-  void s.tasks.wait(rec.id).then((t) => s.history.append(historyRecordOf(t, { vmIds: req.vmIds, summary: (t.result as DrillRecord | undefined)?.status ?? t.state })));
+  void s.tasks
+    .wait(rec.id)
+    .then((t) =>
+      s.history.append(
+        historyRecordOf(t, {
+          vmIds: req.vmIds,
+          summary: (t.result as DrillRecord | undefined)?.status ?? t.state,
+        }),
+      ),
+    );
   return rec;
 }

@@ -1,6 +1,11 @@
 // Backs up VMs through the provider into the repository: checkpoint → frozen chain → chunks → manifest → reference point.
 import { HvbcError, toErrorData } from '../../../shared/errors';
-import type { BackupRequest, BackupRunResult, DiskBackupOutcome, VmBackupOutcome } from '../../../shared/backup';
+import type {
+  BackupRequest,
+  BackupRunResult,
+  DiskBackupOutcome,
+  VmBackupOutcome,
+} from '../../../shared/backup';
 import type { Vm } from '../../../shared/model';
 import type { TaskProgress } from '../../../shared/tasks';
 import type { EstateProvider } from '../providers/types';
@@ -25,7 +30,11 @@ async function baseFor(repo: Repository, vmId: string): Promise<BaseInfo | null>
   if (!last) return null;
   const manifest = await repo.getPoint(last.id);
   const rp = manifest.meta.referencePointId;
-  return { pointId: last.id, referencePointId: typeof rp === 'string' ? rp : null, diskKeys: new Set(Object.keys(manifest.disks)) };
+  return {
+    pointId: last.id,
+    referencePointId: typeof rp === 'string' ? rp : null,
+    diskKeys: new Set(Object.keys(manifest.disks)),
+  };
 }
 
 function fileName(p: string): string {
@@ -38,17 +47,33 @@ export interface BackupDeps {
 }
 
 /** Run a backup of several VMs, one after another; a failed VM does not stop the others. */
-export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: TaskContext): Promise<BackupRunResult> {
+export async function runBackup(
+  deps: BackupDeps,
+  req: BackupRequest,
+  ctx: TaskContext,
+): Promise<BackupRunResult> {
   const inv = await deps.provider.inventory();
   const vms = req.vmIds.map((id) => {
     const vm = inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase());
-    if (!vm) throw new HvbcError('NOT_FOUND', `No VM "${id}" in ${inv.cluster.name}. Check the name with "hvbc inventory".`);
+    if (!vm)
+      throw new HvbcError(
+        'NOT_FOUND',
+        `No VM "${id}" in ${inv.cluster.name}. Check the name with "hvbc inventory".`,
+      );
     return vm;
   });
   const items: Item[] = vms.flatMap((vm) =>
     vm.disks
       .filter((d) => d.attachment === 'virtual')
-      .map((d) => ({ key: `${vm.id}/${d.id}`, label: `${vm.name} · ${fileName(d.chain[0]?.path ?? d.path)}`, phase: 'waiting', fraction: 0, bytesDone: 0, bytesTotal: d.virtualSize, state: 'queued' as const })),
+      .map((d) => ({
+        key: `${vm.id}/${d.id}`,
+        label: `${vm.name} · ${fileName(d.chain[0]?.path ?? d.path)}`,
+        phase: 'waiting',
+        fraction: 0,
+        bytesDone: 0,
+        bytesTotal: d.virtualSize,
+        state: 'queued' as const,
+      })),
   );
   const started = Date.now();
   const counters = { bytesRead: 0, bytesWritten: 0, vmsDone: 0, vmsFailed: 0 };
@@ -82,13 +107,24 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: TaskC
     push(`${vm.name}: ${o.status}`, 'running');
   }
   const ok = outcomes.filter((o) => o.status === 'succeeded').length;
-  const status: BackupRunResult['status'] = ctx.signal.aborted && ok < outcomes.length ? 'canceled' : ok === outcomes.length ? 'succeeded' : ok === 0 ? 'failed' : 'partial';
+  const status: BackupRunResult['status'] =
+    ctx.signal.aborted && ok < outcomes.length
+      ? 'canceled'
+      : ok === outcomes.length
+        ? 'succeeded'
+        : ok === 0
+          ? 'failed'
+          : 'partial';
   const result: BackupRunResult = { status, vms: outcomes, overrides: req.overrides };
   if (status !== 'succeeded') {
     const failed = outcomes.filter((o) => o.status !== 'succeeded');
-    const code = status === 'canceled' ? 'CANCELED' : (failed[0]?.error?.code as never) ?? 'INTERNAL';
+    const code =
+      status === 'canceled' ? 'CANCELED' : ((failed[0]?.error?.code as never) ?? 'INTERNAL');
     throw Object.assign(
-      new HvbcError(code, `${failed.length} of ${outcomes.length} VM backups did not succeed: ${failed.map((f) => `${f.vmName} (${f.error?.message ?? f.status})`).join('; ')}`),
+      new HvbcError(
+        code,
+        `${failed.length} of ${outcomes.length} VM backups did not succeed: ${failed.map((f) => `${f.vmName} (${f.error?.message ?? f.status})`).join('; ')}`,
+      ),
       { partialResult: result },
     );
   }
@@ -97,7 +133,18 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: TaskC
 
 function skipped(vm: Vm, req: BackupRequest, status: 'canceled' | 'failed'): VmBackupOutcome {
   const now = new Date().toISOString();
-  return { vmId: vm.id, vmName: vm.name, status, consistencyRequested: req.consistency, disks: [], cleanupFailures: [], startedAt: now, endedAt: now, durationSeconds: 0, error: { code: 'CANCELED', message: 'Not started: the run was canceled.' } };
+  return {
+    vmId: vm.id,
+    vmName: vm.name,
+    status,
+    consistencyRequested: req.consistency,
+    disks: [],
+    cleanupFailures: [],
+    startedAt: now,
+    endedAt: now,
+    durationSeconds: 0,
+    error: { code: 'CANCELED', message: 'Not started: the run was canceled.' },
+  };
 }
 
 async function backupOneVm(
@@ -111,7 +158,17 @@ async function backupOneVm(
 ): Promise<VmBackupOutcome> {
   const { provider, repo } = deps;
   const t0 = Date.now();
-  const outcome: VmBackupOutcome = { vmId: vm.id, vmName: vm.name, status: 'failed', consistencyRequested: req.consistency, disks: [], cleanupFailures: [], startedAt: new Date(t0).toISOString(), endedAt: '', durationSeconds: 0 };
+  const outcome: VmBackupOutcome = {
+    vmId: vm.id,
+    vmName: vm.name,
+    status: 'failed',
+    consistencyRequested: req.consistency,
+    disks: [],
+    cleanupFailures: [],
+    startedAt: new Date(t0).toISOString(),
+    endedAt: '',
+    durationSeconds: 0,
+  };
   const itemOf = (diskId: string) => items.find((i) => i.key === `${vm.id}/${diskId}`);
   const setPhase = (phase: string, state: Item['state'] = 'running') => {
     for (const i of items) if (i.key.startsWith(`${vm.id}/`)) Object.assign(i, { phase, state });
@@ -138,7 +195,8 @@ async function backupOneVm(
     if (cp.fallbackReason) outcome.fallbackReason = cp.fallbackReason;
     const disks = await provider.frozenDisks(vm.id, checkpointId);
     const inv = await provider.inventory();
-    const hostOs = inv.cluster.nodes.find((n) => n.name === vm.hostNode)?.osVersion ?? inv.cluster.osVersion;
+    const hostOs =
+      inv.cluster.nodes.find((n) => n.name === vm.hostNode)?.osVersion ?? inv.cluster.osVersion;
     const rctHost = !['2008R2', '2012', '2012R2'].includes(hostOs);
     // Decide full or incremental per disk first, so the point's kind is known before it is written.
     const plans = [];
@@ -148,14 +206,21 @@ async function backupOneVm(
       if (req.full) fullReason = 'A full backup was requested.';
       else if (!base) fullReason = 'First backup of this VM in this repository.';
       else if (!base.diskKeys.has(d.diskId)) fullReason = 'This disk is new since the last backup.';
-      else if (!rctHost) fullReason = `${vm.hostNode} runs Windows Server ${hostOs}, which has no native change tracking (RCT arrived in 2016): every backup reads the whole disk.`;
-      else if (!base.referencePointId) fullReason = 'The last backup left no reference point to compare against.';
+      else if (!rctHost)
+        fullReason = `${vm.hostNode} runs Windows Server ${hostOs}, which has no native change tracking (RCT arrived in 2016): every backup reads the whole disk.`;
+      else if (!base.referencePointId)
+        fullReason = 'The last backup left no reference point to compare against.';
       else {
         const ch = await provider.changedRanges(vm.id, d.diskId, base.referencePointId);
         if (ch.kind === 'ranges') changed = ch.ranges;
         else fullReason = ch.reason;
       }
-      plans.push({ d, changed, fullReason, mode: changed ? ('incremental' as const) : ('full' as const) });
+      plans.push({
+        d,
+        changed,
+        fullReason,
+        mode: changed ? ('incremental' as const) : ('full' as const),
+      });
     }
     const anyIncremental = plans.some((p) => p.mode === 'incremental');
     writer = await repo.beginPoint({
@@ -179,8 +244,14 @@ async function backupOneVm(
           meta: { file, chainPath: d.chainPath },
         });
         const cs = repo.chunkSize;
-        const indices = changed ? chunkRangesFor(changed, cs, chain.virtualSize) : dataChunks(await chain.extents(), cs, chain.virtualSize);
-        if (item) item.bytesTotal = indices.reduce((s, i) => s + Math.min(cs, chain.virtualSize - i * cs), 0);
+        const indices = changed
+          ? chunkRangesFor(changed, cs, chain.virtualSize)
+          : dataChunks(await chain.extents(), cs, chain.virtualSize);
+        if (item)
+          item.bytesTotal = indices.reduce(
+            (s, i) => s + Math.min(cs, chain.virtualSize - i * cs),
+            0,
+          );
         let last = 0;
         await copyChunks(chain, dw, cs, indices, {
           markRestZero: mode === 'full',
@@ -188,7 +259,12 @@ async function backupOneVm(
           onProgress: (done, total) => {
             counters.bytesRead += done - last;
             last = done;
-            if (item) Object.assign(item, { bytesDone: done, fraction: total ? done / total : 1, phase: 'write' });
+            if (item)
+              Object.assign(item, {
+                bytesDone: done,
+                fraction: total ? done / total : 1,
+                phase: 'write',
+              });
             push(`${vm.name}: reading ${file}`, 'read');
           },
         });
@@ -208,7 +284,14 @@ async function backupOneVm(
           ...(fin.sha256 ? { sha256: fin.sha256 } : {}),
         };
         outcome.disks.push(o);
-        if (item) Object.assign(item, { phase: 'done', state: 'succeeded', fraction: 1, bytesDone: item.bytesTotal, message: mode === 'incremental' ? 'incremental' : `full: ${fullReason ?? ''}` });
+        if (item)
+          Object.assign(item, {
+            phase: 'done',
+            state: 'succeeded',
+            fraction: 1,
+            bytesDone: item.bytesTotal,
+            message: mode === 'incremental' ? 'incremental' : `full: ${fullReason ?? ''}`,
+          });
       } finally {
         await chain.close();
       }
@@ -229,7 +312,9 @@ async function backupOneVm(
     checkpointId = null; // converted or removed: nothing of ours to clean up any more
     const after = (await provider.inventory()).vms.find((v) => v.id === vm.id);
     if (after?.checkpoints.some((c) => c.id === frozenId)) {
-      outcome.cleanupFailures.push(`CHECKPOINT LEFT BEHIND: the recovery checkpoint ${frozenId} of ${vm.name} did not merge after the backup (see the Hyper-V events); the next backup may fail. Run "hvbc doctor" to repair it.`);
+      outcome.cleanupFailures.push(
+        `CHECKPOINT LEFT BEHIND: the recovery checkpoint ${frozenId} of ${vm.name} did not merge after the backup (see the Hyper-V events); the next backup may fail. Run "hvbc doctor" to repair it.`,
+      );
     }
     const events = (await provider.events({ taskId: ctx.id })).slice(-50);
     const summary: PointSummary = await writer.commit({
@@ -249,7 +334,14 @@ async function backupOneVm(
     outcome.pointId = summary.id;
     // Keep only the newest reference point of this VM: older ones are no longer a base.
     for (const old of await provider.listReferencePoints(vm.id)) {
-      if (old.id !== rp?.id) await provider.removeReferencePoint(vm.id, old.id).catch((e: unknown) => outcome.cleanupFailures.push(`Could not remove the old reference point ${old.id} of ${vm.name}: ${toErrorData(e).message}`));
+      if (old.id !== rp?.id)
+        await provider
+          .removeReferencePoint(vm.id, old.id)
+          .catch((e: unknown) =>
+            outcome.cleanupFailures.push(
+              `Could not remove the old reference point ${old.id} of ${vm.name}: ${toErrorData(e).message}`,
+            ),
+          );
     }
     outcome.status = 'succeeded';
     setPhase('done', 'succeeded');
@@ -264,11 +356,19 @@ async function backupOneVm(
       try {
         await provider.removeCheckpoint(vm.id, checkpointId, { taskId: ctx.id });
       } catch (e) {
-        outcome.cleanupFailures.push(`CHECKPOINT LEFT BEHIND: could not remove recovery checkpoint ${checkpointId} of ${vm.name}: ${toErrorData(e).message}. Remove it in Hyper-V Manager or with "hvbc doctor --repair".`);
+        outcome.cleanupFailures.push(
+          `CHECKPOINT LEFT BEHIND: could not remove recovery checkpoint ${checkpointId} of ${vm.name}: ${toErrorData(e).message}. Remove it in Hyper-V Manager or with "hvbc doctor --repair".`,
+        );
       }
     }
     if (referencePointId && outcome.status !== 'succeeded') {
-      await provider.removeReferencePoint(vm.id, referencePointId).catch((e: unknown) => outcome.cleanupFailures.push(`Could not remove reference point ${referencePointId} of ${vm.name}: ${toErrorData(e).message}`));
+      await provider
+        .removeReferencePoint(vm.id, referencePointId)
+        .catch((e: unknown) =>
+          outcome.cleanupFailures.push(
+            `Could not remove reference point ${referencePointId} of ${vm.name}: ${toErrorData(e).message}`,
+          ),
+        );
     }
     outcome.endedAt = new Date().toISOString();
     outcome.durationSeconds = (Date.now() - t0) / 1000;

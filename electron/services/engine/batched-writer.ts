@@ -22,7 +22,11 @@ export class BatchedWriter {
   /** Queue `data` for `offset`; resolves once it is copied (and earlier batches have room to drain). */
   async add(offset: number, data: Buffer): Promise<void> {
     if (this.failed) throw this.failed;
-    if (this.used > 0 && (offset !== this.start + this.used || this.used + data.length > this.batchBytes)) await this.issue();
+    if (
+      this.used > 0 &&
+      (offset !== this.start + this.used || this.used + data.length > this.batchBytes)
+    )
+      await this.issue();
     if (data.length > this.batchBytes) {
       await this.push(offset, Buffer.from(data));
       return;

@@ -28,7 +28,10 @@ export class JobHistory {
 }
 
 /** Summarise a finished task for the history, reading the counters its runner reported. */
-export function historyRecordOf(t: TaskRecord, extra: Partial<JobHistoryRecord> = {}): JobHistoryRecord {
+export function historyRecordOf(
+  t: TaskRecord,
+  extra: Partial<JobHistoryRecord> = {},
+): JobHistoryRecord {
   const c = t.progress.counters;
   const started = t.startedAt ?? t.createdAt;
   const ended = t.endedAt ?? new Date().toISOString();

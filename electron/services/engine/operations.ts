@@ -20,7 +20,15 @@ function recordWhenDone(s: Services, rec: TaskRecord, vmIds: string[]): TaskReco
     await s.history.append(
       historyRecordOf(t, {
         vmIds,
-        ...(disks.length ? { bytesRead: read, bytesWritten: stored, logicalBytes: logical, changedBytes: changed, dedupeRatio: stored > 0 ? read / stored : null } : {}),
+        ...(disks.length
+          ? {
+              bytesRead: read,
+              bytesWritten: stored,
+              logicalBytes: logical,
+              changedBytes: changed,
+              dedupeRatio: stored > 0 ? read / stored : null,
+            }
+          : {}),
       }),
     );
   });
@@ -30,34 +38,64 @@ function recordWhenDone(s: Services, rec: TaskRecord, vmIds: string[]): TaskReco
 export async function startBackup(s: Services, req: BackupRequest): Promise<TaskRecord> {
   const repo = await s.repos.get();
   const inv = await s.provider.inventory();
-  const names = req.vmIds.map((id) => inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id);
+  const names = req.vmIds.map(
+    (id) =>
+      inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id,
+  );
   const title = `Back up ${names.length <= 3 ? names.join(', ') : `${names.length} VMs`}${req.full ? ' (full)' : ''}`;
-  const rec = s.tasks.start('backup', title, (ctx) => runBackup({ provider: s.provider, repo }, req, ctx));
+  const rec = s.tasks.start('backup', title, (ctx) =>
+    runBackup({ provider: s.provider, repo }, req, ctx),
+  );
   return recordWhenDone(s, rec, req.vmIds);
 }
 
 export async function startRestore(s: Services, req: RestoreRequest): Promise<TaskRecord> {
   const repo = await s.repos.get();
   const point = await repo.getPoint(req.pointId);
-  const rec = s.tasks.start('restore', `Restore ${point.vmName} from ${point.createdAt}`, (ctx) => restorePoint(repo, req, { dataDir: s.dataDir, ctx }));
+  const rec = s.tasks.start('restore', `Restore ${point.vmName} from ${point.createdAt}`, (ctx) =>
+    restorePoint(repo, req, { dataDir: s.dataDir, ctx }),
+  );
   return recordWhenDone(s, rec, [point.vmId]);
 }
 
 export async function startCheck(s: Services, readData: boolean): Promise<TaskRecord> {
   const repo = await s.repos.get();
-  const rec = s.tasks.start('repo-check', readData ? 'Verify repository data (re-hash every chunk)' : 'Check repository structure', async (ctx) => {
-    const r = await repo.check({ readData, signal: ctx.signal, onProgress: (done, total) => ctx.progress({ phase: 'check', fraction: total ? done / total : null, counters: { chunksChecked: done } }) });
-    if (!r.ok) {
-      throw Object.assign(new HvbcError('REPO_CORRUPT', `Repository check found ${r.missingChunks.length} missing and ${r.corruptChunks.length} corrupt chunks affecting ${r.affectedPoints.length} restore points: ${r.affectedPoints.join(', ') || 'none'}. ${r.errors.slice(0, 3).join(' ')}`), { partialResult: r });
-    }
-    return r;
-  });
+  const rec = s.tasks.start(
+    'repo-check',
+    readData ? 'Verify repository data (re-hash every chunk)' : 'Check repository structure',
+    async (ctx) => {
+      const r = await repo.check({
+        readData,
+        signal: ctx.signal,
+        onProgress: (done, total) =>
+          ctx.progress({
+            phase: 'check',
+            fraction: total ? done / total : null,
+            counters: { chunksChecked: done },
+          }),
+      });
+      if (!r.ok) {
+        throw Object.assign(
+          new HvbcError(
+            'REPO_CORRUPT',
+            `Repository check found ${r.missingChunks.length} missing and ${r.corruptChunks.length} corrupt chunks affecting ${r.affectedPoints.length} restore points: ${r.affectedPoints.join(', ') || 'none'}. ${r.errors.slice(0, 3).join(' ')}`,
+          ),
+          { partialResult: r },
+        );
+      }
+      return r;
+    },
+  );
   return recordWhenDone(s, rec, []);
 }
 
 export async function startGc(s: Services): Promise<TaskRecord> {
   const repo = await s.repos.get();
-  return recordWhenDone(s, s.tasks.start('repo-gc', 'Garbage collection', (ctx) => repo.gc({ signal: ctx.signal })), []);
+  return recordWhenDone(
+    s,
+    s.tasks.start('repo-gc', 'Garbage collection', (ctx) => repo.gc({ signal: ctx.signal })),
+    [],
+  );
 }
 
 export interface ForgetOptions {
@@ -74,21 +112,31 @@ export interface ForgetOptions {
 export async function startForget(s: Services, o: ForgetOptions): Promise<TaskRecord> {
   const repo = await s.repos.get();
   if (!o.keepLast && !o.daily && !o.weekly && !o.monthly && !o.yearly) {
-    throw new HvbcError('VALIDATION', 'Give at least one of keepLast, daily, weekly, monthly or yearly; nothing was removed.');
+    throw new HvbcError(
+      'VALIDATION',
+      'Give at least one of keepLast, daily, weekly, monthly or yearly; nothing was removed.',
+    );
   }
-  const rec = s.tasks.start('repo-forget', o.dryRun ? 'Retention (dry run)' : 'Apply retention', async () => {
-    const points = await repo.listPoints(o.vmId ? { vmId: o.vmId } : {});
-    const byVm = new Map<string, typeof points>();
-    for (const p of points) byVm.set(p.vmId, [...(byVm.get(p.vmId) ?? []), p]);
-    const removed: string[] = [];
-    const kept: string[] = [];
-    for (const list of byVm.values()) {
-      const sel = selectRetention(list.map((p) => ({ id: p.id, time: p.time })), o);
-      kept.push(...sel.keep);
-      if (!o.dryRun) for (const id of sel.remove) await repo.deletePoint(id);
-      removed.push(...sel.remove);
-    }
-    return { dryRun: o.dryRun, removed, kept };
-  });
+  const rec = s.tasks.start(
+    'repo-forget',
+    o.dryRun ? 'Retention (dry run)' : 'Apply retention',
+    async () => {
+      const points = await repo.listPoints(o.vmId ? { vmId: o.vmId } : {});
+      const byVm = new Map<string, typeof points>();
+      for (const p of points) byVm.set(p.vmId, [...(byVm.get(p.vmId) ?? []), p]);
+      const removed: string[] = [];
+      const kept: string[] = [];
+      for (const list of byVm.values()) {
+        const sel = selectRetention(
+          list.map((p) => ({ id: p.id, time: p.time })),
+          o,
+        );
+        kept.push(...sel.keep);
+        if (!o.dryRun) for (const id of sel.remove) await repo.deletePoint(id);
+        removed.push(...sel.remove);
+      }
+      return { dryRun: o.dryRun, removed, kept };
+    },
+  );
   return recordWhenDone(s, rec, o.vmId ? [o.vmId] : []);
 }

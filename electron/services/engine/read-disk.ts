@@ -12,8 +12,14 @@ export interface ReadProgress {
 const BATCH_CHUNKS = 8;
 
 /** Chunk indices that hold data according to the chain's extent map (the rest are zeros). */
-export function dataChunks(extents: Array<{ offset: number; length: number; kind: string }>, chunkSize: number, virtualSize: number): number[] {
-  const data = extents.filter((e) => e.kind === 'data').map((e) => ({ offset: e.offset, length: e.length }));
+export function dataChunks(
+  extents: Array<{ offset: number; length: number; kind: string }>,
+  chunkSize: number,
+  virtualSize: number,
+): number[] {
+  const data = extents
+    .filter((e) => e.kind === 'data')
+    .map((e) => ({ offset: e.offset, length: e.length }));
   return chunkRangesFor(data, chunkSize, virtualSize);
 }
 
@@ -44,19 +50,25 @@ export async function copyChunks(
   let done = 0;
   let next = 0; // next chunk index not yet handled (for zero marking)
   const markZeroUpTo = async (end: number) => {
-    if (opts.markRestZero && end > next) await writer.markZero(next * chunkSize, Math.min(end * chunkSize, vs) - next * chunkSize);
+    if (opts.markRestZero && end > next)
+      await writer.markZero(next * chunkSize, Math.min(end * chunkSize, vs) - next * chunkSize);
     next = Math.max(next, end);
   };
   const runs = runsOf(indices, BATCH_CHUNKS);
   // Double buffering with two reused buffers: run k+1 is read into one while the writer hashes run k from the
   // other. writeChunk resolves once it copied (or dropped) the chunk, so a buffer is free again once every
   // write of its run resolved. Reusing buffers avoids fresh 8 MiB allocations (page faults, GC pressure).
-  const buffers = [0, 1].map(() => Buffer.allocUnsafe(Math.min(BATCH_CHUNKS * chunkSize, Math.max(chunkSize, vs))));
+  const buffers = [0, 1].map(() =>
+    Buffer.allocUnsafe(Math.min(BATCH_CHUNKS * chunkSize, Math.max(chunkSize, vs))),
+  );
   const readRun = (k: number): Promise<Buffer> | null => {
     const run = runs[k];
     if (!run) return null;
     const offset = run.first * chunkSize;
-    const buf = (buffers[k & 1] as Buffer).subarray(0, Math.min(run.count * chunkSize, vs - offset));
+    const buf = (buffers[k & 1] as Buffer).subarray(
+      0,
+      Math.min(run.count * chunkSize, vs - offset),
+    );
     const p = chain.readInto(buf, offset).then(() => buf);
     p.catch(() => undefined); // observed when its turn comes
     return p;
@@ -74,7 +86,9 @@ export async function copyChunks(
     for (let c = 0; c < run.count; c++) {
       const start = c * chunkSize;
       if (start >= length) break;
-      writes.push(writer.writeChunk(offset + start, buf.subarray(start, Math.min(start + chunkSize, length))));
+      writes.push(
+        writer.writeChunk(offset + start, buf.subarray(start, Math.min(start + chunkSize, length))),
+      );
     }
     await Promise.all(writes);
     done += length;

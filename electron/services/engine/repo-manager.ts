@@ -33,11 +33,16 @@ export class RepoManager {
   }
 
   /** Create the repository; refuses when one is already there. */
-  async init(opts: { path?: string; passphrase?: string; chunkSize?: number } = {}): Promise<Repository> {
+  async init(
+    opts: { path?: string; passphrase?: string; chunkSize?: number } = {},
+  ): Promise<Repository> {
     await this.close();
     if (opts.path) this.repoPath = path.resolve(opts.path);
     if (await this.exists()) {
-      throw new HvbcError('CONFLICT', `A repository already exists in ${this.repoPath}. Open it instead, or choose an empty folder.`);
+      throw new HvbcError(
+        'CONFLICT',
+        `A repository already exists in ${this.repoPath}. Open it instead, or choose an empty folder.`,
+      );
     }
     this.passphrase = opts.passphrase || undefined;
     this.repo = await Repository.init(this.repoPath, {
@@ -61,8 +66,14 @@ export class RepoManager {
     this.opening ??= (async () => {
       try {
         const repo = (await this.exists())
-          ? await Repository.open(this.repoPath, this.passphrase ? { passphrase: this.passphrase } : {})
-          : await Repository.init(this.repoPath, this.passphrase ? { passphrase: this.passphrase } : {});
+          ? await Repository.open(
+              this.repoPath,
+              this.passphrase ? { passphrase: this.passphrase } : {},
+            )
+          : await Repository.init(
+              this.repoPath,
+              this.passphrase ? { passphrase: this.passphrase } : {},
+            );
         this.repo = repo;
         return repo;
       } finally {

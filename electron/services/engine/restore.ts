@@ -37,14 +37,23 @@ export async function restorePoint(
   const { ctx } = opts;
   const t0 = Date.now();
   if (req.inPlace) {
-    throw new HvbcError('UNSUPPORTED', 'In-place restore is not available yet: restore as a new VM (the default), then swap disks after checking it.');
+    throw new HvbcError(
+      'UNSUPPORTED',
+      'In-place restore is not available yet: restore as a new VM (the default), then swap disks after checking it.',
+    );
   }
   const point = await repo.getPoint(req.pointId);
   const stamp = point.createdAt.replace(/[:.]/g, '-');
-  const targetDir = path.resolve(req.targetDir ?? path.join(opts.dataDir, 'restores', `${safeName(point.vmName)}-${stamp}`));
+  const targetDir = path.resolve(
+    req.targetDir ?? path.join(opts.dataDir, 'restores', `${safeName(point.vmName)}-${stamp}`),
+  );
   const existing = await fs.readdir(targetDir).catch(() => []);
   if (existing.length > 0) {
-    throw new HvbcError('CONFLICT', `${targetDir} is not empty. Choose an empty or new folder; nothing was written.`, { targetDir });
+    throw new HvbcError(
+      'CONFLICT',
+      `${targetDir} is not empty. Choose an empty or new folder; nothing was written.`,
+      { targetDir },
+    );
   }
   const diskDir = path.join(targetDir, 'Virtual Hard Disks');
   await fs.mkdir(diskDir, { recursive: true });
@@ -84,9 +93,19 @@ export async function restorePoint(
     const sha256 = await hashVhdx(file, ctx.signal);
     const expected = d.sha256 ?? read.sha256;
     const verified = sha256 === read.sha256 && (d.sha256 === undefined || d.sha256 === sha256);
-    disks.push({ diskKey: key, path: file, virtualSize: d.virtualSize, sha256, expectedSha256: expected, verified });
+    disks.push({
+      diskKey: key,
+      path: file,
+      virtualSize: d.virtualSize,
+      sha256,
+      expectedSha256: expected,
+      verified,
+    });
     if (!verified) {
-      throw new HvbcError('REPO_CORRUPT', `The restored ${path.basename(file)} does not match the restore point (hash ${sha256.slice(0, 12)}…, expected ${expected.slice(0, 12)}…). Run "hvbc repo check --read-data".`);
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `The restored ${path.basename(file)} does not match the restore point (hash ${sha256.slice(0, 12)}…, expected ${expected.slice(0, 12)}…). Run "hvbc repo check --read-data".`,
+      );
     }
     doneBefore += d.virtualSize;
   }
@@ -94,7 +113,9 @@ export async function restorePoint(
   const config = {
     ...vmConfig,
     id: newVmId,
-    name: req.newId ? `${point.vmName} (restored ${point.createdAt.slice(0, 16).replace('T', ' ')})` : point.vmName,
+    name: req.newId
+      ? `${point.vmName} (restored ${point.createdAt.slice(0, 16).replace('T', ' ')})`
+      : point.vmName,
     restoredFrom: { pointId: point.id, vmId: point.vmId, time: point.createdAt },
     disks: disks.map((x) => ({ id: x.diskKey, path: x.path, virtualSize: x.virtualSize })),
   };
@@ -102,5 +123,14 @@ export async function restorePoint(
   await fs.mkdir(cfgDir, { recursive: true });
   const configPath = path.join(cfgDir, `${newVmId}.json`);
   await fs.writeFile(configPath, JSON.stringify(config, null, 2));
-  return { pointId: point.id, vmId: point.vmId, newVmId, vmName: point.vmName, targetDir, configPath, disks, durationSeconds: (Date.now() - t0) / 1000 };
+  return {
+    pointId: point.id,
+    vmId: point.vmId,
+    newVmId,
+    vmName: point.vmName,
+    targetDir,
+    configPath,
+    disks,
+    durationSeconds: (Date.now() - t0) / 1000,
+  };
 }

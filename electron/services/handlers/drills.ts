@@ -10,7 +10,8 @@ import type { HandlerSlice } from './types';
 export function drillHandlers(s: Services): HandlerSlice<typeof drillMethods> {
   return {
     'drills.start': (p) => startDrill(s, p),
-    'drills.list': async (p) => (await s.drills.list()).filter((r) => !p.vmId || r.vms.some((v) => v.vmId === p.vmId)),
+    'drills.list': async (p) =>
+      (await s.drills.list()).filter((r) => !p.vmId || r.vms.some((v) => v.vmId === p.vmId)),
     'drills.trend': async (p) => trendOf(await s.drills.list(), p.vmId),
     'drills.report': async (p) => {
       const all = await s.drills.list();

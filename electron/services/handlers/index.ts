@@ -21,15 +21,26 @@ export function createHandlers(s: Services): Handlers {
 }
 
 /** Validate and run one call; never throws: every failure comes back as { ok: false, error }. */
-export async function dispatch(handlers: Handlers, method: string, rawParams: unknown): Promise<Result<unknown>> {
+export async function dispatch(
+  handlers: Handlers,
+  method: string,
+  rawParams: unknown,
+): Promise<Result<unknown>> {
   try {
     if (!isMethodName(method)) {
-      throw new HvbcError('NOT_FOUND', `Unknown method "${method}". See the contract in shared/contract.`);
+      throw new HvbcError(
+        'NOT_FOUND',
+        `Unknown method "${method}". See the contract in shared/contract.`,
+      );
     }
     const parsed = methods[method].params.safeParse(rawParams ?? {});
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
-      throw new HvbcError('VALIDATION', `Invalid arguments for ${method}: ${problems.join('; ')}`, { problems });
+      const problems = parsed.error.issues.map(
+        (i) => `${i.path.join('.') || '(params)'}: ${i.message}`,
+      );
+      throw new HvbcError('VALIDATION', `Invalid arguments for ${method}: ${problems.join('; ')}`, {
+        problems,
+      });
     }
     const handler = handlers[method] as (p: unknown) => Promise<unknown>;
     return { ok: true, result: await handler(parsed.data) };

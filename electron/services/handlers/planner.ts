@@ -5,13 +5,25 @@ import type { z } from 'zod';
 import type { plannerMethods } from '../../../shared/contract/planner';
 import type { TaskRecord } from '../../../shared/tasks';
 import { HvbcError } from '../../../shared/errors';
-import { analyzeGraph, applyRecommendationLive, planBackup, planRepair, recommend, repair, runPreflightLive, scanLive, type MoveCapabilities } from '../planner';
+import {
+  analyzeGraph,
+  applyRecommendationLive,
+  planBackup,
+  planRepair,
+  recommend,
+  repair,
+  runPreflightLive,
+  scanLive,
+  type MoveCapabilities,
+} from '../planner';
 import type { Services } from '../services';
 import type { HandlerSlice } from './types';
 
 type PM = typeof plannerMethods;
 /** The same shape as HandlerSlice<PM>, typed from the planner methods alone (so it type-checks before and after the merge). */
-export type PlannerHandlers = { [K in keyof PM]: (params: z.input<PM[K]['params']>) => Promise<PM[K]['result']> };
+export type PlannerHandlers = {
+  [K in keyof PM]: (params: z.input<PM[K]['params']>) => Promise<PM[K]['result']>;
+};
 
 const ACTIVE: ReadonlyArray<TaskRecord['state']> = ['queued', 'running', 'canceling'];
 
@@ -35,9 +47,17 @@ export function plannerHandlerMap(s: Services): PlannerHandlers {
     'planner.plan': async (p) => planBackup(await s.provider.inventory(), p),
     'planner.recommend': async () => recommend(await s.provider.inventory()),
     'planner.apply': async (p) => {
-      const rec = recommend(await s.provider.inventory()).recommendations.find((r) => r.id === p.recommendationId);
-      if (!rec) throw new HvbcError('NOT_FOUND', `No current recommendation ${p.recommendationId}: the estate changed since it was computed. Ask for recommendations again.`);
-      return applyRecommendationLive(s.provider as typeof s.provider & MoveCapabilities, rec, { confirmed: p.confirmed });
+      const rec = recommend(await s.provider.inventory()).recommendations.find(
+        (r) => r.id === p.recommendationId,
+      );
+      if (!rec)
+        throw new HvbcError(
+          'NOT_FOUND',
+          `No current recommendation ${p.recommendationId}: the estate changed since it was computed. Ask for recommendations again.`,
+        );
+      return applyRecommendationLive(s.provider as typeof s.provider & MoveCapabilities, rec, {
+        confirmed: p.confirmed,
+      });
     },
     'preflight.run': (p) =>
       runPreflightLive(s.provider, p.vmIds, {
@@ -46,7 +66,8 @@ export function plannerHandlerMap(s: Services): PlannerHandlers {
         ...(p.windowHours !== undefined ? { windowHours: p.windowHours } : {}),
         activeTaskIds: activeTaskIds(s),
       }),
-    'doctor.scan': async (p) => (await scanLive(s.provider, { ...p, activeTaskIds: activeTaskIds(s) })).report,
+    'doctor.scan': async (p) =>
+      (await scanLive(s.provider, { ...p, activeTaskIds: activeTaskIds(s) })).report,
     'doctor.repair': async (p) => {
       const running = activeTaskIds(s);
       const { inv, report } = await scanLive(s.provider, { activeTaskIds: running });
@@ -59,7 +80,10 @@ export function plannerHandlerMap(s: Services): PlannerHandlers {
 }
 
 /** Keep what the doctor did: one JSON file per repair under <data>/doctor/. */
-export async function recordRepair(dataDir: string, entry: { plan: unknown; log: { startedAt: string } }): Promise<string> {
+export async function recordRepair(
+  dataDir: string,
+  entry: { plan: unknown; log: { startedAt: string } },
+): Promise<string> {
   const dir = path.join(dataDir, 'doctor');
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, `repair-${entry.log.startedAt.replace(/[:.]/g, '-')}.json`);

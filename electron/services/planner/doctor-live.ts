@@ -3,7 +3,16 @@ import { promises as fs } from 'node:fs';
 import nodePath from 'node:path';
 import { HvbcError, toErrorData } from '../../../shared/errors';
 import type { Inventory, VirtualDisk, Vm } from '../../../shared/model';
-import type { ChainCheck, CsvFile, DoctorFacts, DoctorOptions, DoctorReport, RepairLog, RepairLogEntry, RepairPlan } from '../../../shared/planner';
+import type {
+  ChainCheck,
+  CsvFile,
+  DoctorFacts,
+  DoctorOptions,
+  DoctorReport,
+  RepairLog,
+  RepairLogEntry,
+  RepairPlan,
+} from '../../../shared/planner';
 import { readLabFile } from '../providers/lab/store';
 import type { EstateProvider } from '../providers/types';
 import { openChain, openVhdx } from '../vhdx';
@@ -44,7 +53,10 @@ export function labDirOf(provider: EstateProvider): string | undefined {
 
 /** C:\ClusterStorage\Volume2\x → <lab>/ClusterStorage/Volume2/x; undefined for paths outside ClusterStorage. */
 export function labLocalPath(dir: string, winPath: string): string | undefined {
-  const segs = winPath.replace(/^[A-Za-z]:[\\/]/, '').split(/[\\/]+/).filter((s) => s.length > 0);
+  const segs = winPath
+    .replace(/^[A-Za-z]:[\\/]/, '')
+    .split(/[\\/]+/)
+    .filter((s) => s.length > 0);
   if (segs[0]?.toLowerCase() !== 'clusterstorage' || segs.includes('..')) return undefined;
   return nodePath.join(dir, 'ClusterStorage', ...segs.slice(1));
 }
@@ -87,15 +99,31 @@ export function labChainOpener(dir: string): ChainOpener {
       const depth = chain.files.length;
       await chain.close();
       if (depth !== disk.chain.length) {
-        return { ok: false, code: 'CHAIN_BROKEN', message: `the file headers give a chain of ${depth} file${depth > 1 ? 's' : ''} but Hyper-V lists ${disk.chain.length}`, path: active };
+        return {
+          ok: false,
+          code: 'CHAIN_BROKEN',
+          message: `the file headers give a chain of ${depth} file${depth > 1 ? 's' : ''} but Hyper-V lists ${disk.chain.length}`,
+          path: active,
+        };
       }
       return { ok: true };
     } catch (e) {
       const d = toErrorData(e);
       if (['PARENT_MISSING', 'CHAIN_BROKEN', 'CHAIN_CYCLE', 'VHDX_CORRUPT'].includes(d.code)) {
-        return { ok: false, code: d.code, message: d.message, ...(typeof d.details?.path === 'string' ? { path: d.details.path } : {}) };
+        return {
+          ok: false,
+          code: d.code,
+          message: d.message,
+          ...(typeof d.details?.path === 'string' ? { path: d.details.path } : {}),
+        };
       }
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, code: 'PARENT_MISSING', message: `${active} does not exist`, path: active };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        return {
+          ok: false,
+          code: 'PARENT_MISSING',
+          message: `${active} does not exist`,
+          path: active,
+        };
       return { ok: null, message: d.message };
     }
   };
@@ -114,7 +142,10 @@ async function labDisksNotCreated(dir: string): Promise<string[]> {
 }
 
 /** Parent of each listed .avhdx, read from its header (resolved like Hyper-V: relative path first). */
-async function labFileParents(dir: string, files: CsvFile[]): Promise<Record<string, string | null>> {
+async function labFileParents(
+  dir: string,
+  files: CsvFile[],
+): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
   for (const f of files) {
     if (!/\.avhdx$/i.test(f.path)) continue;
@@ -151,14 +182,23 @@ async function labFileParents(dir: string, files: CsvFile[]): Promise<Record<str
 /* ---------------------------------------------------------------- facts */
 
 /** Everything the pure scan needs, from the provider (and the lab folder when it is a lab). */
-export async function gatherDoctorFacts(provider: DoctorProvider, inv: Inventory, opts: DoctorLiveOptions = {}): Promise<DoctorFacts> {
+export async function gatherDoctorFacts(
+  provider: DoctorProvider,
+  inv: Inventory,
+  opts: DoctorLiveOptions = {},
+): Promise<DoctorFacts> {
   const dir = labDirOf(provider);
   let files: CsvFile[] | undefined;
   if (provider.listCsvFiles) files = await provider.listCsvFiles();
   else if (dir) files = await listLabCsvFiles(dir);
   const fileParents = dir && files ? await labFileParents(dir, files) : undefined;
   const notCreated = dir ? await labDisksNotCreated(dir) : [];
-  const opener = opts.openChain === undefined ? (dir ? labChainOpener(dir) : undefined) : (opts.openChain ?? undefined);
+  const opener =
+    opts.openChain === undefined
+      ? dir
+        ? labChainOpener(dir)
+        : undefined
+      : (opts.openChain ?? undefined);
   const chainChecks: Record<string, ChainCheck> = {};
   if (opener) {
     const seen = new Set<string>(notCreated);
@@ -183,7 +223,10 @@ export async function gatherDoctorFacts(provider: DoctorProvider, inv: Inventory
 }
 
 /** Inventory + facts + scan. */
-export async function scanLive(provider: DoctorProvider, opts: DoctorLiveOptions = {}): Promise<{ inv: Inventory; facts: DoctorFacts; report: DoctorReport }> {
+export async function scanLive(
+  provider: DoctorProvider,
+  opts: DoctorLiveOptions = {},
+): Promise<{ inv: Inventory; facts: DoctorFacts; report: DoctorReport }> {
   const inv = await provider.inventory();
   const facts = await gatherDoctorFacts(provider, inv, opts);
   return { inv, facts, report: scanDoctor(inv, facts, opts) };
@@ -220,7 +263,10 @@ async function moveFile(provider: DoctorProvider, from: string, to: string): Pro
   const a = dir ? labLocalPath(dir, from) : undefined;
   const b = dir ? labLocalPath(dir, to) : undefined;
   if (!a || !b) {
-    throw new HvbcError('UNSUPPORTED', `This estate cannot move files for the doctor. Move it yourself: Move-Item -LiteralPath '${from}' -Destination '${to}'.`);
+    throw new HvbcError(
+      'UNSUPPORTED',
+      `This estate cannot move files for the doctor. Move it yourself: Move-Item -LiteralPath '${from}' -Destination '${to}'.`,
+    );
   }
   await fs.mkdir(nodePath.dirname(b), { recursive: true });
   const exists = await fs.stat(b).then(
@@ -235,24 +281,42 @@ async function moveFile(provider: DoctorProvider, from: string, to: string): Pro
  * Carry out a repair plan, step by step, re-checking the estate before each change. With dryRun nothing is
  * changed and every step is logged as "planned" with what it would do. Returns the log of what was done.
  */
-export async function repair(provider: DoctorProvider, plan: RepairPlan, opts: RepairOptions): Promise<RepairLog> {
+export async function repair(
+  provider: DoctorProvider,
+  plan: RepairPlan,
+  opts: RepairOptions,
+): Promise<RepairLog> {
   const startedAt = new Date().toISOString();
   const entries: RepairLogEntry[] = [];
-  const log = (stepId: string, kind: RepairLogEntry['kind'], status: RepairLogEntry['status'], message: string) =>
-    entries.push({ stepId, kind, status, message, at: new Date().toISOString() });
+  const log = (
+    stepId: string,
+    kind: RepairLogEntry['kind'],
+    status: RepairLogEntry['status'],
+    message: string,
+  ) => entries.push({ stepId, kind, status, message, at: new Date().toISOString() });
   const halted = new Map<string, string>();
   const timeout = opts.mergeTimeoutMs ?? 30_000;
   const poll = opts.pollMs ?? 500;
 
   for (const step of plan.steps) {
     if (opts.dryRun) {
-      log(step.id, step.kind, 'planned', step.kind === 'manual' ? `Manual: ${step.description}` : step.description);
+      log(
+        step.id,
+        step.kind,
+        'planned',
+        step.kind === 'manual' ? `Manual: ${step.description}` : step.description,
+      );
       continue;
     }
     opts.signal?.throwIfAborted();
     try {
       if (step.kind === 'manual') {
-        log(step.id, step.kind, 'skipped', `Manual step, not done automatically: ${step.description}`);
+        log(
+          step.id,
+          step.kind,
+          'skipped',
+          `Manual step, not done automatically: ${step.description}`,
+        );
       } else if (step.kind === 'remove-checkpoint') {
         const why = halted.get(step.vmId);
         if (why) {
@@ -263,16 +327,31 @@ export async function repair(provider: DoctorProvider, plan: RepairPlan, opts: R
         const vm = inv.vms.find((v) => v.id === step.vmId);
         const cp = vm?.checkpoints.find((c) => c.id === step.checkpointId);
         if (!vm || !cp) {
-          log(step.id, step.kind, 'skipped', `Checkpoint ${step.checkpointId} of ${step.vmName} no longer exists: nothing to do.`);
+          log(
+            step.id,
+            step.kind,
+            'skipped',
+            `Checkpoint ${step.checkpointId} of ${step.vmName} no longer exists: nothing to do.`,
+          );
           continue;
         }
         if (isOwnedByJob(cp, opts.activeCheckpointIds ?? [], opts.activeTaskIds ?? [])) {
           halted.set(step.vmId, `a running backup now owns a checkpoint of ${step.vmName}.`);
-          log(step.id, step.kind, 'skipped', `A running backup owns checkpoint "${cp.name}" now: left alone.`);
+          log(
+            step.id,
+            step.kind,
+            'skipped',
+            `A running backup owns checkpoint "${cp.name}" now: left alone.`,
+          );
           continue;
         }
         await provider.removeCheckpoint(step.vmId, step.checkpointId);
-        log(step.id, step.kind, 'done', `Asked Hyper-V to remove checkpoint "${cp.name}" of ${step.vmName}; the merge runs in the background.`);
+        log(
+          step.id,
+          step.kind,
+          'done',
+          `Asked Hyper-V to remove checkpoint "${cp.name}" of ${step.vmName}; the merge runs in the background.`,
+        );
       } else if (step.kind === 'verify-merge') {
         const why = halted.get(step.vmId);
         if (why) {
@@ -285,7 +364,9 @@ export async function repair(provider: DoctorProvider, plan: RepairPlan, opts: R
           const inv = await provider.inventory();
           const vm = inv.vms.find((v) => v.id === step.vmId);
           const stillListed = vm?.checkpoints.some((c) => c.id === step.checkpointId) ?? false;
-          const stillInChain = vm?.disks.some((d) => d.chain.some((f) => f.checkpointId === step.checkpointId)) ?? false;
+          const stillInChain =
+            vm?.disks.some((d) => d.chain.some((f) => f.checkpointId === step.checkpointId)) ??
+            false;
           if (!stillListed && !stillInChain) {
             merged = true;
             break;
@@ -293,15 +374,34 @@ export async function repair(provider: DoctorProvider, plan: RepairPlan, opts: R
           if (Date.now() >= deadline) break;
           await new Promise((r) => setTimeout(r, poll));
         }
-        if (merged) log(step.id, step.kind, 'done', `${step.vmName}: the checkpoint is gone and its file left the chain.`);
+        if (merged)
+          log(
+            step.id,
+            step.kind,
+            'done',
+            `${step.vmName}: the checkpoint is gone and its file left the chain.`,
+          );
         else {
-          halted.set(step.vmId, `the merge of the previous checkpoint of ${step.vmName} has not finished.`);
-          log(step.id, step.kind, 'failed', `${step.vmName}: the checkpoint or its file is still there after ${Math.round(timeout / 1000)} s (merge pending or refused). Stopped for this VM; scan again later.`);
+          halted.set(
+            step.vmId,
+            `the merge of the previous checkpoint of ${step.vmName} has not finished.`,
+          );
+          log(
+            step.id,
+            step.kind,
+            'failed',
+            `${step.vmName}: the checkpoint or its file is still there after ${Math.round(timeout / 1000)} s (merge pending or refused). Stopped for this VM; scan again later.`,
+          );
         }
       } else {
         const inv = await provider.inventory();
         if (referencedPaths(inv).has(normPath(step.path))) {
-          log(step.id, step.kind, 'skipped', `${step.path} is referenced by a chain now: left alone.`);
+          log(
+            step.id,
+            step.kind,
+            'skipped',
+            `${step.path} is referenced by a chain now: left alone.`,
+          );
           continue;
         }
         if (isInQuarantine(step.path)) {
@@ -313,7 +413,8 @@ export async function repair(provider: DoctorProvider, plan: RepairPlan, opts: R
       }
     } catch (e) {
       const d = toErrorData(e);
-      if (step.kind === 'remove-checkpoint' || step.kind === 'verify-merge') halted.set(step.vmId, `an earlier step for ${step.vmName} failed (${d.code}).`);
+      if (step.kind === 'remove-checkpoint' || step.kind === 'verify-merge')
+        halted.set(step.vmId, `an earlier step for ${step.vmName} failed (${d.code}).`);
       log(step.id, step.kind, 'failed', `[${d.code}] ${d.message}`);
     }
   }
@@ -323,6 +424,11 @@ export async function repair(provider: DoctorProvider, plan: RepairPlan, opts: R
     startedAt,
     finishedAt: new Date().toISOString(),
     entries,
-    summary: { planned: count('planned'), done: count('done'), skipped: count('skipped'), failed: count('failed') },
+    summary: {
+      planned: count('planned'),
+      done: count('done'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+    },
   };
 }

@@ -1,6 +1,13 @@
 // Pure: the checkpoint doctor — orphaned .avhdx files, lingering recovery checkpoints, broken chains, merges pending or failed — and a safe repair plan.
 import type { Inventory, Vm } from '../../../shared/model';
-import type { DoctorFacts, DoctorFinding, DoctorOptions, DoctorReport, RepairPlan, RepairStep } from '../../../shared/planner';
+import type {
+  DoctorFacts,
+  DoctorFinding,
+  DoctorOptions,
+  DoctorReport,
+  RepairPlan,
+  RepairStep,
+} from '../../../shared/planner';
 import { isOwnedByJob } from './rules/checkpoints';
 import { fmtBytes } from './select';
 
@@ -17,7 +24,10 @@ function baseName(p: string): string {
 }
 
 /** The CSV whose mount path holds the file, if any. */
-export function csvOfPath(inv: Inventory, p: string): { id: string; name: string; path: string } | undefined {
+export function csvOfPath(
+  inv: Inventory,
+  p: string,
+): { id: string; name: string; path: string } | undefined {
   const n = normPath(p);
   return inv.cluster.csvs.find((c) => n.startsWith(`${normPath(c.path)}\\`));
 }
@@ -66,16 +76,26 @@ function buildIndex(inv: Inventory, facts: DoctorFacts): Index {
         if (f.parentPath) link(f.parentPath, f.path);
       }
     }
-  for (const [child, parent] of Object.entries(facts.fileParents ?? {})) if (parent) link(parent, child);
+  for (const [child, parent] of Object.entries(facts.fileParents ?? {}))
+    if (parent) link(parent, child);
   const sharedParents = new Set<string>();
   for (const [p, kids] of children) if (kids.size > 1) sharedParents.add(p);
   // A file in the chains of two disks (a shared VHD Set, a common golden image) is shared too.
-  for (const [p, users] of referenced) if (new Set(users.map((u) => u.diskId)).size > 1 || users.some((u) => u.vm.disks.some((d) => d.id === u.diskId && d.shared))) sharedParents.add(p);
+  for (const [p, users] of referenced)
+    if (
+      new Set(users.map((u) => u.diskId)).size > 1 ||
+      users.some((u) => u.vm.disks.some((d) => d.id === u.diskId && d.shared))
+    )
+      sharedParents.add(p);
   return { referenced, children, sharedParents };
 }
 
 /** Scan the inventory and the gathered facts; changes nothing. */
-export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptions = {}): DoctorReport {
+export function scanDoctor(
+  inv: Inventory,
+  facts: DoctorFacts,
+  opts: DoctorOptions = {},
+): DoctorReport {
   const minAge = (opts.minOrphanAgeMinutes ?? 60) * 60_000;
   const now = Date.parse(facts.now);
   const idx = buildIndex(inv, facts);
@@ -115,7 +135,11 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
         evidence: [
           `Listed at ${f.path}, modified ${f.mtime}`,
           'Referenced by no disk chain of any VM in the inventory',
-          ...(kids.length > 0 ? [`Parent of ${kids.length} other file${kids.length > 1 ? 's' : ''}: ${kids.join(', ')}`] : []),
+          ...(kids.length > 0
+            ? [
+                `Parent of ${kids.length} other file${kids.length > 1 ? 's' : ''}: ${kids.join(', ')}`,
+              ]
+            : []),
         ],
         proposal: safe
           ? 'Move it to the quarantine folder on the same CSV (nothing is deleted); delete it from there once backups and VMs run cleanly.'
@@ -130,21 +154,39 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
         path: f.path,
         sizeBytes: f.size,
         message: `${baseName(f.path)} (${fmtBytes(f.size)}) is attached to no VM: a detached data disk, a template, or a leftover.`,
-        evidence: [`Listed at ${f.path}, modified ${f.mtime}`, 'Referenced by no VM in the inventory'],
-        proposal: 'Left alone: a base disk may be somebody’s data. Attach, archive or delete it yourself.',
+        evidence: [
+          `Listed at ${f.path}, modified ${f.mtime}`,
+          'Referenced by no VM in the inventory',
+        ],
+        proposal:
+          'Left alone: a base disk may be somebody’s data. Attach, archive or delete it yourself.',
         repairable: false,
       });
     }
   }
-  if (young > 0) notes.push(`${young} unreferenced file${young > 1 ? 's were' : ' was'} newer than ${opts.minOrphanAgeMinutes ?? 60} minutes and may belong to an operation in flight: not reported.`);
-  if (!listing) notes.push('No listing of the CSV folders was available: orphaned files were not searched for.');
+  if (young > 0)
+    notes.push(
+      `${young} unreferenced file${young > 1 ? 's were' : ' was'} newer than ${opts.minOrphanAgeMinutes ?? 60} minutes and may belong to an operation in flight: not reported.`,
+    );
+  if (!listing)
+    notes.push(
+      'No listing of the CSV folders was available: orphaned files were not searched for.',
+    );
 
   // 2. Recovery checkpoints that no running job owns.
   for (const vm of inv.vms) {
     for (const cp of vm.checkpoints) {
-      if (cp.type !== 'recovery' || isOwnedByJob(cp, facts.activeCheckpointIds ?? [], facts.activeTaskIds ?? [])) continue;
-      const files = vm.disks.flatMap((d) => d.chain.filter((f) => f.checkpointId === cp.id).map((f) => f.path));
-      const shared = vm.disks.some((d) => d.shared && d.chain.some((f) => f.checkpointId === cp.id));
+      if (
+        cp.type !== 'recovery' ||
+        isOwnedByJob(cp, facts.activeCheckpointIds ?? [], facts.activeTaskIds ?? [])
+      )
+        continue;
+      const files = vm.disks.flatMap((d) =>
+        d.chain.filter((f) => f.checkpointId === cp.id).map((f) => f.path),
+      );
+      const shared = vm.disks.some(
+        (d) => d.shared && d.chain.some((f) => f.checkpointId === cp.id),
+      );
       findings.push({
         id: `recovery:${vm.id}:${cp.id}`,
         kind: 'lingering-recovery-checkpoint',
@@ -153,7 +195,10 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
         vmName: vm.name,
         checkpointId: cp.id,
         message: `${vm.name} still has recovery checkpoint "${cp.name}" from ${cp.created}${cp.createdBy ? ` (made by ${cp.createdBy})` : ''}, and no running backup owns it.`,
-        evidence: [`Checkpoint ${cp.id}, type recovery`, ...files.map((p) => `Its differencing file: ${p}`)],
+        evidence: [
+          `Checkpoint ${cp.id}, type recovery`,
+          ...files.map((p) => `Its differencing file: ${p}`),
+        ],
         proposal: shared
           ? 'It covers a shared VHD Set disk: remove it through the VM group (collection) with every guest node in mind; merging the VHD Set by hand is never safe (seed 003).'
           : 'Remove it through Hyper-V (Remove-VMSnapshot), which merges its file into the parent while the VM runs; then check that the file left the chain.',
@@ -165,7 +210,10 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
   // 3. Chains whose parent linkage is broken, by the inventory, the listing and the engine.
   let checked = 0;
   const notCreated = new Set(facts.notCreatedDiskIds ?? []);
-  if (notCreated.size > 0) notes.push(`${notCreated.size} disk${notCreated.size > 1 ? 's are' : ' is'} not created yet (made on first use): their chains were not checked.`);
+  if (notCreated.size > 0)
+    notes.push(
+      `${notCreated.size} disk${notCreated.size > 1 ? 's are' : ' is'} not created yet (made on first use): their chains were not checked.`,
+    );
   for (const vm of inv.vms)
     for (const d of vm.disks) {
       if (d.chain.length === 0 || notCreated.has(d.id)) continue;
@@ -175,12 +223,20 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
       let code = '';
       d.chain.forEach((f, i) => {
         const prev = d.chain[i - 1];
-        if (i > 0 && prev && (f.parentPath === null || normPath(f.parentPath) !== normPath(prev.path))) {
-          problems.push(`${baseName(f.path)} names ${f.parentPath ?? 'no parent'} as its parent, but the chain says ${prev.path}`);
+        if (
+          i > 0 &&
+          prev &&
+          (f.parentPath === null || normPath(f.parentPath) !== normPath(prev.path))
+        ) {
+          problems.push(
+            `${baseName(f.path)} names ${f.parentPath ?? 'no parent'} as its parent, but the chain says ${prev.path}`,
+          );
           code ||= 'CHAIN_BROKEN';
         }
         if (listing && csvOfPath(inv, f.path) && !listed.has(normPath(f.path))) {
-          problems.push(`${f.path} is missing on the volume${i < d.chain.length - 1 ? ' (a parent of the running disk)' : ''}`);
+          problems.push(
+            `${f.path} is missing on the volume${i < d.chain.length - 1 ? ' (a parent of the running disk)' : ''}`,
+          );
           code ||= 'PARENT_MISSING';
         }
       });
@@ -199,7 +255,10 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
         diskId: d.id,
         path: d.path,
         message: `The disk chain of ${vm.name} (${baseName(d.chain[0]?.path ?? d.path)}) is broken [${code}]: ${problems[0]}.`,
-        evidence: [...problems, ...d.chain.map((f, i) => `${i}: ${f.path}${f.parentPath ? ` ← ${f.parentPath}` : ''}`)],
+        evidence: [
+          ...problems,
+          ...d.chain.map((f, i) => `${i}: ${f.path}${f.parentPath ? ` ← ${f.parentPath}` : ''}`),
+        ],
         proposal:
           'Repair by hand, never automatically: do not start (or keep running) the VM on this chain; restore the missing parent from a backup, or reconnect the right parent with Set-VHD -ParentPath after checking its identity (Inspect Disk). Never merge the files by hand.',
         repairable: false,
@@ -209,13 +268,18 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
   // 4. Merges pending or failed: a removed checkpoint whose differencing file is still in a chain.
   const merges19100 = (facts.events ?? []).filter((e) => e.id === 19100);
   for (const vm of inv.vms) {
-    const known = new Set(inv.vms.filter((v) => v.disks.some((x) => vm.disks.some((y) => y.id === x.id))).flatMap((v) => v.checkpoints.map((c) => c.id)));
+    const known = new Set(
+      inv.vms
+        .filter((v) => v.disks.some((x) => vm.disks.some((y) => y.id === x.id)))
+        .flatMap((v) => v.checkpoints.map((c) => c.id)),
+    );
     for (const d of vm.disks) {
       if (inv.vms.find((v) => v.disks.some((x) => x.id === d.id)) !== vm) continue;
       for (const f of d.chain) {
         if (f.checkpointId === null || known.has(f.checkpointId)) continue;
         const failed = merges19100.filter((e) => e.vmId === vm.id);
-        const host = inv.cluster.nodes.find((n) => n.name === vm.hostNode)?.osVersion ?? inv.cluster.osVersion;
+        const host =
+          inv.cluster.nodes.find((n) => n.name === vm.hostNode)?.osVersion ?? inv.cluster.osVersion;
         const offlineOnly = host === '2008R2';
         findings.push({
           id: `merge:${d.id}:${f.checkpointId}`,
@@ -232,7 +296,11 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
               : offlineOnly && vm.state !== 'Off'
                 ? `${baseName(f.path)} waits to be merged: on Windows Server 2008 R2 a removed snapshot merges only when ${vm.name} is shut down (not restarted).`
                 : `${baseName(f.path)} of a removed checkpoint is still in ${vm.name}'s chain: its merge has not finished.`,
-          evidence: [`Chain file ${f.path}`, `Checkpoint ${f.checkpointId} no longer exists`, ...failed.map((e) => `Event ${e.id} at ${e.time}: ${e.message}`)],
+          evidence: [
+            `Chain file ${f.path}`,
+            `Checkpoint ${f.checkpointId} no longer exists`,
+            ...failed.map((e) => `Event ${e.id} at ${e.time}: ${e.message}`),
+          ],
           proposal:
             failed.length > 0
               ? 'Find why the merge stopped (a backup or antivirus holding the file, seed 003; too little free space), fix it, then shut the VM down and start it again so Hyper-V retries the merge. Never run Merge-VHD on a file the VM still uses.'
@@ -246,8 +314,12 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
   }
 
   // Protected: what a chain references, shared parents, and parents of referenced files (never orphans anyway).
-  const parentsOfReferenced = [...idx.children].filter(([, kids]) => [...kids].some((c) => idx.referenced.has(c))).map(([p]) => p);
-  const protectedPaths = [...new Set([...idx.referenced.keys(), ...idx.sharedParents, ...parentsOfReferenced])].sort();
+  const parentsOfReferenced = [...idx.children]
+    .filter(([, kids]) => [...kids].some((c) => idx.referenced.has(c)))
+    .map(([p]) => p);
+  const protectedPaths = [
+    ...new Set([...idx.referenced.keys(), ...idx.sharedParents, ...parentsOfReferenced]),
+  ].sort();
   return {
     generatedAt: facts.now,
     clusterName: inv.cluster.name,
@@ -260,7 +332,11 @@ export function scanDoctor(inv: Inventory, facts: DoctorFacts, opts: DoctorOptio
   };
 }
 
-type StepDraft = RepairStep extends infer S ? (S extends RepairStep ? Omit<S, 'id' | 'order'> : never) : never;
+type StepDraft = RepairStep extends infer S
+  ? S extends RepairStep
+    ? Omit<S, 'id' | 'order'>
+    : never
+  : never;
 
 /**
  * A safe repair order for the chosen findings (all repairable ones when none are named):
@@ -270,13 +346,22 @@ type StepDraft = RepairStep extends infer S ? (S extends RepairStep ? Omit<S, 'i
  * 3. what only an admin can do (broken chains, failed merges, shared disks), as manual steps.
  * Never a hand merge, never a file a chain references, never a shared parent.
  */
-export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: readonly string[], now = report.generatedAt): RepairPlan {
+export function planRepair(
+  inv: Inventory,
+  report: DoctorReport,
+  findingIds?: readonly string[],
+  now = report.generatedAt,
+): RepairPlan {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const refused: RepairPlan['refused'] = [];
   const chosen = findingIds === undefined ? report.findings.filter((f) => f.repairable) : [];
   for (const id of findingIds ?? []) {
     const f = byId.get(id);
-    if (!f) refused.push({ findingId: id, reason: 'No such finding in this scan: scan again, the estate may have changed.' });
+    if (!f)
+      refused.push({
+        findingId: id,
+        reason: 'No such finding in this scan: scan again, the estate may have changed.',
+      });
     else if (!chosen.includes(f)) chosen.push(f);
   }
   const protectedSet = new Set(report.protectedPaths);
@@ -297,7 +382,9 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
       .sort((a, b) => (b.cp?.created ?? '').localeCompare(a.cp?.created ?? ''));
     for (const { f, cp } of mine) {
       if (!cp) continue;
-      const paths = vm.disks.flatMap((d) => d.chain.filter((x) => x.checkpointId === cp.id).map((x) => x.path));
+      const paths = vm.disks.flatMap((d) =>
+        d.chain.filter((x) => x.checkpointId === cp.id).map((x) => x.path),
+      );
       add({
         findingId: f.id,
         kind: 'remove-checkpoint',
@@ -305,7 +392,8 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
         vmName: vm.name,
         checkpointId: cp.id,
         description: `Remove recovery checkpoint "${cp.name}" of ${vm.name} through Hyper-V (Remove-VMSnapshot); Hyper-V merges ${paths.length > 0 ? paths.map(baseName).join(', ') : 'its differencing file'} into the parent while the VM runs.`,
-        safety: 'Hyper-V does the merge and keeps the VM consistent; re-checked just before: skipped if a running backup owns the checkpoint by then.',
+        safety:
+          'Hyper-V does the merge and keeps the VM consistent; re-checked just before: skipped if a running backup owns the checkpoint by then.',
       });
       add({
         findingId: f.id,
@@ -315,7 +403,8 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
         checkpointId: cp.id,
         paths,
         description: `Check that the checkpoint is gone and ${paths.length > 0 ? paths.map(baseName).join(', ') : 'its file'} left ${vm.name}'s chain; if the merge has not finished, stop here for ${vm.name}.`,
-        safety: 'A pending merge is never forced and never done by hand; the next checkpoint of this VM waits for it.',
+        safety:
+          'A pending merge is never forced and never done by hand; the next checkpoint of this VM waits for it.',
       });
     }
   }
@@ -326,7 +415,7 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
   const depth = (f: DoctorFinding): number => {
     let d = 0;
     const seen = new Set<string>([f.id]);
-    for (let cur = f; cur.parentPath !== undefined; ) {
+    for (let cur = f; cur.parentPath !== undefined;) {
       const parent = orphanByPath.get(normPath(cur.parentPath));
       if (!parent || seen.has(parent.id)) break;
       seen.add(parent.id);
@@ -335,24 +424,40 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
     }
     return d;
   };
-  const sorted = [...orphans].sort((a, b) => depth(b) - depth(a) || (a.path ?? '').localeCompare(b.path ?? ''));
+  const sorted = [...orphans].sort(
+    (a, b) => depth(b) - depth(a) || (a.path ?? '').localeCompare(b.path ?? ''),
+  );
   const moving = new Set(sorted.filter((f) => f.repairable).map((f) => normPath(f.path ?? '')));
   for (const f of sorted) {
     const p = f.path ?? '';
     const k = normPath(p);
     if (!f.repairable || protectedSet.has(k) || report.sharedParents.includes(k)) {
-      refused.push({ findingId: f.id, reason: `${p} is referenced by a chain or is a parent of other files: the doctor never touches it.` });
+      refused.push({
+        findingId: f.id,
+        reason: `${p} is referenced by a chain or is a parent of other files: the doctor never touches it.`,
+      });
       continue;
     }
     // An orphaned parent moves only together with every orphaned child it has.
-    const staying = report.findings.filter((c) => c.parentPath !== undefined && normPath(c.parentPath) === k && !moving.has(normPath(c.path ?? '')));
+    const staying = report.findings.filter(
+      (c) =>
+        c.parentPath !== undefined &&
+        normPath(c.parentPath) === k &&
+        !moving.has(normPath(c.path ?? '')),
+    );
     if (staying.length > 0) {
-      refused.push({ findingId: f.id, reason: `${p} is the parent of ${staying.map((c) => c.path).join(', ')}, which ${staying.length > 1 ? 'are' : 'is'} not part of this repair: choose ${staying.length > 1 ? 'them' : 'it'} too.` });
+      refused.push({
+        findingId: f.id,
+        reason: `${p} is the parent of ${staying.map((c) => c.path).join(', ')}, which ${staying.length > 1 ? 'are' : 'is'} not part of this repair: choose ${staying.length > 1 ? 'them' : 'it'} too.`,
+      });
       continue;
     }
     const q = quarantinePathOf(inv, p, now);
     if (!q) {
-      refused.push({ findingId: f.id, reason: `${p} is not on a CSV of this cluster: move it yourself if it is really unused.` });
+      refused.push({
+        findingId: f.id,
+        reason: `${p} is not on a CSV of this cluster: move it yourself if it is really unused.`,
+      });
       continue;
     }
     add({
@@ -362,20 +467,32 @@ export function planRepair(inv: Inventory, report: DoctorReport, findingIds?: re
       quarantinePath: q,
       sizeBytes: f.sizeBytes ?? 0,
       description: `Move ${p} to ${q} (same volume, nothing deleted).`,
-      safety: 'Re-checked against every chain just before the move; skipped if anything references it by then. Undo: move it back.',
+      safety:
+        'Re-checked against every chain just before the move; skipped if anything references it by then. Undo: move it back.',
     });
   }
 
   // 3. What needs an admin.
   for (const f of chosen) {
-    if (f.repairable && (f.kind === 'lingering-recovery-checkpoint' || f.kind === 'orphan-file')) continue;
+    if (f.repairable && (f.kind === 'lingering-recovery-checkpoint' || f.kind === 'orphan-file'))
+      continue;
     if (f.kind === 'orphan-file' && !f.repairable) continue; // already refused above
-    add({ findingId: f.id, kind: 'manual', description: `${f.message} ${f.proposal}`, safety: 'Not done automatically: it needs a decision only an admin can take.' });
+    add({
+      findingId: f.id,
+      kind: 'manual',
+      description: `${f.message} ${f.proposal}`,
+      safety: 'Not done automatically: it needs a decision only an admin can take.',
+    });
   }
   return {
     generatedAt: now,
     steps,
     refused,
-    notes: steps.length === 0 ? ['Nothing to repair.'] : [`${steps.filter((s) => s.kind !== 'manual').length} automatic step(s), ${steps.filter((s) => s.kind === 'manual').length} manual.`],
+    notes:
+      steps.length === 0
+        ? ['Nothing to repair.']
+        : [
+            `${steps.filter((s) => s.kind !== 'manual').length} automatic step(s), ${steps.filter((s) => s.kind === 'manual').length} manual.`,
+          ],
   };
 }

@@ -1,6 +1,15 @@
 // Pure: the VM ↔ CSV graph — components, disks spanning CSVs, hosts that do not own their CSV, redirected CSVs, load, conflicts.
 import type { Csv, Inventory, VirtualDisk, Vm } from '../../../shared/model';
-import type { BackupMethod, Conflict, CsvLoad, GraphComponent, GraphSummary, NodeLoad, RedirectedCsv, VmCsvFact } from '../../../shared/planner';
+import type {
+  BackupMethod,
+  Conflict,
+  CsvLoad,
+  GraphComponent,
+  GraphSummary,
+  NodeLoad,
+  RedirectedCsv,
+  VmCsvFact,
+} from '../../../shared/planner';
 import { vmFlags } from '../../../shared/topology';
 import { backupMethodOf } from './versions';
 
@@ -38,7 +47,9 @@ export function vmName(inv: Inventory, id: string): string {
 
 /** Per CSV: which nodes need it for their VMs' backups, and which VMs. */
 export function csvNeeds(inv: Inventory): Map<string, Map<string, string[]>> {
-  const needs = new Map<string, Map<string, string[]>>(inv.cluster.csvs.map((c) => [c.id, new Map()]));
+  const needs = new Map<string, Map<string, string[]>>(
+    inv.cluster.csvs.map((c) => [c.id, new Map()]),
+  );
   for (const vm of inv.vms) {
     for (const csvId of backupCsvsOf(vm)) {
       let byNode = needs.get(csvId);
@@ -50,7 +61,6 @@ export function csvNeeds(inv: Inventory): Map<string, Map<string, string[]>> {
   }
   return needs;
 }
-
 
 /**
  * Conflicts in the VM ↔ CSV layout, worded for the host-VSS era where they make jobs wait (seed 000).
@@ -215,7 +225,9 @@ export function redirectedCsvs(inv: Inventory, method: BackupMethod): Redirected
       name: c.name,
       nodes: nodes.map((s) => ({ node: s.node, state: s.state, reason: s.reason })),
       message: `${c.name} is in redirected access on ${nodes.map((s) => `${s.node} (${s.state}${s.reason ? `: ${s.reason}` : ''})`).join(', ')}: I/O from those nodes goes over the network to ${c.ownerNode}${
-        method === 'host-vss-csv' ? ', and a snapshot in progress keeps it that way until it is released' : ''
+        method === 'host-vss-csv'
+          ? ', and a snapshot in progress keeps it that way until it is released'
+          : ''
       }.`,
     }));
 }
@@ -228,7 +240,13 @@ export function analyzeGraph(inv: Inventory): GraphSummary {
   const notCsvOwner: VmCsvFact[] = [];
   for (const vm of inv.vms) {
     for (const f of vmFlags(vm, byId)) {
-      const fact = { vmId: vm.id, vmName: vm.name, hostNode: vm.hostNode, csvIds: f.csvIds, message: f.message };
+      const fact = {
+        vmId: vm.id,
+        vmName: vm.name,
+        hostNode: vm.hostNode,
+        csvIds: f.csvIds,
+        message: f.message,
+      };
       if (f.kind === 'spans-csvs') spansCsvs.push(fact);
       if (f.kind === 'not-csv-owner') notCsvOwner.push(fact);
     }

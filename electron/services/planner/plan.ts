@@ -1,6 +1,16 @@
 // Pure: a backup job plan — jobs, waves, CSV ownership moves, who waits on what and why, and an estimated duration.
 import type { Inventory, VirtualDisk, Vm } from '../../../shared/model';
-import type { BackupMethod, BackupPlan, CsvMove, PlanJob, PlanOptions, PlanWait, PlanWave, ResolvedPlanOptions, WaitKind } from '../../../shared/planner';
+import type {
+  BackupMethod,
+  BackupPlan,
+  CsvMove,
+  PlanJob,
+  PlanOptions,
+  PlanWait,
+  PlanWave,
+  ResolvedPlanOptions,
+  WaitKind,
+} from '../../../shared/planner';
 import { backupCsvsOf, csvName } from './graph';
 import { fmtBytes, fmtList, fmtSeconds, selectVms } from './select';
 import { backupMethodOf, configAtLeast, osLabel } from './versions';
@@ -16,11 +26,13 @@ export const DEFAULT_PLAN_OPTIONS: ResolvedPlanOptions = {
 };
 
 export function resolvePlanOptions(opts: PlanOptions = {}): ResolvedPlanOptions {
-  const pick = <K extends keyof ResolvedPlanOptions>(k: K): ResolvedPlanOptions[K] => (opts[k] ?? DEFAULT_PLAN_OPTIONS[k]) as ResolvedPlanOptions[K];
+  const pick = <K extends keyof ResolvedPlanOptions>(k: K): ResolvedPlanOptions[K] =>
+    (opts[k] ?? DEFAULT_PLAN_OPTIONS[k]) as ResolvedPlanOptions[K];
   const out: ResolvedPlanOptions = {
     maxPerCsv: Math.max(1, Math.floor(pick('maxPerCsv'))),
     maxPerNode: Math.max(1, Math.floor(pick('maxPerNode'))),
-    throughputMBps: pick('throughputMBps') > 0 ? pick('throughputMBps') : DEFAULT_PLAN_OPTIONS.throughputMBps,
+    throughputMBps:
+      pick('throughputMBps') > 0 ? pick('throughputMBps') : DEFAULT_PLAN_OPTIONS.throughputMBps,
     incremental: pick('incremental'),
     changeRatePercent: Math.min(100, Math.max(0, pick('changeRatePercent'))),
     snapshotOverheadSeconds: Math.max(0, pick('snapshotOverheadSeconds')),
@@ -65,7 +77,13 @@ function inc(m: Map<string, number>, k: string, by: number): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
 
-function buildUnits(inv: Inventory, vms: Vm[], method: BackupMethod, o: ResolvedPlanOptions, notes: string[]): Unit[] {
+function buildUnits(
+  inv: Inventory,
+  vms: Vm[],
+  method: BackupMethod,
+  o: ResolvedPlanOptions,
+  notes: string[],
+): Unit[] {
   const units: Unit[] = [];
   const rate = o.changeRatePercent / 100;
   if (method === 'host-vss-csv') {
@@ -105,10 +123,14 @@ function buildUnits(inv: Inventory, vms: Vm[], method: BackupMethod, o: Resolved
       );
     }
     if (vms.some((v) => v.disks.some((d) => d.shared && d.attachment === 'virtual'))) {
-      notes.push(`Shared disks (shared VHDX or VHD Set) cannot be captured by a host-level backup on Windows Server ${osLabel(inv.cluster.osVersion)}: they are left out of the jobs; back them up from inside the guest cluster.`);
+      notes.push(
+        `Shared disks (shared VHDX or VHD Set) cannot be captured by a host-level backup on Windows Server ${osLabel(inv.cluster.osVersion)}: they are left out of the jobs; back them up from inside the guest cluster.`,
+      );
     }
     if (o.incremental) {
-      notes.push(`Windows Server ${osLabel(inv.cluster.osVersion)} has no native change tracking: every job reads the full disks, so the estimate is for full runs.`);
+      notes.push(
+        `Windows Server ${osLabel(inv.cluster.osVersion)} has no native change tracking: every job reads the full disks, so the estimate is for full runs.`,
+      );
     }
     return units;
   }
@@ -117,7 +139,10 @@ function buildUnits(inv: Inventory, vms: Vm[], method: BackupMethod, o: Resolved
   const done = new Set<string>();
   for (const vm of vms) {
     if (done.has(vm.id)) continue;
-    const group = vm.groupId === null ? undefined : inv.groups.find((g) => g.id === vm.groupId && g.kind === 'guest-cluster');
+    const group =
+      vm.groupId === null
+        ? undefined
+        : inv.groups.find((g) => g.id === vm.groupId && g.kind === 'guest-cluster');
     const members = group ? vms.filter((v) => v.groupId === group.id) : [vm];
     members.forEach((m) => done.add(m.id));
     const disks = new Map<string, VirtualDisk>();
@@ -126,7 +151,12 @@ function buildUnits(inv: Inventory, vms: Vm[], method: BackupMethod, o: Resolved
     const nodeDemand = new Map<string, number>();
     for (const m of members) {
       inc(nodeDemand, m.hostNode, 1);
-      for (const c of new Set(visibleDisks(m).map((d) => d.csvId).filter((x): x is string => x !== null))) inc(csvDemand, c, 1);
+      for (const c of new Set(
+        visibleDisks(m)
+          .map((d) => d.csvId)
+          .filter((x): x is string => x !== null),
+      ))
+        inc(csvDemand, c, 1);
     }
     const tracking = members.every((m) => configAtLeast(m.configVersion, 6, 2));
     const runKind = o.incremental && tracking ? 'incremental' : 'full';
@@ -140,7 +170,9 @@ function buildUnits(inv: Inventory, vms: Vm[], method: BackupMethod, o: Resolved
     ];
     if (o.incremental && !tracking) {
       const old = members.filter((m) => !configAtLeast(m.configVersion, 6, 2));
-      explanation.push(`Full, not incremental: configuration version ${old.map((m) => `${m.configVersion} (${m.name})`).join(', ')} is below 6.2, so Hyper-V keeps no change tracking for it.`);
+      explanation.push(
+        `Full, not incremental: configuration version ${old.map((m) => `${m.configVersion} (${m.name})`).join(', ')} is below 6.2, so Hyper-V keeps no change tracking for it.`,
+      );
     }
     units.push({
       id: `job-${units.length + 1}`,
@@ -196,8 +228,15 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
   const downNodes = new Set(inv.cluster.nodes.filter((n) => n.state === 'Down').map((n) => n.name));
   const vms: Vm[] = [];
   for (const vm of selectVms(inv, options.vmIds)) {
-    if (downNodes.has(vm.hostNode)) skipped.push({ vmId: vm.id, vmName: vm.name, reason: `its node ${vm.hostNode} is down` });
-    else if (visibleDisks(vm).length === 0) skipped.push({ vmId: vm.id, vmName: vm.name, reason: 'none of its disks is visible to a host-level backup (pass-through or in-guest iSCSI): back it up from inside the guest' });
+    if (downNodes.has(vm.hostNode))
+      skipped.push({ vmId: vm.id, vmName: vm.name, reason: `its node ${vm.hostNode} is down` });
+    else if (visibleDisks(vm).length === 0)
+      skipped.push({
+        vmId: vm.id,
+        vmName: vm.name,
+        reason:
+          'none of its disks is visible to a host-level backup (pass-through or in-guest iSCSI): back it up from inside the guest',
+      });
     else vms.push(vm);
   }
   const units = buildUnits(inv, vms, method, o, notes);
@@ -214,7 +253,8 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
   let pending = [...units];
   let t = 0;
 
-  const usersOf = (pred: (u: Unit) => boolean) => running.filter((r) => pred(r.u)).map((r) => r.u.id);
+  const usersOf = (pred: (u: Unit) => boolean) =>
+    running.filter((r) => pred(r.u)).map((r) => r.u.id);
   const labels = (ids: string[]) => fmtList(ids.map((id) => label.get(id) ?? id));
 
   const describe = (u: Unit, b: Block): string => {
@@ -237,20 +277,24 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
     if (hostVss) {
       for (const c of u.csvDemand.keys()) {
         const h = holders.get(c);
-        if (h && h.units.size > 0 && h.node !== u.primaryNode) return { kind: 'csv-ownership', csvId: c, blockedBy: [...h.units] };
+        if (h && h.units.size > 0 && h.node !== u.primaryNode)
+          return { kind: 'csv-ownership', csvId: c, blockedBy: [...h.units] };
       }
     }
     for (const [c, k] of u.csvDemand) {
       const use = csvUse.get(c) ?? 0;
-      if (use > 0 && use + k > o.maxPerCsv) return { kind: 'csv-limit', csvId: c, blockedBy: usersOf((x) => x.csvDemand.has(c)) };
+      if (use > 0 && use + k > o.maxPerCsv)
+        return { kind: 'csv-limit', csvId: c, blockedBy: usersOf((x) => x.csvDemand.has(c)) };
     }
     for (const [n, k] of u.nodeDemand) {
       const use = nodeUse.get(n) ?? 0;
-      if (use > 0 && use + k > o.maxPerNode) return { kind: 'node-limit', node: n, blockedBy: usersOf((x) => x.nodeDemand.has(n)) };
+      if (use > 0 && use + k > o.maxPerNode)
+        return { kind: 'node-limit', node: n, blockedBy: usersOf((x) => x.nodeDemand.has(n)) };
     }
     for (const c of u.csvDemand.keys()) {
       const r = csvRes.get(c);
-      if (r && (!hostVss || r.slot || r.node !== u.primaryNode)) return { kind: 'queued-behind', csvId: c, blockedBy: [r.by] };
+      if (r && (!hostVss || r.slot || r.node !== u.primaryNode))
+        return { kind: 'queued-behind', csvId: c, blockedBy: [r.by] };
     }
     for (const n of u.nodeDemand.keys()) {
       const by = nodeRes.get(n);
@@ -285,7 +329,10 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
         });
       }
       // Reserve what the blocked job needs so later jobs cannot overtake it there.
-      const slotCsv = b.kind === 'csv-limit' || (b.kind === 'queued-behind' && b.csvId !== undefined && !hostVss) ? b.csvId : undefined;
+      const slotCsv =
+        b.kind === 'csv-limit' || (b.kind === 'queued-behind' && b.csvId !== undefined && !hostVss)
+          ? b.csvId
+          : undefined;
       for (const c of u.csvDemand.keys()) {
         if (hostVss || c === slotCsv) {
           const r = csvRes.get(c);
@@ -319,7 +366,6 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
       }
       for (const [n, k] of r.u.nodeDemand) inc(nodeUse, n, -k);
     }
-
   }
 
   function start(u: Unit): void {
@@ -339,12 +385,19 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
     }
     for (const [c, k] of u.csvDemand) inc(csvUse, c, k);
     for (const [n, k] of u.nodeDemand) inc(nodeUse, n, k);
-    const seconds = round1(o.snapshotOverheadSeconds + u.bytes / (o.throughputMBps * 1e6) + moves.length * o.csvMoveSeconds);
+    const seconds = round1(
+      o.snapshotOverheadSeconds +
+        u.bytes / (o.throughputMBps * 1e6) +
+        moves.length * o.csvMoveSeconds,
+    );
     const list = waits.get(u.id) ?? [];
     const last = list[list.length - 1];
     if (last) last.untilSeconds = t;
     const explanation = [...u.explanation];
-    for (const m of moves) explanation.push(`First moves ownership of ${m.csvName} from ${m.from} to ${m.to}: a node can only snapshot a CSV it owns.`);
+    for (const m of moves)
+      explanation.push(
+        `First moves ownership of ${m.csvName} from ${m.from} to ${m.to}: a node can only snapshot a CSV it owns.`,
+      );
     if (list.length === 0) {
       explanation.push(
         t === 0
@@ -355,7 +408,9 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
       );
     } else {
       for (const w of list) explanation.push(w.message);
-      explanation.push(`Starts at ${fmtSeconds(t)}, after waiting ${fmtSeconds(t - (list[0]?.fromSeconds ?? 0))}.`);
+      explanation.push(
+        `Starts at ${fmtSeconds(t)}, after waiting ${fmtSeconds(t - (list[0]?.fromSeconds ?? 0))}.`,
+      );
     }
     jobs.set(u.id, {
       id: u.id,
@@ -382,9 +437,17 @@ export function planBackup(inv: Inventory, options: PlanOptions = {}): BackupPla
   const waves: PlanWave[] = starts.map((s, i) => {
     const inWave = ordered.filter((j) => j.startSeconds === s);
     inWave.forEach((j) => (j.wave = i + 1));
-    return { index: i + 1, startSeconds: s, jobIds: inWave.map((j) => j.id), moves: inWave.flatMap((j) => j.moves) };
+    return {
+      index: i + 1,
+      startSeconds: s,
+      jobIds: inWave.map((j) => j.id),
+      moves: inWave.flatMap((j) => j.moves),
+    };
   });
-  if (skipped.length > 0) notes.push(`${skipped.length} VM${skipped.length > 1 ? 's are' : ' is'} not planned: ${skipped.map((s) => `${s.vmName} (${s.reason})`).join('; ')}.`);
+  if (skipped.length > 0)
+    notes.push(
+      `${skipped.length} VM${skipped.length > 1 ? 's are' : ' is'} not planned: ${skipped.map((s) => `${s.vmName} (${s.reason})`).join('; ')}.`,
+    );
   return {
     clusterName: inv.cluster.name,
     osVersion: inv.cluster.osVersion,

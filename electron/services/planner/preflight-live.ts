@@ -1,7 +1,14 @@
 // Edge: gather pre-flight facts from a provider (guest VSS writers, change tracking, optional checkpoint dry run) and run the checks.
 import { toErrorData } from '../../../shared/errors';
 import type { Inventory, Vm, VssWriter } from '../../../shared/model';
-import type { DryRunResult, GuestClusterFact, PreflightFacts, PreflightOptions, PreflightReport, RctFact } from '../../../shared/planner';
+import type {
+  DryRunResult,
+  GuestClusterFact,
+  PreflightFacts,
+  PreflightOptions,
+  PreflightReport,
+  RctFact,
+} from '../../../shared/planner';
 import type { ChangedRanges, EstateProvider } from '../providers/types';
 import { visibleDisks } from './plan';
 import { runPreflight } from './preflight';
@@ -29,10 +36,18 @@ export type LivePreflightOptions = PreflightOptions & GatherOptions;
 
 function changedToAnswer(c: ChangedRanges): RctFact['answer'] {
   if (c.kind === 'full-required') return { kind: 'full-required', reason: c.reason };
-  return { kind: 'ranges', changedBytes: c.ranges.reduce((s, r) => s + r.length, 0), virtualSize: c.virtualSize };
+  return {
+    kind: 'ranges',
+    changedBytes: c.ranges.reduce((s, r) => s + r.length, 0),
+    virtualSize: c.virtualSize,
+  };
 }
 
-async function rctFacts(provider: EstateProvider, vm: Vm, out: Record<string, RctFact>): Promise<void> {
+async function rctFacts(
+  provider: EstateProvider,
+  vm: Vm,
+  out: Record<string, RctFact>,
+): Promise<void> {
   const points = await provider.listReferencePoints(vm.id);
   const newestFirst = [...points].sort((a, b) => b.created.localeCompare(a.created));
   for (const d of visibleDisks(vm)) {
@@ -42,15 +57,27 @@ async function rctFacts(provider: EstateProvider, vm: Vm, out: Record<string, Rc
       continue;
     }
     try {
-      out[d.id] = { referencePointId: rp.id, referencePointCreated: rp.created, answer: changedToAnswer(await provider.changedRanges(vm.id, d.id, rp.id)) };
+      out[d.id] = {
+        referencePointId: rp.id,
+        referencePointCreated: rp.created,
+        answer: changedToAnswer(await provider.changedRanges(vm.id, d.id, rp.id)),
+      };
     } catch (e) {
-      out[d.id] = { referencePointId: rp.id, referencePointCreated: rp.created, answer: { kind: 'error', message: toErrorData(e).message } };
+      out[d.id] = {
+        referencePointId: rp.id,
+        referencePointCreated: rp.created,
+        answer: { kind: 'error', message: toErrorData(e).message },
+      };
     }
   }
 }
 
 /** Take an application-consistent production checkpoint with fallback off, then remove it; report what happened. */
-export async function dryRunCheckpoint(provider: EstateProvider, vm: Vm, signal?: AbortSignal): Promise<DryRunResult> {
+export async function dryRunCheckpoint(
+  provider: EstateProvider,
+  vm: Vm,
+  signal?: AbortSignal,
+): Promise<DryRunResult> {
   const t0 = Date.now();
   let created;
   try {
@@ -87,7 +114,12 @@ export async function dryRunCheckpoint(provider: EstateProvider, vm: Vm, signal?
 }
 
 /** Ask the provider for what the rules cannot see in the inventory. Errors become facts, never exceptions. */
-export async function gatherFacts(provider: EstateProvider & GuestClusterProbe, inv: Inventory, vmIds?: string[], opts: GatherOptions = {}): Promise<PreflightFacts> {
+export async function gatherFacts(
+  provider: EstateProvider & GuestClusterProbe,
+  inv: Inventory,
+  vmIds?: string[],
+  opts: GatherOptions = {},
+): Promise<PreflightFacts> {
   const vms = selectVms(inv, vmIds);
   const say = opts.onProgress ?? (() => undefined);
   const tasks = new Set(opts.activeTaskIds ?? []);
@@ -99,7 +131,14 @@ export async function gatherFacts(provider: EstateProvider & GuestClusterProbe, 
     vssErrors,
     rct: rctByDisk,
     activeCheckpointIds: [
-      ...new Set([...(opts.activeCheckpointIds ?? []), ...inv.vms.flatMap((v) => v.checkpoints.filter((c) => c.createdBy !== undefined && tasks.has(c.createdBy)).map((c) => c.id))]),
+      ...new Set([
+        ...(opts.activeCheckpointIds ?? []),
+        ...inv.vms.flatMap((v) =>
+          v.checkpoints
+            .filter((c) => c.createdBy !== undefined && tasks.has(c.createdBy))
+            .map((c) => c.id),
+        ),
+      ]),
     ],
   };
   const rct = backupMethodOf(inv).method === 'recovery-checkpoint-rct';
@@ -124,7 +163,9 @@ export async function gatherFacts(provider: EstateProvider & GuestClusterProbe, 
   }
   if (provider.guestClusterState) {
     facts.guestClusters = {};
-    for (const g of inv.groups.filter((x) => x.kind === 'guest-cluster' && x.members.some((m) => vms.some((v) => v.id === m)))) {
+    for (const g of inv.groups.filter(
+      (x) => x.kind === 'guest-cluster' && x.members.some((m) => vms.some((v) => v.id === m)),
+    )) {
       try {
         facts.guestClusters[g.id] = await provider.guestClusterState(g.id);
       } catch {
@@ -144,8 +185,15 @@ export async function gatherFacts(provider: EstateProvider & GuestClusterProbe, 
 }
 
 /** Inventory + facts + checks, against the estate. The dry run changes the estate only for its seconds. */
-export async function runPreflightLive(provider: EstateProvider & GuestClusterProbe, vmIds: string[] | undefined, opts: LivePreflightOptions = {}): Promise<PreflightReport> {
+export async function runPreflightLive(
+  provider: EstateProvider & GuestClusterProbe,
+  vmIds: string[] | undefined,
+  opts: LivePreflightOptions = {},
+): Promise<PreflightReport> {
   const inv = await provider.inventory();
   const facts = await gatherFacts(provider, inv, vmIds, opts);
-  return { ...runPreflight(inv, facts, { ...opts, ...(vmIds ? { vmIds } : {}) }), generatedAt: new Date().toISOString() };
+  return {
+    ...runPreflight(inv, facts, { ...opts, ...(vmIds ? { vmIds } : {}) }),
+    generatedAt: new Date().toISOString(),
+  };
 }

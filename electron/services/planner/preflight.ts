@@ -1,8 +1,21 @@
 // Pure: run the pre-flight rules over an inventory snapshot and gathered facts; returns every check with evidence and fix.
 import type { Inventory } from '../../../shared/model';
-import type { PreflightFacts, PreflightOptions, PreflightReport, PreflightResult, PreflightRuleInfo, PreflightTarget } from '../../../shared/planner';
+import type {
+  PreflightFacts,
+  PreflightOptions,
+  PreflightReport,
+  PreflightResult,
+  PreflightRuleInfo,
+  PreflightTarget,
+} from '../../../shared/planner';
 import { csvIndex } from './graph';
-import { preflightRules, type Outcome, type PreflightRule, type ResolvedPreflightOptions, type RuleContext } from './rules';
+import {
+  preflightRules,
+  type Outcome,
+  type PreflightRule,
+  type ResolvedPreflightOptions,
+  type RuleContext,
+} from './rules';
 import { selectVms } from './select';
 import { backupMethodOf, hostOsOf } from './versions';
 
@@ -16,7 +29,10 @@ export const DEFAULT_PREFLIGHT_OPTIONS: ResolvedPreflightOptions = {
 
 export function resolvePreflightOptions(o: PreflightOptions = {}): ResolvedPreflightOptions {
   return {
-    changeRatePercent: Math.max(0, o.changeRatePercent ?? DEFAULT_PREFLIGHT_OPTIONS.changeRatePercent),
+    changeRatePercent: Math.max(
+      0,
+      o.changeRatePercent ?? DEFAULT_PREFLIGHT_OPTIONS.changeRatePercent,
+    ),
     windowHours: Math.max(0, o.windowHours ?? DEFAULT_PREFLIGHT_OPTIONS.windowHours),
     minFreeBytes: Math.max(0, o.minFreeBytes ?? DEFAULT_PREFLIGHT_OPTIONS.minFreeBytes),
     maxChainDepth: Math.max(0, o.maxChainDepth ?? DEFAULT_PREFLIGHT_OPTIONS.maxChainDepth),
@@ -25,14 +41,32 @@ export function resolvePreflightOptions(o: PreflightOptions = {}): ResolvedPrefl
 }
 
 export function ruleInfo(r: PreflightRule): PreflightRuleInfo {
-  return { id: r.id, title: r.title, scope: r.scope, severity: r.severity, description: r.description };
+  return {
+    id: r.id,
+    title: r.title,
+    scope: r.scope,
+    severity: r.severity,
+    description: r.description,
+  };
 }
 
 function toResult(rule: PreflightRule, target: PreflightTarget, o: Outcome): PreflightResult {
-  const base = { id: `${rule.id}:${target.id}`, ruleId: rule.id, ruleTitle: rule.title, target, message: o.message };
+  const base = {
+    id: `${rule.id}:${target.id}`,
+    ruleId: rule.id,
+    ruleTitle: rule.title,
+    target,
+    message: o.message,
+  };
   switch (o.status) {
     case 'fail':
-      return { ...base, status: 'fail', severity: o.severity ?? rule.severity, evidence: o.evidence, fix: o.fix };
+      return {
+        ...base,
+        status: 'fail',
+        severity: o.severity ?? rule.severity,
+        evidence: o.evidence,
+        fix: o.fix,
+      };
     case 'unknown':
       return { ...base, status: 'unknown', evidence: o.evidence ?? [], fix: o.fix ?? '' };
     case 'pass':
@@ -47,12 +81,27 @@ function toResult(rule: PreflightRule, target: PreflightTarget, o: Outcome): Pre
  * one of their disks, group rules per guest-cluster group with a member among them. Never throws for a rule:
  * a rule that crashes reports "unknown" with the error.
  */
-export function runPreflight(inv: Inventory, facts: PreflightFacts, options: PreflightOptions = {}, rules: readonly PreflightRule[] = preflightRules): PreflightReport {
+export function runPreflight(
+  inv: Inventory,
+  facts: PreflightFacts,
+  options: PreflightOptions = {},
+  rules: readonly PreflightRule[] = preflightRules,
+): PreflightReport {
   const vms = selectVms(inv, options.vmIds);
   const opts = resolvePreflightOptions(options);
   const { method } = backupMethodOf(inv);
-  const ctx: RuleContext = { inv, facts, opts, method, vms, csvById: csvIndex(inv), hostOs: (vm) => hostOsOf(inv, vm) };
-  const csvIds = new Set(vms.flatMap((v) => v.disks.map((d) => d.csvId).filter((x): x is string => x !== null)));
+  const ctx: RuleContext = {
+    inv,
+    facts,
+    opts,
+    method,
+    vms,
+    csvById: csvIndex(inv),
+    hostOs: (vm) => hostOsOf(inv, vm),
+  };
+  const csvIds = new Set(
+    vms.flatMap((v) => v.disks.map((d) => d.csvId).filter((x): x is string => x !== null)),
+  );
   const csvs = inv.cluster.csvs.filter((c) => csvIds.has(c.id));
   const groups = inv.groups.filter((g) => g.members.some((m) => vms.some((v) => v.id === m)));
   const results: PreflightResult[] = [];
@@ -66,9 +115,15 @@ export function runPreflight(inv: Inventory, facts: PreflightFacts, options: Pre
     results.push(toResult(rule, target, o));
   };
   for (const rule of rules) {
-    if (rule.scope === 'vm') for (const vm of vms) safely(rule, { kind: 'vm', id: vm.id, name: vm.name }, () => rule.check(vm, ctx));
-    else if (rule.scope === 'csv') for (const c of csvs) safely(rule, { kind: 'csv', id: c.id, name: c.name }, () => rule.check(c, ctx));
-    else for (const g of groups) safely(rule, { kind: 'group', id: g.id, name: g.name }, () => rule.check(g, ctx));
+    if (rule.scope === 'vm')
+      for (const vm of vms)
+        safely(rule, { kind: 'vm', id: vm.id, name: vm.name }, () => rule.check(vm, ctx));
+    else if (rule.scope === 'csv')
+      for (const c of csvs)
+        safely(rule, { kind: 'csv', id: c.id, name: c.name }, () => rule.check(c, ctx));
+    else
+      for (const g of groups)
+        safely(rule, { kind: 'group', id: g.id, name: g.name }, () => rule.check(g, ctx));
   }
   const fails = results.filter((r) => r.status === 'fail');
   const summary = {

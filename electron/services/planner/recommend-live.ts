@@ -31,11 +31,24 @@ export interface ApplyResult {
  * order through the provider and stop at the first failure (later steps are skipped), so the estate is never
  * left half-changed without saying so.
  */
-export async function applyRecommendationLive(provider: EstateProvider & MoveCapabilities, rec: Recommendation, opts: { confirmed: boolean }): Promise<ApplyResult> {
+export async function applyRecommendationLive(
+  provider: EstateProvider & MoveCapabilities,
+  rec: Recommendation,
+  opts: { confirmed: boolean },
+): Promise<ApplyResult> {
   const inv = await provider.inventory();
   if (!opts.confirmed) {
     const after = applyRecommendation(inv, rec);
-    return { applied: false, after, conflictsAfter: findConflicts(after).length, steps: rec.steps.map((step) => ({ step, status: 'previewed', message: 'Not applied: confirmation required.' })) };
+    return {
+      applied: false,
+      after,
+      conflictsAfter: findConflicts(after).length,
+      steps: rec.steps.map((step) => ({
+        step,
+        status: 'previewed',
+        message: 'Not applied: confirmation required.',
+      })),
+    };
   }
   const steps: ApplyStepLog[] = [];
   let stopped = false;
@@ -47,22 +60,55 @@ export async function applyRecommendationLive(provider: EstateProvider & MoveCap
     try {
       if (step.kind === 'set-csv-owner') {
         await provider.moveCsv(step.csvId, step.to);
-        steps.push({ step, status: 'done', message: `Ownership of ${step.csvId} moved to ${step.to}.` });
+        steps.push({
+          step,
+          status: 'done',
+          message: `Ownership of ${step.csvId} moved to ${step.to}.`,
+        });
       } else if (step.kind === 'migrate-vm') {
-        if (!provider.liveMigrate) throw Object.assign(new Error('This estate cannot live-migrate from the console: run Move-ClusterVirtualMachineRole.'), { code: 'UNSUPPORTED' });
+        if (!provider.liveMigrate)
+          throw Object.assign(
+            new Error(
+              'This estate cannot live-migrate from the console: run Move-ClusterVirtualMachineRole.',
+            ),
+            { code: 'UNSUPPORTED' },
+          );
         await provider.liveMigrate(step.vmId, step.to);
-        steps.push({ step, status: 'done', message: `VM ${step.vmId} live-migrated to ${step.to}.` });
+        steps.push({
+          step,
+          status: 'done',
+          message: `VM ${step.vmId} live-migrated to ${step.to}.`,
+        });
       } else {
-        if (!provider.storageMigrate) throw Object.assign(new Error('This estate cannot move storage from the console: run Move-VMStorage.'), { code: 'UNSUPPORTED' });
+        if (!provider.storageMigrate)
+          throw Object.assign(
+            new Error('This estate cannot move storage from the console: run Move-VMStorage.'),
+            { code: 'UNSUPPORTED' },
+          );
         await provider.storageMigrate(step.vmId, step.diskId, step.toCsvId);
-        steps.push({ step, status: 'done', message: `Disk ${step.diskId} moved to ${step.toCsvId}.` });
+        steps.push({
+          step,
+          status: 'done',
+          message: `Disk ${step.diskId} moved to ${step.toCsvId}.`,
+        });
       }
     } catch (e) {
       const unsupported = (e as { code?: string }).code === 'UNSUPPORTED';
-      steps.push({ step, status: unsupported ? 'not-supported' : 'failed', message: unsupported ? (e as Error).message : `[${toErrorData(e).code}] ${toErrorData(e).message}` });
+      steps.push({
+        step,
+        status: unsupported ? 'not-supported' : 'failed',
+        message: unsupported
+          ? (e as Error).message
+          : `[${toErrorData(e).code}] ${toErrorData(e).message}`,
+      });
       stopped = true;
     }
   }
   const after = await provider.inventory();
-  return { applied: steps.every((s) => s.status === 'done'), after, conflictsAfter: findConflicts(after).length, steps };
+  return {
+    applied: steps.every((s) => s.status === 'done'),
+    after,
+    conflictsAfter: findConflicts(after).length,
+    steps,
+  };
 }

@@ -1,6 +1,12 @@
 // Pure: recommendations that remove CSV conflicts (owner moves, disk moves, live migrations, "one job per CSV") and their preview.
 import type { Csv, Inventory, VirtualDisk } from '../../../shared/model';
-import type { Conflict, Recommendation, RecommendationKind, RecommendationStep, RecommendResult } from '../../../shared/planner';
+import type {
+  Conflict,
+  Recommendation,
+  RecommendationKind,
+  RecommendationStep,
+  RecommendResult,
+} from '../../../shared/planner';
 import { backupCsvsOf, backupDisks, csvName, diskFootprint, findConflicts } from './graph';
 import { fmtBytes, fmtList } from './select';
 import { backupMethodOf } from './versions';
@@ -8,14 +14,28 @@ import { backupMethodOf } from './versions';
 /* ---------------------------------------------------------------- applying */
 
 function rebase(p: string, fromRoot: string, toRoot: string): string {
-  return p.toLowerCase().startsWith(`${fromRoot.toLowerCase()}\\`) ? `${toRoot}${p.slice(fromRoot.length)}` : p;
+  return p.toLowerCase().startsWith(`${fromRoot.toLowerCase()}\\`)
+    ? `${toRoot}${p.slice(fromRoot.length)}`
+    : p;
 }
 
 /** Apply steps to a copy of the inventory (the estate is never touched here). */
 export function applySteps(inv: Inventory, steps: readonly RecommendationStep[]): Inventory {
   // Copy on write: the CSVs, and each VM a step touches (cheap enough to run once per recommendation on 1,000 VMs).
-  const next: Inventory = { ...inv, cluster: { ...inv.cluster, csvs: inv.cluster.csvs.map((c) => ({ ...c })) }, vms: [...inv.vms] };
-  const touched = new Set(steps.flatMap((s) => (s.kind === 'set-csv-owner' ? [] : s.kind === 'migrate-vm' ? [s.vmId] : inv.vms.filter((v) => v.disks.some((d) => d.id === s.diskId)).map((v) => v.id))));
+  const next: Inventory = {
+    ...inv,
+    cluster: { ...inv.cluster, csvs: inv.cluster.csvs.map((c) => ({ ...c })) },
+    vms: [...inv.vms],
+  };
+  const touched = new Set(
+    steps.flatMap((s) =>
+      s.kind === 'set-csv-owner'
+        ? []
+        : s.kind === 'migrate-vm'
+          ? [s.vmId]
+          : inv.vms.filter((v) => v.disks.some((d) => d.id === s.diskId)).map((v) => v.id),
+    ),
+  );
   next.vms = next.vms.map((v) => (touched.has(v.id) ? structuredClone(v) : v));
   const csv = (id: string): Csv | undefined => next.cluster.csvs.find((c) => c.id === id);
   for (const s of steps) {
@@ -64,8 +84,10 @@ function diskLabel(d: VirtualDisk): string {
 
 function commandFor(inv: Inventory, s: RecommendationStep): string {
   const vmNameOf = (id: string) => inv.vms.find((v) => v.id === id)?.name ?? id;
-  if (s.kind === 'set-csv-owner') return `Move-ClusterSharedVolume -Name '${csvName(inv, s.csvId)}' -Node ${s.to}`;
-  if (s.kind === 'migrate-vm') return `Move-ClusterVirtualMachineRole -Name '${vmNameOf(s.vmId)}' -Node ${s.to} -MigrationType Live`;
+  if (s.kind === 'set-csv-owner')
+    return `Move-ClusterSharedVolume -Name '${csvName(inv, s.csvId)}' -Node ${s.to}`;
+  if (s.kind === 'migrate-vm')
+    return `Move-ClusterVirtualMachineRole -Name '${vmNameOf(s.vmId)}' -Node ${s.to} -MigrationType Live`;
   const vm = inv.vms.find((v) => v.id === s.vmId);
   const d = vm?.disks.find((x) => x.id === s.diskId);
   const from = inv.cluster.csvs.find((c) => c.id === s.fromCsvId);
@@ -82,13 +104,22 @@ function byId(list: Conflict[]): Map<string, Conflict> {
 function finish(
   inv: Inventory,
   before: Conflict[],
-  rec: { id: string; kind: RecommendationKind; title: string; why: string; steps: RecommendationStep[]; unresolved?: string[] },
+  rec: {
+    id: string;
+    kind: RecommendationKind;
+    title: string;
+    why: string;
+    steps: RecommendationStep[];
+    unresolved?: string[];
+  },
 ): Recommendation {
   const after = findConflicts(applySteps(inv, rec.steps));
   const b = byId(before);
   const a = byId(after);
   const removes = before.filter((c) => !a.has(c.id)).map((c) => ({ id: c.id, message: c.message }));
-  const introduces = after.filter((c) => !b.has(c.id)).map((c) => ({ id: c.id, message: c.message }));
+  const introduces = after
+    .filter((c) => !b.has(c.id))
+    .map((c) => ({ id: c.id, message: c.message }));
   return {
     ...rec,
     removes,
@@ -125,7 +156,12 @@ function ownerRecs(inv: Inventory): Array<Parameters<typeof finish>[2]> {
         e.bytes += diskFootprint(d);
         count.set(vm.hostNode, e);
       }
-    const ranked = [...count.entries()].filter(([n]) => up.has(n)).sort((x, y) => y[1].vms.length - x[1].vms.length || y[1].bytes - x[1].bytes || x[0].localeCompare(y[0]));
+    const ranked = [...count.entries()]
+      .filter(([n]) => up.has(n))
+      .sort(
+        (x, y) =>
+          y[1].vms.length - x[1].vms.length || y[1].bytes - x[1].bytes || x[0].localeCompare(y[0]),
+      );
     const top = ranked[0];
     if (!top || top[0] === c.ownerNode) continue;
     const total = [...count.values()].reduce((s, e) => s + e.vms.length, 0);
@@ -147,9 +183,17 @@ function diskRecs(inv: Inventory): Array<Parameters<typeof finish>[2]> {
   for (const vm of inv.vms) {
     const csvs = backupCsvsOf(vm);
     if (csvs.length < 2) continue;
-    const bytesOn = (c: string) => backupDisks(vm).filter((d) => d.csvId === c).reduce((s, d) => s + diskFootprint(d), 0);
+    const bytesOn = (c: string) =>
+      backupDisks(vm)
+        .filter((d) => d.csvId === c)
+        .reduce((s, d) => s + diskFootprint(d), 0);
     const ownerOf = (c: string) => inv.cluster.csvs.find((x) => x.id === c)?.ownerNode;
-    const target = [...csvs].sort((a, b) => bytesOn(b) - bytesOn(a) || Number(ownerOf(b) === vm.hostNode) - Number(ownerOf(a) === vm.hostNode) || a.localeCompare(b))[0] as string;
+    const target = [...csvs].sort(
+      (a, b) =>
+        bytesOn(b) - bytesOn(a) ||
+        Number(ownerOf(b) === vm.hostNode) - Number(ownerOf(a) === vm.hostNode) ||
+        a.localeCompare(b),
+    )[0] as string;
     const moving = backupDisks(vm).filter((d) => d.csvId !== target);
     const need = moving.reduce((s, d) => s + diskFootprint(d), 0);
     if ((free.get(target) ?? 0) < need) continue;
@@ -158,7 +202,14 @@ function diskRecs(inv: Inventory): Array<Parameters<typeof finish>[2]> {
       kind: 'move-disk',
       title: `Move ${fmtList(moving.map(diskLabel))} of ${vm.name} to ${csvName(inv, target)}`,
       why: `${vm.name}'s other data is on ${csvName(inv, target)}; with all its disks on one CSV its backup needs one volume instead of ${csvs.length} (storage live migration, ${fmtBytes(need)} to copy).`,
-      steps: moving.map((d) => ({ kind: 'move-disk', vmId: vm.id, diskId: d.id, fromCsvId: d.csvId as string, toCsvId: target, bytes: diskFootprint(d) })),
+      steps: moving.map((d) => ({
+        kind: 'move-disk',
+        vmId: vm.id,
+        diskId: d.id,
+        fromCsvId: d.csvId as string,
+        toCsvId: target,
+        bytes: diskFootprint(d),
+      })),
     });
   }
   return out;
@@ -173,7 +224,8 @@ function migrateRecs(inv: Inventory): Array<Parameters<typeof finish>[2]> {
     if (csvs.length === 0) continue;
     const owners = new Set(csvs.map((c) => inv.cluster.csvs.find((x) => x.id === c)?.ownerNode));
     const [owner] = [...owners];
-    if (owners.size !== 1 || owner === undefined || owner === vm.hostNode || !up.has(owner)) continue;
+    if (owners.size !== 1 || owner === undefined || owner === vm.hostNode || !up.has(owner))
+      continue;
     out.push({
       id: `live-migrate:${vm.id}:${owner}`,
       kind: 'live-migrate',
@@ -210,20 +262,30 @@ function oneJobPerCsvDraft(inv: Inventory): Parameters<typeof finish>[2] {
       weight.set(v.hostNode, m);
     }
   const demand = (n: string) => [...(weight.get(n)?.values() ?? [])].reduce((s, b) => s + b, 0);
-  const needing = up.filter((n) => demand(n) > 0).sort((a, b) => demand(b) - demand(a) || a.localeCompare(b));
+  const needing = up
+    .filter((n) => demand(n) > 0)
+    .sort((a, b) => demand(b) - demand(a) || a.localeCompare(b));
 
   // 1. Decide an owner per CSV: first one CSV for each node that hosts VMs (where most of its data already is).
   const assign = new Map<string, string>();
   for (const n of needing) {
     const free = csvs.filter((c) => !assign.has(c.id));
-    const best = free.sort((a, b) => w(n, b.id) - w(n, a.id) || Number(b.ownerNode === n) - Number(a.ownerNode === n) || b.freeBytes - a.freeBytes || a.id.localeCompare(b.id))[0];
+    const best = free.sort(
+      (a, b) =>
+        w(n, b.id) - w(n, a.id) ||
+        Number(b.ownerNode === n) - Number(a.ownerNode === n) ||
+        b.freeBytes - a.freeBytes ||
+        a.id.localeCompare(b.id),
+    )[0];
     if (!best) break;
     assign.set(best.id, n);
   }
   // Remaining CSVs go to the node with most data on them (or stay with their owner).
   for (const c of csvs) {
     if (assign.has(c.id)) continue;
-    const ranked = up.filter((n) => w(n, c.id) > 0).sort((a, b) => w(b, c.id) - w(a, c.id) || a.localeCompare(b));
+    const ranked = up
+      .filter((n) => w(n, c.id) > 0)
+      .sort((a, b) => w(b, c.id) - w(a, c.id) || a.localeCompare(b));
     const to = ranked[0] ?? (upSet.has(c.ownerNode) ? c.ownerNode : up[0]);
     if (to !== undefined) assign.set(c.id, to);
   }
@@ -240,11 +302,17 @@ function oneJobPerCsvDraft(inv: Inventory): Parameters<typeof finish>[2] {
   for (const v of vmsC) {
     let host = v.hostNode;
     const disks = backupDisks(v);
-    const bytesOn = (c: string) => disks.filter((d) => d.csvId === c).reduce((s, d) => s + diskFootprint(d), 0);
+    const bytesOn = (c: string) =>
+      disks.filter((d) => d.csvId === c).reduce((s, d) => s + diskFootprint(d), 0);
     if (!upSet.has(host) || owned(host).length === 0) {
       const owners = [...new Set(assign.values())];
       const bytesFor = (n: string) => owned(n).reduce((s, c) => s + bytesOn(c), 0);
-      const to = owners.sort((a, b) => bytesFor(b) - bytesFor(a) || (hosted.get(a) ?? 0) - (hosted.get(b) ?? 0) || a.localeCompare(b))[0];
+      const to = owners.sort(
+        (a, b) =>
+          bytesFor(b) - bytesFor(a) ||
+          (hosted.get(a) ?? 0) - (hosted.get(b) ?? 0) ||
+          a.localeCompare(b),
+      )[0];
       if (to === undefined) {
         unresolved.push(`${v.name}: no running node can own a CSV for it.`);
         continue;
@@ -255,7 +323,10 @@ function oneJobPerCsvDraft(inv: Inventory): Parameters<typeof finish>[2] {
       host = to;
     }
     const mine = owned(host);
-    const target = [...mine].sort((a, b) => bytesOn(b) - bytesOn(a) || (free.get(b) ?? 0) - (free.get(a) ?? 0) || a.localeCompare(b))[0];
+    const target = [...mine].sort(
+      (a, b) =>
+        bytesOn(b) - bytesOn(a) || (free.get(b) ?? 0) - (free.get(a) ?? 0) || a.localeCompare(b),
+    )[0];
     if (target === undefined) {
       unresolved.push(`${v.name}: ${host} owns no CSV.`);
       continue;
@@ -264,20 +335,36 @@ function oneJobPerCsvDraft(inv: Inventory): Parameters<typeof finish>[2] {
       if (d.csvId === target) continue;
       const need = diskFootprint(d);
       const from = d.csvId as string;
-      const dest = (free.get(target) ?? 0) >= need ? target : [...mine].filter((c) => c !== from && (free.get(c) ?? 0) >= need).sort((a, b) => (free.get(b) ?? 0) - (free.get(a) ?? 0))[0];
+      const dest =
+        (free.get(target) ?? 0) >= need
+          ? target
+          : [...mine]
+              .filter((c) => c !== from && (free.get(c) ?? 0) >= need)
+              .sort((a, b) => (free.get(b) ?? 0) - (free.get(a) ?? 0))[0];
       if (dest === undefined) {
-        if (!mine.includes(from)) unresolved.push(`${v.name}: no CSV owned by ${host} has ${fmtBytes(need)} free for ${diskLabel(d)}.`);
+        if (!mine.includes(from))
+          unresolved.push(
+            `${v.name}: no CSV owned by ${host} has ${fmtBytes(need)} free for ${diskLabel(d)}.`,
+          );
         continue;
       }
       if (dest === from) continue;
-      moves.push({ kind: 'move-disk', vmId: v.id, diskId: d.id, fromCsvId: from, toCsvId: dest, bytes: need });
+      moves.push({
+        kind: 'move-disk',
+        vmId: v.id,
+        diskId: d.id,
+        fromCsvId: from,
+        toCsvId: dest,
+        bytes: need,
+      });
       free.set(dest, (free.get(dest) ?? 0) - need);
       free.set(from, (free.get(from) ?? 0) + need);
     }
   }
   for (const c of csvs) {
     const to = assign.get(c.id);
-    if (to !== undefined && to !== c.ownerNode) steps.push({ kind: 'set-csv-owner', csvId: c.id, from: c.ownerNode, to });
+    if (to !== undefined && to !== c.ownerNode)
+      steps.push({ kind: 'set-csv-owner', csvId: c.id, from: c.ownerNode, to });
   }
   steps.push(...migrations, ...moves);
   const layout = up
@@ -289,7 +376,9 @@ function oneJobPerCsvDraft(inv: Inventory): Parameters<typeof finish>[2] {
     kind: 'one-job-per-csv',
     title: 'One job per CSV: give each node its own CSV and put its VMs’ files there',
     why: `Seed 000's way out of ownership contention: keep the files of every VM a node hosts on a CSV that node owns, and back up each CSV in one job; then no job waits for another and all jobs run in parallel. Layout: ${layout || 'nothing to assign'}.${
-      migrations.length > 0 ? ` ${migrations.length} VM${migrations.length > 1 ? 's move' : ' moves'} to another node because ${migrations.length > 1 ? 'their nodes get' : 'its node gets'} no CSV (more nodes than CSVs, or the node is down).` : ''
+      migrations.length > 0
+        ? ` ${migrations.length} VM${migrations.length > 1 ? 's move' : ' moves'} to another node because ${migrations.length > 1 ? 'their nodes get' : 'its node gets'} no CSV (more nodes than CSVs, or the node is down).`
+        : ''
     }`,
     steps,
     unresolved,
@@ -304,15 +393,24 @@ export function recommend(inv: Inventory): RecommendResult {
   const singles = [...ownerRecs(inv), ...diskRecs(inv), ...migrateRecs(inv)]
     .map((r) => finish(inv, conflicts, r))
     .filter((r) => r.removes.length > 0)
-    .sort((a, b) => b.removes.length - b.introduces.length - (a.removes.length - a.introduces.length) || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) =>
+        b.removes.length - b.introduces.length - (a.removes.length - a.introduces.length) ||
+        a.id.localeCompare(b.id),
+    );
   const all = oneJobPerCsv(inv);
-  const recommendations = all.steps.length > 0 && all.removes.length > 0 ? [all, ...singles] : singles;
+  const recommendations =
+    all.steps.length > 0 && all.removes.length > 0 ? [all, ...singles] : singles;
   const { method } = backupMethodOf(inv);
   const notes =
     method === 'recovery-checkpoint-rct'
-      ? ['This cluster backs up with recovery checkpoints (2016+): CSV ownership never makes a backup wait. These changes only keep volume metadata I/O on the owner and matter again if you back up with host VSS snapshots.']
-      : ['This cluster backs up with host VSS snapshots per CSV: each removed conflict is a wait or an ownership move less in every backup window.'];
-  if (conflicts.length === 0) notes.push('No conflicts: every VM runs on the owner of the CSVs that hold its disks.');
+      ? [
+          'This cluster backs up with recovery checkpoints (2016+): CSV ownership never makes a backup wait. These changes only keep volume metadata I/O on the owner and matter again if you back up with host VSS snapshots.',
+        ]
+      : [
+          'This cluster backs up with host VSS snapshots per CSV: each removed conflict is a wait or an ownership move less in every backup window.',
+        ];
+  if (conflicts.length === 0)
+    notes.push('No conflicts: every VM runs on the owner of the CSVs that hold its disks.');
   return { method, conflicts, recommendations, notes };
 }
-

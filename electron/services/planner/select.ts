@@ -9,7 +9,9 @@ export function selectVms(inv: Inventory, refs?: readonly string[]): Vm[] {
   const missing: string[] = [];
   for (const ref of refs) {
     const r = ref.trim();
-    const vm = inv.vms.find((v) => v.id === r) ?? inv.vms.find((v) => v.name.toLowerCase() === r.toLowerCase());
+    const vm =
+      inv.vms.find((v) => v.id === r) ??
+      inv.vms.find((v) => v.name.toLowerCase() === r.toLowerCase());
     if (!vm) missing.push(r);
     else if (!out.includes(vm)) out.push(vm);
   }

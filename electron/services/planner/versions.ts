@@ -2,7 +2,15 @@
 import type { HostOsVersion, Inventory, Vm } from '../../../shared/model';
 import type { BackupMethod } from '../../../shared/planner';
 
-const ORDER: readonly HostOsVersion[] = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'];
+const ORDER: readonly HostOsVersion[] = [
+  '2008R2',
+  '2012',
+  '2012R2',
+  '2016',
+  '2019',
+  '2022',
+  '2025',
+];
 
 /** Cluster functional level numbers (Get-Cluster).ClusterFunctionalLevel → the Windows Server version. */
 const FUNCTIONAL_LEVELS: Record<string, HostOsVersion> = {

@@ -61,7 +61,8 @@ export class LocalFolderBackend implements Backend {
   constructor(readonly root: string) {}
 
   private file(key: string): string {
-    if (key.includes('..') || path.isAbsolute(key)) throw new Error(`Invalid repository key: ${key}`);
+    if (key.includes('..') || path.isAbsolute(key))
+      throw new Error(`Invalid repository key: ${key}`);
     return path.join(this.root, ...key.split('/'));
   }
 
@@ -78,7 +79,12 @@ export class LocalFolderBackend implements Backend {
       for (const ent of entries) {
         const key = rel ? `${rel}/${ent.name}` : ent.name;
         if (ent.isDirectory()) {
-          if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) await walk(key);
+          if (
+            prefix.startsWith(`${key}/`) ||
+            key.startsWith(prefix) ||
+            `${key}/`.startsWith(prefix)
+          )
+            await walk(key);
         } else if (ent.isFile() && !ent.name.startsWith(TMP_MARK) && key.startsWith(prefix)) {
           out.push(key);
         }
@@ -152,7 +158,11 @@ export class LocalFolderBackend implements Backend {
       await fh.close().catch(() => undefined);
       await fs.unlink(tmp).catch(() => undefined);
       if (isErrno(e, 'ENOSPC') || isErrno(e, 'EDQUOT')) {
-        throw new HvbcError('OUT_OF_SPACE', `The backup storage at ${this.root} is full. Free space (run gc after pruning old restore points) or use a larger target, then run the backup again.`, { root: this.root });
+        throw new HvbcError(
+          'OUT_OF_SPACE',
+          `The backup storage at ${this.root} is full. Free space (run gc after pruning old restore points) or use a larger target, then run the backup again.`,
+          { root: this.root },
+        );
       }
       throw e;
     }
@@ -183,7 +193,12 @@ export class LocalFolderBackend implements Backend {
     } catch (e) {
       await fs.unlink(tmp).catch(() => undefined);
       if (isErrno(e, 'EEXIST')) return false;
-      if (isErrno(e, 'EPERM') || isErrno(e, 'ENOTSUP') || isErrno(e, 'EOPNOTSUPP') || isErrno(e, 'ENOSYS')) {
+      if (
+        isErrno(e, 'EPERM') ||
+        isErrno(e, 'ENOTSUP') ||
+        isErrno(e, 'EOPNOTSUPP') ||
+        isErrno(e, 'ENOSYS')
+      ) {
         // Shares without hard links: fall back to rename (keys are random or content-addressed).
         const tmp2 = await this.writeTemp(target, data);
         await fs.rename(tmp2, target);
@@ -215,7 +230,11 @@ export class LocalFolderBackend implements Backend {
     };
     const space = (e: unknown): unknown =>
       isErrno(e, 'ENOSPC') || isErrno(e, 'EDQUOT')
-        ? new HvbcError('OUT_OF_SPACE', `The backup storage at ${this.root} is full. Free space (run gc after pruning old restore points) or use a larger target, then run the backup again.`, { root: this.root })
+        ? new HvbcError(
+            'OUT_OF_SPACE',
+            `The backup storage at ${this.root} is full. Free space (run gc after pruning old restore points) or use a larger target, then run the backup again.`,
+            { root: this.root },
+          )
         : e;
     return {
       write: async (data: Uint8Array): Promise<void> => {
@@ -247,7 +266,12 @@ export class LocalFolderBackend implements Backend {
           // link() fails with EEXIST if someone else won the race: no overwrite, ever.
           await fs.link(tmp, target);
         } catch (e) {
-          if (isErrno(e, 'EPERM') || isErrno(e, 'ENOTSUP') || isErrno(e, 'EOPNOTSUPP') || isErrno(e, 'ENOSYS')) {
+          if (
+            isErrno(e, 'EPERM') ||
+            isErrno(e, 'ENOTSUP') ||
+            isErrno(e, 'EOPNOTSUPP') ||
+            isErrno(e, 'ENOSYS')
+          ) {
             // Shares without hard links: rename (keys are random or content-addressed).
             await fs.rename(tmp, target);
             await this.syncDir(dir);

@@ -22,13 +22,14 @@ export function ensureZstd(): Promise<void> {
  * decompressing so that a damaged header cannot make the decoder allocate an absurd buffer.
  */
 export function zstdFrameContentSize(buf: Uint8Array): number {
-  if (buf.length < 6 || buf[0] !== 0x28 || buf[1] !== 0xb5 || buf[2] !== 0x2f || buf[3] !== 0xfd) return -1;
+  if (buf.length < 6 || buf[0] !== 0x28 || buf[1] !== 0xb5 || buf[2] !== 0x2f || buf[3] !== 0xfd)
+    return -1;
   const fhd = buf[4] ?? 0;
   const fcsFlag = fhd >> 6;
   const single = (fhd >> 5) & 1;
   const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
   let pos = 5 + (single ? 0 : 1) + dictBytes;
-  const fcsBytes = fcsFlag === 0 ? (single ? 1 : 0) : [0, 2, 4, 8][fcsFlag] ?? 0;
+  const fcsBytes = fcsFlag === 0 ? (single ? 1 : 0) : ([0, 2, 4, 8][fcsFlag] ?? 0);
   if (fcsBytes === 0 || pos + fcsBytes > buf.length) return -1;
   let v = 0;
   let mul = 1;
@@ -54,14 +55,27 @@ export function compressChunk(raw: Uint8Array, level: number): { data: Uint8Arra
 }
 
 /** A stored chunk: payload = codec(raw), then AES-256-GCM with the chunk id as associated data when encrypted. */
-export function encodeBlob(raw: Uint8Array, id: string, dataKey: Buffer | null, level: number): { blob: Buffer; codec: Codec } {
+export function encodeBlob(
+  raw: Uint8Array,
+  id: string,
+  dataKey: Buffer | null,
+  level: number,
+): { blob: Buffer; codec: Codec } {
   const { data, codec } = compressChunk(raw, level);
-  const blob = dataKey ? encrypt(dataKey, data, Buffer.from(id, 'hex')) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const blob = dataKey
+    ? encrypt(dataKey, data, Buffer.from(id, 'hex'))
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return { blob, codec };
 }
 
 /** Decode a stored chunk; null if it fails authentication, decompression or its length (the caller re-hashes). */
-export function decodeBlob(blob: Buffer, id: string, codec: number, rawLength: number, dataKey: Buffer | null): Buffer | null {
+export function decodeBlob(
+  blob: Buffer,
+  id: string,
+  codec: number,
+  rawLength: number,
+  dataKey: Buffer | null,
+): Buffer | null {
   let payload: Buffer | null = blob;
   if (dataKey) payload = decrypt(dataKey, blob, Buffer.from(id, 'hex'));
   if (!payload) return null;
@@ -70,7 +84,9 @@ export function decodeBlob(blob: Buffer, id: string, codec: number, rawLength: n
   if (zstdFrameContentSize(payload) !== rawLength) return null;
   try {
     const out = decompress(payload);
-    return out.length === rawLength ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : null;
+    return out.length === rawLength
+      ? Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+      : null;
   } catch {
     return null;
   }
@@ -94,7 +110,11 @@ export function sealFile(kind: string, raw: Buffer, dataKey: Buffer | null): Buf
   header[8] = (zipped ? F_ZSTD : 0) | (dataKey ? F_ENC : 0);
   header.writeUIntBE(raw.length, 9, 6);
   const body = zipped ? c : raw;
-  if (dataKey) return Buffer.concat([header, encrypt(dataKey, body, Buffer.concat([header, Buffer.from(kind)]))]);
+  if (dataKey)
+    return Buffer.concat([
+      header,
+      encrypt(dataKey, body, Buffer.concat([header, Buffer.from(kind)])),
+    ]);
   const sum = createHash('sha256').update(header).update(body).digest();
   return Buffer.concat([header, body, sum]);
 }
@@ -102,7 +122,11 @@ export function sealFile(kind: string, raw: Buffer, dataKey: Buffer | null): Buf
 /** Open a sealed file; REPO_CORRUPT with the key when damaged, WRONG_PASSPHRASE-free (keys already verified). */
 export function openFile(kind: string, key: string, file: Buffer, dataKey: Buffer | null): Buffer {
   const bad = (why: string): HvbcError =>
-    new HvbcError('REPO_CORRUPT', `The repository file ${key} is damaged (${why}). Run a repository check; restore it from a copy of the repository if you have one.`, { key });
+    new HvbcError(
+      'REPO_CORRUPT',
+      `The repository file ${key} is damaged (${why}). Run a repository check; restore it from a copy of the repository if you have one.`,
+      { key },
+    );
   if (file.length < 15 || !file.subarray(0, 8).equals(SEAL_MAGIC)) throw bad('bad header');
   const header = file.subarray(0, 15);
   const flags = header[8] ?? 0;

@@ -97,7 +97,8 @@ class InlineDiskHasher implements DiskHasher {
     this.h.update(data);
   }
   zeros(length: number): void {
-    for (let n = length; n > 0; n -= ZEROS.length) this.h.update(ZEROS.subarray(0, Math.min(n, ZEROS.length)));
+    for (let n = length; n > 0; n -= ZEROS.length)
+      this.h.update(ZEROS.subarray(0, Math.min(n, ZEROS.length)));
   }
   async digest(): Promise<string> {
     return this.h.digest('hex');
@@ -112,7 +113,14 @@ class InlineProcessor implements ChunkProcessor {
   async hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket> {
     if (disk instanceof InlineDiskHasher) disk.update(data);
     onQueued?.();
-    return { id: chunkId(data, this.opts.idKey), seq: this.seq++, worker: -1, slot: -1, length: data.length, data: Buffer.from(data) };
+    return {
+      id: chunkId(data, this.opts.idKey),
+      seq: this.seq++,
+      worker: -1,
+      slot: -1,
+      length: data.length,
+      data: Buffer.from(data),
+    };
   }
   async seal(t: Ticket): Promise<Sealed> {
     if (!t.data) throw new Error('chunk already sealed or dropped');
@@ -125,7 +133,11 @@ class InlineProcessor implements ChunkProcessor {
   }
   verify(data: Buffer, disk?: DiskHasher | null): Verified {
     if (disk instanceof InlineDiskHasher) disk.update(data);
-    return { id: Promise.resolve(chunkId(data, this.opts.idKey)), view: data, release: () => undefined };
+    return {
+      id: Promise.resolve(chunkId(data, this.opts.idKey)),
+      view: data,
+      release: () => undefined,
+    };
   }
   diskHasher(): DiskHasher {
     return new InlineDiskHasher();
@@ -245,7 +257,10 @@ class WorkerPool implements ChunkProcessor {
   private readonly refs: number[];
   private readonly free: number[];
   private readonly slotWaiters: Array<(slot: number) => void> = [];
-  private readonly digests = new Map<number, { resolve: (d: string) => void; reject: (e: Error) => void }>();
+  private readonly digests = new Map<
+    number,
+    { resolve: (d: string) => void; reject: (e: Error) => void }
+  >();
   private nextHasher = 0;
 
   private constructor(
@@ -260,14 +275,24 @@ class WorkerPool implements ChunkProcessor {
     this.refs = new Array<number>(slots).fill(0);
     this.free = Array.from({ length: slots }, (_, i) => i);
     workers.forEach((w, i) => {
-      w.on('message', (m: { seq: number; id?: string; blob?: ArrayBuffer; codec?: number; inSlot?: boolean; error?: string }) => {
-        const p = this.pending[i]?.get(m.seq);
-        if (!p) return;
-        this.pending[i]?.delete(m.seq);
-        this.updateRef();
-        if (m.error) p.reject(new HvbcError('INTERNAL', `Chunk worker failed: ${m.error}`));
-        else p.resolve(m);
-      });
+      w.on(
+        'message',
+        (m: {
+          seq: number;
+          id?: string;
+          blob?: ArrayBuffer;
+          codec?: number;
+          inSlot?: boolean;
+          error?: string;
+        }) => {
+          const p = this.pending[i]?.get(m.seq);
+          if (!p) return;
+          this.pending[i]?.delete(m.seq);
+          this.updateRef();
+          if (m.error) p.reject(new HvbcError('INTERNAL', `Chunk worker failed: ${m.error}`));
+          else p.resolve(m);
+        },
+      );
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
         if (this.pending[i]?.size) this.fail(new Error(`exit code ${code}`));
@@ -312,11 +337,21 @@ class WorkerPool implements ChunkProcessor {
       workers.push(
         new Worker(CHUNK_WORKER_SOURCE, {
           eval: true,
-          workerData: { zstdPath, idKey: opts.idKey, dataKey: opts.dataKey, level: opts.level, sab, slotSize },
+          workerData: {
+            zstdPath,
+            idKey: opts.idKey,
+            dataKey: opts.dataKey,
+            level: opts.level,
+            sab,
+            slotSize,
+          },
         }),
       );
     }
-    const hashWorker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { sab, slotSize } });
+    const hashWorker = new Worker(HASH_WORKER_SOURCE, {
+      eval: true,
+      workerData: { sab, slotSize },
+    });
     const pool = new WorkerPool(workers, hashWorker, sab, slotSize, slots, opts.idKey);
     // Prove the workers run (module resolution, WASM) before relying on them.
     try {
@@ -326,7 +361,8 @@ class WorkerPool implements ChunkProcessor {
       if (t.id !== chunkId(probe, opts.idKey)) throw new Error('worker hash mismatch');
       const sealed = await pool.seal(t);
       sealed.done();
-      if ((await hasher.digest()) !== createHash('sha256').update(probe).digest('hex')) throw new Error('hash thread mismatch');
+      if ((await hasher.digest()) !== createHash('sha256').update(probe).digest('hex'))
+        throw new Error('hash thread mismatch');
     } catch (e) {
       await pool.close();
       throw e;
@@ -335,7 +371,8 @@ class WorkerPool implements ChunkProcessor {
   }
 
   private updateRef(): void {
-    const busy = this.pending.some((m) => m.size > 0) || this.digests.size > 0 || this.refs.some((r) => r > 0);
+    const busy =
+      this.pending.some((m) => m.size > 0) || this.digests.size > 0 || this.refs.some((r) => r > 0);
     for (const w of [...this.workers, this.hashWorker]) {
       if (busy) w.ref();
       else w.unref();
@@ -357,8 +394,16 @@ class WorkerPool implements ChunkProcessor {
     else this.free.push(slot);
   }
 
-  private call(i: number, seq: number, msg: object, transfer: ArrayBuffer[] = []): Promise<{ id?: string; blob?: ArrayBuffer; codec?: number; inSlot?: boolean }> {
-    if (this.failed) return Promise.reject(new HvbcError('INTERNAL', `Chunk worker stopped: ${this.failed.message}`));
+  private call(
+    i: number,
+    seq: number,
+    msg: object,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<{ id?: string; blob?: ArrayBuffer; codec?: number; inSlot?: boolean }> {
+    if (this.failed)
+      return Promise.reject(
+        new HvbcError('INTERNAL', `Chunk worker stopped: ${this.failed.message}`),
+      );
     return new Promise((resolve, reject) => {
       this.pending[i]?.set(seq, { resolve, reject });
       this.updateRef();
@@ -371,7 +416,10 @@ class WorkerPool implements ChunkProcessor {
   }
 
   digest(h: number): Promise<string> {
-    if (this.failed) return Promise.reject(new HvbcError('INTERNAL', `Hash thread stopped: ${this.failed.message}`));
+    if (this.failed)
+      return Promise.reject(
+        new HvbcError('INTERNAL', `Hash thread stopped: ${this.failed.message}`),
+      );
     return new Promise((resolve, reject) => {
       this.digests.set(h, { resolve, reject });
       this.updateRef();
@@ -380,7 +428,11 @@ class WorkerPool implements ChunkProcessor {
   }
 
   async hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket> {
-    if (data.length > this.slotSize) throw new HvbcError('VALIDATION', `A chunk of ${data.length} bytes is larger than the chunk size.`);
+    if (data.length > this.slotSize)
+      throw new HvbcError(
+        'VALIDATION',
+        `A chunk of ${data.length} bytes is larger than the chunk size.`,
+      );
     const got = this.acquire();
     const slot = typeof got === 'number' ? got : await got;
     new Uint8Array(this.sab, slot * this.slotSize, data.length).set(data);
@@ -412,7 +464,12 @@ class WorkerPool implements ChunkProcessor {
       if (!released) this.release(t.slot);
       released = true;
     };
-    if (r.inSlot) return { blob: Buffer.from(this.sab, t.slot * this.slotSize, t.length), codec: (r.codec ?? 0) as Codec, done };
+    if (r.inSlot)
+      return {
+        blob: Buffer.from(this.sab, t.slot * this.slotSize, t.length),
+        codec: (r.codec ?? 0) as Codec,
+        done,
+      };
     done();
     if (!r.blob) throw new HvbcError('INTERNAL', 'Chunk worker returned no data.');
     return { blob: Buffer.from(r.blob), codec: (r.codec ?? 0) as Codec, done: () => undefined };
@@ -443,13 +500,19 @@ class WorkerPool implements ChunkProcessor {
         new Uint8Array(ab).set(data);
         this.hashWorker.postMessage({ t: 'ub', h: disk.h, buf: ab }, [ab]);
       }
-      return { id: Promise.resolve(chunkId(data, this.idKey)), view: data, release: () => undefined };
+      return {
+        id: Promise.resolve(chunkId(data, this.idKey)),
+        view: data,
+        release: () => undefined,
+      };
     }
     new Uint8Array(this.sab, slot * this.slotSize, data.length).set(data);
     this.refs[slot] = toHasher ? 2 : 1;
     if (toHasher) this.postHash({ t: 'u', h: disk.h, slot, len: data.length });
     const seq = this.seq++;
-    const id = this.call(this.pickWorker(), seq, { t: 'verify', seq, slot, len: data.length }).then((r) => r.id ?? '');
+    const id = this.call(this.pickWorker(), seq, { t: 'verify', seq, slot, len: data.length }).then(
+      (r) => r.id ?? '',
+    );
     let released = false;
     return {
       id,

@@ -14,20 +14,38 @@ export interface ChunkRun {
 }
 
 function checkArgs(chunkSize: number, virtualSize: number): void {
-  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new HvbcError('VALIDATION', `Chunk size ${chunkSize} must be a positive integer.`);
-  if (!Number.isSafeInteger(virtualSize) || virtualSize < 0) throw new HvbcError('VALIDATION', `Virtual size ${virtualSize} must be a non-negative integer.`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
+    throw new HvbcError('VALIDATION', `Chunk size ${chunkSize} must be a positive integer.`);
+  if (!Number.isSafeInteger(virtualSize) || virtualSize < 0)
+    throw new HvbcError(
+      'VALIDATION',
+      `Virtual size ${virtualSize} must be a non-negative integer.`,
+    );
 }
 
 /**
  * The chunks a list of changed byte ranges touches, as sorted, merged runs. Ranges may overlap, be unsorted or
  * run past the end of the disk (they are clipped); an empty range touches nothing.
  */
-export function chunkRunsFor(changedRanges: readonly ByteRange[], chunkSize: number, virtualSize: number): ChunkRun[] {
+export function chunkRunsFor(
+  changedRanges: readonly ByteRange[],
+  chunkSize: number,
+  virtualSize: number,
+): ChunkRun[] {
   checkArgs(chunkSize, virtualSize);
   const spans: Array<[number, number]> = [];
   for (const r of changedRanges) {
-    if (!Number.isSafeInteger(r.offset) || !Number.isSafeInteger(r.length) || r.offset < 0 || r.length < 0) {
-      throw new HvbcError('VALIDATION', `Changed range ${r.offset}+${r.length} is not a valid byte range.`, { range: r });
+    if (
+      !Number.isSafeInteger(r.offset) ||
+      !Number.isSafeInteger(r.length) ||
+      r.offset < 0 ||
+      r.length < 0
+    ) {
+      throw new HvbcError(
+        'VALIDATION',
+        `Changed range ${r.offset}+${r.length} is not a valid byte range.`,
+        { range: r },
+      );
     }
     const end = Math.min(r.offset + r.length, virtualSize);
     if (r.length === 0 || r.offset >= end) continue;
@@ -47,9 +65,14 @@ export function chunkRunsFor(changedRanges: readonly ByteRange[], chunkSize: num
 }
 
 /** The chunk indices a list of changed byte ranges touches, sorted and unique. */
-export function chunkRangesFor(changedRanges: readonly ByteRange[], chunkSize: number, virtualSize: number): number[] {
+export function chunkRangesFor(
+  changedRanges: readonly ByteRange[],
+  chunkSize: number,
+  virtualSize: number,
+): number[] {
   const out: number[] = [];
-  for (const run of chunkRunsFor(changedRanges, chunkSize, virtualSize)) for (let i = 0; i < run.count; i++) out.push(run.first + i);
+  for (const run of chunkRunsFor(changedRanges, chunkSize, virtualSize))
+    for (let i = 0; i < run.count; i++) out.push(run.first + i);
   return out;
 }
 
@@ -72,9 +95,15 @@ export function chunkCount(virtualSize: number, chunkSize: number): number {
  * probability (1 - 1/C)^N for C chunks. With writes larger than a chunk, a chunk lies in exactly one of the S
  * write-sized slots: (1 - 1/S)^N.
  */
-export function expectedChunkTouchFraction(p: { diskSize: number; chunkSize: number; writes: number; writeSize?: number }): number {
+export function expectedChunkTouchFraction(p: {
+  diskSize: number;
+  chunkSize: number;
+  writes: number;
+  writeSize?: number;
+}): number {
   const writeSize = p.writeSize ?? 64 * 1024;
-  if (p.diskSize <= 0 || p.chunkSize <= 0 || writeSize <= 0 || p.writes < 0) throw new HvbcError('VALIDATION', 'Sizes must be positive and writes non-negative.');
+  if (p.diskSize <= 0 || p.chunkSize <= 0 || writeSize <= 0 || p.writes < 0)
+    throw new HvbcError('VALIDATION', 'Sizes must be positive and writes non-negative.');
   const chunks = Math.ceil(p.diskSize / p.chunkSize);
   const slots = Math.ceil(p.diskSize / writeSize);
   // Probability that one write touches a given chunk.

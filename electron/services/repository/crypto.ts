@@ -2,7 +2,15 @@
 // with scrypt; the chunk-id key (HMAC-SHA-256) and the data key (AES-256-GCM) are derived from the master key
 // with HKDF, so chunk ids reveal nothing about the data without the passphrase.
 
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  scryptSync,
+} from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
 
 export interface KdfParams {
@@ -32,12 +40,24 @@ const WRAP_AAD = Buffer.from('hvbc-repo-master-key-v1');
 
 function kek(passphrase: string, kdf: KdfParams): Buffer {
   const maxmem = 256 * kdf.N * kdf.r + 16 * 1024 * 1024;
-  return scryptSync(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem });
+  return scryptSync(passphrase.normalize('NFC'), Buffer.from(kdf.salt, 'base64'), 32, {
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    maxmem,
+  });
 }
 
 /** Make a new master key and wrap it with the passphrase. */
-export function createWrappedKey(passphrase: string, params: { N: number; r: number; p: number } = DEFAULT_KDF): { master: Buffer; key: WrappedKey } {
-  if (!passphrase) throw new HvbcError('VALIDATION', 'The passphrase is empty. Give a non-empty passphrase or none for an unencrypted repository.');
+export function createWrappedKey(
+  passphrase: string,
+  params: { N: number; r: number; p: number } = DEFAULT_KDF,
+): { master: Buffer; key: WrappedKey } {
+  if (!passphrase)
+    throw new HvbcError(
+      'VALIDATION',
+      'The passphrase is empty. Give a non-empty passphrase or none for an unencrypted repository.',
+    );
   const master = randomBytes(32);
   const kdf: KdfParams = { alg: 'scrypt', ...params, salt: randomBytes(16).toString('base64') };
   return { master, key: wrapKey(master, passphrase, kdf) };
@@ -54,14 +74,18 @@ export function wrapKey(master: Buffer, passphrase: string, kdf: KdfParams): Wra
 /** Unwrap the master key; WRONG_PASSPHRASE when the passphrase does not open it. */
 export function unwrapKey(key: WrappedKey, passphrase: string): Buffer {
   const raw = Buffer.from(key.wrapped, 'base64');
-  if (raw.length !== 12 + 32 + 16) throw new HvbcError('REPO_CORRUPT', 'The repository key in the config file is damaged.');
+  if (raw.length !== 12 + 32 + 16)
+    throw new HvbcError('REPO_CORRUPT', 'The repository key in the config file is damaged.');
   const d = createDecipheriv('aes-256-gcm', kek(passphrase, key.kdf), raw.subarray(0, 12));
   d.setAAD(WRAP_AAD);
   d.setAuthTag(raw.subarray(44));
   try {
     return Buffer.concat([d.update(raw.subarray(12, 44)), d.final()]);
   } catch {
-    throw new HvbcError('WRONG_PASSPHRASE', 'The passphrase is wrong for this repository. Check it and try again; without the right passphrase the backups cannot be read.');
+    throw new HvbcError(
+      'WRONG_PASSPHRASE',
+      'The passphrase is wrong for this repository. Check it and try again; without the right passphrase the backups cannot be read.',
+    );
   }
 }
 

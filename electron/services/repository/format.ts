@@ -14,7 +14,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 export function validateChunkSize(n: number): void {
   if (!Number.isInteger(n) || n < MIN_CHUNK || n > MAX_CHUNK || (n & (n - 1)) !== 0) {
-    throw new HvbcError('VALIDATION', `Chunk size ${n} is not allowed. Use a power of two from 256 KiB to 4 MiB (default 1 MiB).`, { chunkSize: n });
+    throw new HvbcError(
+      'VALIDATION',
+      `Chunk size ${n} is not allowed. Use a power of two from 256 KiB to 4 MiB (default 1 MiB).`,
+      { chunkSize: n },
+    );
   }
 }
 
@@ -33,7 +37,13 @@ export const RepoConfig = z.object({
       cipher: z.literal('aes-256-gcm'),
       chunkIds: z.literal('hmac-sha256'),
       key: z.object({
-        kdf: z.object({ alg: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string() }),
+        kdf: z.object({
+          alg: z.literal('scrypt'),
+          N: z.number().int(),
+          r: z.number().int(),
+          p: z.number().int(),
+          salt: z.string(),
+        }),
         wrapped: z.string(),
       }),
     })
@@ -84,7 +94,10 @@ export function encodeIndex(entries: IndexEntry[]): Buffer {
 }
 
 export function decodeIndex(buf: Buffer, key = 'index'): IndexEntry[] {
-  const bad = (): HvbcError => new HvbcError('REPO_CORRUPT', `The index file ${key} is malformed. Run a repository check.`, { key });
+  const bad = (): HvbcError =>
+    new HvbcError('REPO_CORRUPT', `The index file ${key} is malformed. Run a repository check.`, {
+      key,
+    });
   if (buf.length < 16 || !buf.subarray(0, 8).equals(IDX_MAGIC)) throw bad();
   let o = 8;
   const np = buf.readUInt32LE(o);
@@ -128,8 +141,16 @@ export function encodeChunkMap(table: Buffer): Buffer {
 }
 
 export function decodeChunkMap(buf: Buffer, key = 'chunk map'): Buffer {
-  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAP_MAGIC) || buf.length !== 12 + buf.readUInt32LE(8) * 32) {
-    throw new HvbcError('REPO_CORRUPT', `The chunk map ${key} is malformed. Run a repository check.`, { key });
+  if (
+    buf.length < 12 ||
+    !buf.subarray(0, 8).equals(MAP_MAGIC) ||
+    buf.length !== 12 + buf.readUInt32LE(8) * 32
+  ) {
+    throw new HvbcError(
+      'REPO_CORRUPT',
+      `The chunk map ${key} is malformed. Run a repository check.`,
+      { key },
+    );
   }
   return buf.subarray(12);
 }
@@ -207,10 +228,19 @@ export function decodeManifest(buf: Buffer, key = 'manifest'): PointManifest {
   try {
     json = JSON.parse(buf.toString('utf8'));
   } catch {
-    throw new HvbcError('REPO_CORRUPT', `The restore point ${key} is not valid JSON. Run a repository check.`, { key });
+    throw new HvbcError(
+      'REPO_CORRUPT',
+      `The restore point ${key} is not valid JSON. Run a repository check.`,
+      { key },
+    );
   }
   const r = PointManifest.safeParse(json);
-  if (!r.success) throw new HvbcError('REPO_CORRUPT', `The restore point ${key} is malformed: ${r.error.issues[0]?.message ?? 'invalid'}.`, { key });
+  if (!r.success)
+    throw new HvbcError(
+      'REPO_CORRUPT',
+      `The restore point ${key} is malformed: ${r.error.issues[0]?.message ?? 'invalid'}.`,
+      { key },
+    );
   return r.data;
 }
 

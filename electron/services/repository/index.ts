@@ -13,7 +13,21 @@ export {
   type PointManifest,
   type DiskManifest,
 } from './repository';
-export { selectRetention, isoWeekKey, type RetentionPolicy, type RetentionResult } from './retention';
-export { chunkRangesFor, chunkRunsFor, chunkSpan, chunkCount, expectedChunkTouchFraction, writesForChange, type ByteRange, type ChunkRun } from './chunking';
+export {
+  selectRetention,
+  isoWeekKey,
+  type RetentionPolicy,
+  type RetentionResult,
+} from './retention';
+export {
+  chunkRangesFor,
+  chunkRunsFor,
+  chunkSpan,
+  chunkCount,
+  expectedChunkTouchFraction,
+  writesForChange,
+  type ByteRange,
+  type ChunkRun,
+} from './chunking';
 export { LocalFolderBackend, type Backend, type BackendStat } from './backend';
 export { DEFAULT_CHUNK, MIN_CHUNK, MAX_CHUNK } from './format';

@@ -73,7 +73,13 @@ export class Lock {
   async refresh(): Promise<void> {
     if (this.released) return;
     this.info.time = new Date().toISOString();
-    const write = (this.writing ?? Promise.resolve()).catch(() => undefined).then(() => (this.released ? undefined : this.backend.put(this.key, Buffer.from(JSON.stringify(this.info)))));
+    const write = (this.writing ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() =>
+        this.released
+          ? undefined
+          : this.backend.put(this.key, Buffer.from(JSON.stringify(this.info))),
+      );
     this.writing = write;
     await write;
   }
@@ -93,7 +99,11 @@ export class Lock {
   }
 }
 
-export async function listLocks(backend: Backend, timing: LockTiming, opts: { removeStale?: boolean } = {}): Promise<Array<{ key: string; info: LockInfo }>> {
+export async function listLocks(
+  backend: Backend,
+  timing: LockTiming,
+  opts: { removeStale?: boolean } = {},
+): Promise<Array<{ key: string; info: LockInfo }>> {
   const out: Array<{ key: string; info: LockInfo }> = [];
   const now = Date.now();
   for (const key of await backend.list('locks/')) {
@@ -117,9 +127,21 @@ export function describeLock(l: LockInfo): string {
 }
 
 /** Take a lock: write ours, then look for conflicting live ones; REPO_LOCKED (naming the holder) if any. */
-export async function acquireLock(backend: Backend, kind: LockKind, purpose: string, timing: LockTiming): Promise<Lock> {
+export async function acquireLock(
+  backend: Backend,
+  kind: LockKind,
+  purpose: string,
+  timing: LockTiming,
+): Promise<Lock> {
   const now = new Date().toISOString();
-  const info: LockInfo = { kind, host: hostname(), pid: process.pid, created: now, time: now, purpose };
+  const info: LockInfo = {
+    kind,
+    host: hostname(),
+    pid: process.pid,
+    created: now,
+    time: now,
+    purpose,
+  };
   const key = `locks/${kind}-${randomBytes(8).toString('hex')}`;
   await backend.put(key, Buffer.from(JSON.stringify(info)));
   const lock = new Lock(backend, key, info, timing);
@@ -127,7 +149,9 @@ export async function acquireLock(backend: Backend, kind: LockKind, purpose: str
   if (conflicts.length) {
     let others: Array<{ key: string; info: LockInfo }>;
     try {
-      others = (await listLocks(backend, timing, { removeStale: true })).filter((l) => l.key !== key && conflicts.includes(l.info.kind));
+      others = (await listLocks(backend, timing, { removeStale: true })).filter(
+        (l) => l.key !== key && conflicts.includes(l.info.kind),
+      );
     } catch (e) {
       await lock.release();
       throw e;

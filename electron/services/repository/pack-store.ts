@@ -73,7 +73,8 @@ export class PackStore {
   }
 
   private giveBuf(b: Buffer): void {
-    if (b.length === this.bufSize && this.spare.length < (this.streaming ? 4 : MAX_UPLOADS + 1)) this.spare.push(b);
+    if (b.length === this.bufSize && this.spare.length < (this.streaming ? 4 : MAX_UPLOADS + 1))
+      this.spare.push(b);
   }
 
   private open(need: number): OpenPack {
@@ -85,7 +86,16 @@ export class PackStore {
       writer = this.backend.openWrite(packKey(id));
       writer.catch(() => undefined); // observed by the first write or the upload
     }
-    return { id, buf, staged: PACK_MAGIC.length, size: PACK_MAGIC.length, entries: [], writer, writes: Promise.resolve(), outstanding: 0 };
+    return {
+      id,
+      buf,
+      staged: PACK_MAGIC.length,
+      size: PACK_MAGIC.length,
+      entries: [],
+      writer,
+      writes: Promise.resolve(),
+      outstanding: 0,
+    };
   }
 
   /** Hand the staged bytes to the pack's writer (in order); the staging buffer is reused once written. */
@@ -115,7 +125,11 @@ export class PackStore {
   async add(id: string, blob: Uint8Array, codec: number, rawLength: number): Promise<void> {
     this.fail();
     // A blob that does not fit (only oversized ones can) closes the open pack first.
-    const full = this.current && this.current.size + blob.length > Math.max(this.capacity, this.current.buf.length) ? this.current : null;
+    const full =
+      this.current &&
+      this.current.size + blob.length > Math.max(this.capacity, this.current.buf.length)
+        ? this.current
+        : null;
     if (full) this.current = null;
     const p = (this.current ??= this.open(blob.length));
     if (p.staged + blob.length > p.buf.length) {

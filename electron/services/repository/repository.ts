@@ -5,9 +5,21 @@ import { randomBytes } from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
 import { LocalFolderBackend, type Backend, type RangeReader } from './backend';
 import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
-import { createChunkProcessor, type ChunkProcessor, type DiskHasher, type Ticket } from './chunk-pool';
+import {
+  createChunkProcessor,
+  type ChunkProcessor,
+  type DiskHasher,
+  type Ticket,
+} from './chunk-pool';
 import { chunkCount } from './chunking';
-import { chunkId, createWrappedKey, deriveKeys, unwrapKey, DEFAULT_KDF, type RepoKeys } from './crypto';
+import {
+  chunkId,
+  createWrappedKey,
+  deriveKeys,
+  unwrapKey,
+  DEFAULT_KDF,
+  type RepoKeys,
+} from './crypto';
 import {
   DEFAULT_CHUNK,
   DEFAULT_PACK_TARGET,
@@ -28,7 +40,14 @@ import {
   type IndexEntry,
   type PointManifest,
 } from './format';
-import { acquireLock, DEFAULT_LOCK_TIMING, describeLock, listLocks, type Lock, type LockTiming } from './locks';
+import {
+  acquireLock,
+  DEFAULT_LOCK_TIMING,
+  describeLock,
+  listLocks,
+  type Lock,
+  type LockTiming,
+} from './locks';
 import { PackStore, PACK_MAGIC } from './pack-store';
 import type { PointSummary, RepoStats } from '../../../shared/backup';
 
@@ -60,7 +79,6 @@ export interface PointMeta {
   [k: string]: unknown;
 }
 
-
 export interface CheckResult {
   ok: boolean;
   missingChunks: string[];
@@ -78,10 +96,17 @@ export interface GcResult {
   deferredChunks: number;
 }
 
-
 export interface PointWriter {
   readonly id: string;
-  beginDisk(diskKey: string, opts: { virtualSize: number; basePointId?: string; meta?: Record<string, unknown>; sha256?: boolean }): Promise<DiskWriter>;
+  beginDisk(
+    diskKey: string,
+    opts: {
+      virtualSize: number;
+      basePointId?: string;
+      meta?: Record<string, unknown>;
+      sha256?: boolean;
+    },
+  ): Promise<DiskWriter>;
   commit(extraMeta?: Record<string, unknown>): Promise<PointSummary>;
   abort(): Promise<void>;
 }
@@ -89,7 +114,13 @@ export interface PointWriter {
 export interface DiskWriter {
   writeChunk(offset: number, data: Buffer): Promise<{ stored: boolean; bytes: number }>;
   markZero(offset: number, length: number): Promise<void>;
-  finish(): Promise<{ sha256?: string; chunksNew: number; chunksReused: number; bytesRead: number; bytesStored: number }>;
+  finish(): Promise<{
+    sha256?: string;
+    chunksNew: number;
+    chunksReused: number;
+    bytesRead: number;
+    bytesStored: number;
+  }>;
 }
 
 const GC_PENDING = 'gc/pending';
@@ -105,7 +136,9 @@ function summarize(m: PointManifest): PointSummary {
     ...(d.sha256 ? { sha256: d.sha256 } : {}),
     ...(d.basePointId ? { basePointId: d.basePointId } : {}),
   }));
-  const tags = Array.isArray(m.meta.tags) ? m.meta.tags.filter((t): t is string => typeof t === 'string') : [];
+  const tags = Array.isArray(m.meta.tags)
+    ? m.meta.tags.filter((t): t is string => typeof t === 'string')
+    : [];
   return {
     id: m.id,
     vmId: m.vmId,
@@ -162,12 +195,20 @@ export class Repository {
     validateChunkSize(chunkSize);
     const level = opts.compressionLevel ?? 1;
     const packTargetSize = opts.packTargetSize ?? DEFAULT_PACK_TARGET;
-    if (!Number.isInteger(packTargetSize) || packTargetSize < 64 * 1024 || packTargetSize > 1024 * 1024 * 1024) {
+    if (
+      !Number.isInteger(packTargetSize) ||
+      packTargetSize < 64 * 1024 ||
+      packTargetSize > 1024 * 1024 * 1024
+    ) {
       throw new HvbcError('VALIDATION', 'Pack target size must be between 64 KiB and 1 GiB.');
     }
     const backend = new LocalFolderBackend(dir);
     if (await backend.stat('config')) {
-      throw new HvbcError('VALIDATION', `There is already a backup repository at ${dir}. Open it instead, or choose an empty folder.`, { dir });
+      throw new HvbcError(
+        'VALIDATION',
+        `There is already a backup repository at ${dir}. Open it instead, or choose an empty folder.`,
+        { dir },
+      );
     }
     let master: Buffer | null = null;
     let encryption: RepoConfig['encryption'] = null;
@@ -186,8 +227,14 @@ export class Repository {
       compression: { codec: 'zstd', level },
       encryption,
     };
-    if (!(await backend.putIfAbsent('config', Buffer.from(JSON.stringify(config, null, 2) + '\n')))) {
-      throw new HvbcError('VALIDATION', `There is already a backup repository at ${dir}. Open it instead, or choose an empty folder.`, { dir });
+    if (
+      !(await backend.putIfAbsent('config', Buffer.from(JSON.stringify(config, null, 2) + '\n')))
+    ) {
+      throw new HvbcError(
+        'VALIDATION',
+        `There is already a backup repository at ${dir}. Open it instead, or choose an empty folder.`,
+        { dir },
+      );
     }
     await ensureZstd();
     return new Repository(dir, backend, config, deriveKeys(master), opts);
@@ -199,19 +246,31 @@ export class Repository {
     try {
       raw = await backend.get('config');
     } catch {
-      throw new HvbcError('REPO_NOT_FOUND', `No backup repository at ${dir}. Check the path (and that the share is reachable), or create a repository there first.`, { dir });
+      throw new HvbcError(
+        'REPO_NOT_FOUND',
+        `No backup repository at ${dir}. Check the path (and that the share is reachable), or create a repository there first.`,
+        { dir },
+      );
     }
     let config: RepoConfig;
     try {
       config = RepoConfig.parse(JSON.parse(raw.toString('utf8')));
       validateChunkSize(config.chunkSize);
     } catch {
-      throw new HvbcError('REPO_CORRUPT', `The repository config at ${dir} is damaged or from an unknown version. Restore the config file from a copy of the repository.`, { dir });
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `The repository config at ${dir} is damaged or from an unknown version. Restore the config file from a copy of the repository.`,
+        { dir },
+      );
     }
     let master: Buffer | null = null;
     if (config.encryption) {
       if (opts.passphrase === undefined || opts.passphrase === '') {
-        throw new HvbcError('WRONG_PASSPHRASE', `The repository at ${dir} is encrypted. Give its passphrase to open it.`, { dir });
+        throw new HvbcError(
+          'WRONG_PASSPHRASE',
+          `The repository at ${dir} is encrypted. Give its passphrase to open it.`,
+          { dir },
+        );
       }
       master = unwrapKey(config.encryption.key, opts.passphrase);
     }
@@ -225,7 +284,11 @@ export class Repository {
 
   private addEntry(e: IndexEntry, map = this.index): void {
     const cur = map.get(e.id);
-    if (!cur || (this.gcPending.has(`${cur.id}:${cur.pack}`) && !this.gcPending.has(`${e.id}:${e.pack}`))) map.set(e.id, e);
+    if (
+      !cur ||
+      (this.gcPending.has(`${cur.id}:${cur.pack}`) && !this.gcPending.has(`${e.id}:${e.pack}`))
+    )
+      map.set(e.id, e);
   }
 
   private async readIndexFile(key: string): Promise<IndexEntry[]> {
@@ -237,7 +300,9 @@ export class Repository {
    * `full`. Serialized, and a reload builds a new map and swaps it in, so readers never see a partial index.
    */
   private refreshIndex(full = false): Promise<void> {
-    const run = (this.refreshing ?? Promise.resolve()).catch(() => undefined).then(() => this.doRefreshIndex(full));
+    const run = (this.refreshing ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.doRefreshIndex(full));
     this.refreshing = run;
     return run;
   }
@@ -280,13 +345,19 @@ export class Repository {
   }
 
   private getPacks(): PackStore {
-    this.packs ??= new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, this.maxBlob(), (entries, key) => {
-      for (const e of entries) {
-        this.addEntry(e);
-        this.pendingIds.delete(e.id);
-      }
-      this.loadedIndex.add(key);
-    });
+    this.packs ??= new PackStore(
+      this.backend,
+      this.keys.dataKey,
+      this.config.packTargetSize,
+      this.maxBlob(),
+      (entries, key) => {
+        for (const e of entries) {
+          this.addEntry(e);
+          this.pendingIds.delete(e.id);
+        }
+        this.loadedIndex.add(key);
+      },
+    );
     return this.packs;
   }
 
@@ -332,7 +403,11 @@ export class Repository {
   private async loadChunk(id: string, context: string): Promise<Buffer> {
     const e = this.index.get(id);
     if (!e) {
-      throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) is missing from the repository index. Run a repository check to see which restore points are affected.`, { chunk: id });
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `Chunk ${id} (${context}) is missing from the repository index. Run a repository check to see which restore points are affected.`,
+        { chunk: id },
+      );
     }
     return this.readEntry(e, context);
   }
@@ -343,22 +418,40 @@ export class Repository {
     try {
       blob = await this.backend.getRange(packKey(e.pack), e.offset, e.length);
     } catch {
-      throw new HvbcError('REPO_CORRUPT', `Pack ${e.pack} holding chunk ${id} (${context}) cannot be read. Run a repository check.`, { chunk: id, pack: e.pack });
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `Pack ${e.pack} holding chunk ${id} (${context}) cannot be read. Run a repository check.`,
+        { chunk: id, pack: e.pack },
+      );
     }
-    const raw = blob.length === e.length ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey) : null;
+    const raw =
+      blob.length === e.length
+        ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey)
+        : null;
     // Encrypted blobs are authenticated (AES-GCM, chunk id as associated data); plain ones are re-hashed.
     if (!raw || (!this.keys.dataKey && chunkId(raw, null) !== id)) {
-      throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) in pack ${e.pack} is damaged. Run a repository check with read-data to find every affected restore point.`, { chunk: id, pack: e.pack });
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `Chunk ${id} (${context}) in pack ${e.pack} is damaged. Run a repository check with read-data to find every affected restore point.`,
+        { chunk: id, pack: e.pack },
+      );
     }
     return raw;
   }
 
   private async loadTable(point: string, diskKey: string, d: DiskManifest): Promise<Buffer> {
     const parts: Buffer[] = [];
-    for (const mapId of d.maps) parts.push(decodeChunkMap(await this.loadChunk(mapId, `chunk map of ${point}/${diskKey}`), mapId));
+    for (const mapId of d.maps)
+      parts.push(
+        decodeChunkMap(await this.loadChunk(mapId, `chunk map of ${point}/${diskKey}`), mapId),
+      );
     const table = Buffer.concat(parts);
     if (table.length !== d.chunkCount * 32) {
-      throw new HvbcError('REPO_CORRUPT', `The chunk map of ${point}/${diskKey} has the wrong length. Run a repository check.`, { point, disk: diskKey });
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `The chunk map of ${point}/${diskKey} has the wrong length. Run a repository check.`,
+        { point, disk: diskKey },
+      );
     }
     return table;
   }
@@ -367,8 +460,17 @@ export class Repository {
 
   async beginPoint(meta: PointMeta): Promise<PointWriter> {
     this.assertOpen();
-    if (!meta || typeof meta.vmId !== 'string' || !meta.vmId || typeof meta.vmName !== 'string' || (meta.kind !== 'full' && meta.kind !== 'incremental')) {
-      throw new HvbcError('VALIDATION', 'A restore point needs vmId, vmName and kind ("full" or "incremental").');
+    if (
+      !meta ||
+      typeof meta.vmId !== 'string' ||
+      !meta.vmId ||
+      typeof meta.vmName !== 'string' ||
+      (meta.kind !== 'full' && meta.kind !== 'incremental')
+    ) {
+      throw new HvbcError(
+        'VALIDATION',
+        'A restore point needs vmId, vmName and kind ("full" or "incremental").',
+      );
     }
     const lock = await acquireLock(this.backend, 'backup', `backup of ${meta.vmName}`, this.timing);
     try {
@@ -414,17 +516,30 @@ export class Repository {
 
   async getPoint(id: string): Promise<PointManifest> {
     this.assertOpen();
-    if (typeof id !== 'string' || !isPointId(id)) throw new HvbcError('NOT_FOUND', `There is no restore point ${String(id)}.`, { pointId: id });
+    if (typeof id !== 'string' || !isPointId(id))
+      throw new HvbcError('NOT_FOUND', `There is no restore point ${String(id)}.`, { pointId: id });
     const cached = this.manifests.get(id);
     if (cached) return cached;
     let raw: Buffer;
     try {
       raw = await this.backend.get(`points/${id}`);
     } catch {
-      throw new HvbcError('NOT_FOUND', `There is no restore point ${id}; it may have been deleted by retention. List the points and pick another.`, { pointId: id });
+      throw new HvbcError(
+        'NOT_FOUND',
+        `There is no restore point ${id}; it may have been deleted by retention. List the points and pick another.`,
+        { pointId: id },
+      );
     }
-    const m = decodeManifest(openFile('point', `points/${id}`, raw, this.keys.dataKey), `points/${id}`);
-    if (m.id !== id) throw new HvbcError('REPO_CORRUPT', `The restore point file ${id} holds point ${m.id}. Run a repository check.`, { pointId: id });
+    const m = decodeManifest(
+      openFile('point', `points/${id}`, raw, this.keys.dataKey),
+      `points/${id}`,
+    );
+    if (m.id !== id)
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `The restore point file ${id} holds point ${m.id}. Run a repository check.`,
+        { pointId: id },
+      );
     this.manifests.set(id, m);
     return m;
   }
@@ -444,8 +559,18 @@ export class Repository {
     this.assertOpen();
     const m = await this.getPoint(pointId);
     const d = m.disks[diskKey];
-    if (!d) throw new HvbcError('NOT_FOUND', `Restore point ${pointId} has no disk "${diskKey}". It has: ${Object.keys(m.disks).join(', ') || 'none'}.`, { pointId, diskKey });
-    const lock = await acquireLock(this.backend, 'read', `reading ${pointId}/${diskKey}`, this.timing);
+    if (!d)
+      throw new HvbcError(
+        'NOT_FOUND',
+        `Restore point ${pointId} has no disk "${diskKey}". It has: ${Object.keys(m.disks).join(', ') || 'none'}.`,
+        { pointId, diskKey },
+      );
+    const lock = await acquireLock(
+      this.backend,
+      'read',
+      `reading ${pointId}/${diskKey}`,
+      this.timing,
+    );
     // Pack handles stay open for this read (the read lock keeps gc from deleting packs meanwhile).
     const readers = new Map<string, Promise<RangeReader>>();
     const readRange = async (pack: string, offset: number, length: number): Promise<Buffer> => {
@@ -483,14 +608,26 @@ export class Repository {
           const i = ahead;
           const e = this.index.get(id);
           const p = (async () => {
-            if (!e) throw new HvbcError('REPO_CORRUPT', `Chunk ${id} (${where(i)}) is missing from the repository index. Run a repository check to see which restore points are affected.`, { chunk: id });
+            if (!e)
+              throw new HvbcError(
+                'REPO_CORRUPT',
+                `Chunk ${id} (${where(i)}) is missing from the repository index. Run a repository check to see which restore points are affected.`,
+                { chunk: id },
+              );
             let blob: Buffer;
             try {
               blob = await readRange(e.pack, e.offset, e.length);
             } catch {
-              throw new HvbcError('REPO_CORRUPT', `Pack ${e.pack} holding chunk ${id} (${where(i)}) cannot be read. Run a repository check.`, { chunk: id, pack: e.pack });
+              throw new HvbcError(
+                'REPO_CORRUPT',
+                `Pack ${e.pack} holding chunk ${id} (${where(i)}) cannot be read. Run a repository check.`,
+                { chunk: id, pack: e.pack },
+              );
             }
-            const raw = blob.length === e.length ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey) : null;
+            const raw =
+              blob.length === e.length
+                ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey)
+                : null;
             if (!raw) throw this.damaged(id, e.pack, where(i));
             return raw;
           })();
@@ -498,14 +635,19 @@ export class Repository {
           fetches.set(i, p);
         }
       };
-      const queue: Array<{ i: number; length: number; v: ReturnType<ChunkProcessor['verify']> | null }> = [];
+      const queue: Array<{
+        i: number;
+        length: number;
+        v: ReturnType<ChunkProcessor['verify']> | null;
+      }> = [];
       const deliver = async (): Promise<void> => {
         const q = queue.shift();
         if (!q) return;
         try {
           if (q.v) {
             const id = idAt(q.i);
-            if ((await q.v.id) !== id) throw this.damaged(id, this.index.get(id)?.pack ?? '?', where(q.i));
+            if ((await q.v.id) !== id)
+              throw this.damaged(id, this.index.get(id)?.pack ?? '?', where(q.i));
           }
           await sink(q.i * d.chunkSize, q.v ? q.v.view : null, q.length);
         } finally {
@@ -543,7 +685,11 @@ export class Repository {
   }
 
   private damaged(id: string, pack: string, context: string): HvbcError {
-    return new HvbcError('REPO_CORRUPT', `Chunk ${id} (${context}) in pack ${pack} is damaged. Run a repository check with read-data to find every affected restore point.`, { chunk: id, pack });
+    return new HvbcError(
+      'REPO_CORRUPT',
+      `Chunk ${id} (${context}) in pack ${pack} is damaged. Run a repository check with read-data to find every affected restore point.`,
+      { chunk: id, pack },
+    );
   }
 
   /** The chunk ids of a disk of a point ('zero' for all-zero chunks), for tools and tests. */
@@ -574,11 +720,17 @@ export class Repository {
     const lock = await acquireLock(this.backend, 'prune', `deleting ${id}`, this.timing);
     try {
       const usedAsBase = async (): Promise<string | null> => {
-        for (const l of await listLocks(this.backend, this.timing)) if (l.info.kind === 'backup' && l.info.basePoints?.includes(id)) return describeLock(l.info);
+        for (const l of await listLocks(this.backend, this.timing))
+          if (l.info.kind === 'backup' && l.info.basePoints?.includes(id))
+            return describeLock(l.info);
         return null;
       };
       const busy = (who: string): HvbcError =>
-        new HvbcError('REPO_LOCKED', `Restore point ${id} is the base of a backup that is running (${who}). Delete it after that backup finishes.`, { pointId: id });
+        new HvbcError(
+          'REPO_LOCKED',
+          `Restore point ${id} is the base of a backup that is running (${who}). Delete it after that backup finishes.`,
+          { pointId: id },
+        );
       const who = await usedAsBase();
       if (who) throw busy(who);
       const raw = await this.backend.get(`points/${id}`);
@@ -597,9 +749,20 @@ export class Repository {
 
   // ---- check -------------------------------------------------------------------------------------------------------
 
-  async check(opts: { readData?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<CheckResult> {
+  async check(
+    opts: {
+      readData?: boolean;
+      signal?: AbortSignal;
+      onProgress?: (done: number, total: number) => void;
+    } = {},
+  ): Promise<CheckResult> {
     this.assertOpen();
-    const lock = await acquireLock(this.backend, 'read', opts.readData ? 'check --read-data' : 'check', this.timing);
+    const lock = await acquireLock(
+      this.backend,
+      'read',
+      opts.readData ? 'check --read-data' : 'check',
+      this.timing,
+    );
     try {
       return await this.runCheck(opts);
     } finally {
@@ -607,7 +770,11 @@ export class Repository {
     }
   }
 
-  private async runCheck(opts: { readData?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<CheckResult> {
+  private async runCheck(opts: {
+    readData?: boolean;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<CheckResult> {
     const errors: string[] = [];
     const missing = new Set<string>();
     const corrupt = new Set<string>();
@@ -636,9 +803,12 @@ export class Repository {
     };
     const goodEntry = (id: string): IndexEntry | undefined => entries.get(id)?.find(structurallyOk);
     const badPacks = new Set<string>();
-    for (const list of entries.values()) for (const e of list) if (!structurallyOk(e)) badPacks.add(e.pack);
+    for (const list of entries.values())
+      for (const e of list) if (!structurallyOk(e)) badPacks.add(e.pack);
     for (const p of badPacks) {
-      errors.push(packSizes.has(p) ? `Pack ${p} is shorter than its index says.` : `Pack ${p} is missing.`);
+      errors.push(
+        packSizes.has(p) ? `Pack ${p} is shorter than its index says.` : `Pack ${p} is missing.`,
+      );
     }
 
     // Which chunks each point uses.
@@ -651,7 +821,10 @@ export class Repository {
     const readEntry = async (e: IndexEntry): Promise<Buffer | null> => {
       try {
         const blob = await this.backend.getRange(packKey(e.pack), e.offset, e.length);
-        const raw = blob.length === e.length ? decodeBlob(blob, e.id, e.codec, e.rawLength, this.keys.dataKey) : null;
+        const raw =
+          blob.length === e.length
+            ? decodeBlob(blob, e.id, e.codec, e.rawLength, this.keys.dataKey)
+            : null;
         return raw && chunkId(raw, this.keys.idKey) === e.id ? raw : null;
       } catch {
         return null;
@@ -664,7 +837,10 @@ export class Repository {
       const point = key.slice('points/'.length);
       let m: PointManifest;
       try {
-        m = decodeManifest(openFile('point', key, await this.backend.get(key), this.keys.dataKey), key);
+        m = decodeManifest(
+          openFile('point', key, await this.backend.get(key), this.keys.dataKey),
+          key,
+        );
       } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e));
         affected.add(point);
@@ -679,7 +855,9 @@ export class Repository {
           const raw = e ? await readEntry(e) : null;
           if (!raw) {
             (e ? corrupt : missing).add(mapId);
-            errors.push(`The chunk map ${mapId} of ${point}/${diskKey} is ${e ? 'damaged' : 'missing'}; the disk cannot be restored.`);
+            errors.push(
+              `The chunk map ${mapId} of ${point}/${diskKey} is ${e ? 'damaged' : 'missing'}; the disk cannot be restored.`,
+            );
             affected.add(point);
             mapsOk = false;
             continue;
@@ -716,7 +894,10 @@ export class Repository {
     if (opts.readData) {
       // Re-read every stored chunk (used or not: an unused one may be deduplicated against later), pack by pack.
       const byPack = new Map<string, IndexEntry[]>();
-      for (const list of entries.values()) for (const e of list) if (structurallyOk(e)) (byPack.get(e.pack) ?? byPack.set(e.pack, []).get(e.pack))?.push(e);
+      for (const list of entries.values())
+        for (const e of list)
+          if (structurallyOk(e))
+            (byPack.get(e.pack) ?? byPack.set(e.pack, []).get(e.pack))?.push(e);
       const total = [...byPack.values()].reduce((s, l) => s + l.length, 0);
       opts.onProgress?.(0, total);
       for (const [pack, list] of byPack) {
@@ -730,7 +911,13 @@ export class Repository {
         for (const e of list) {
           let ok = false;
           if (data) {
-            const raw = decodeBlob(data.subarray(e.offset, e.offset + e.length), e.id, e.codec, e.rawLength, this.keys.dataKey);
+            const raw = decodeBlob(
+              data.subarray(e.offset, e.offset + e.length),
+              e.id,
+              e.codec,
+              e.rawLength,
+              this.keys.dataKey,
+            );
             ok = !!raw && chunkId(raw, this.keys.idKey) === e.id;
           }
           if (!ok) {
@@ -741,7 +928,11 @@ export class Repository {
         }
         opts.onProgress?.(checked, total);
       }
-      for (const id of corrupt) if (!users.has(id)) errors.push(`Unused chunk ${id} is damaged (no restore point needs it; gc will remove it).`);
+      for (const id of corrupt)
+        if (!users.has(id))
+          errors.push(
+            `Unused chunk ${id} is damaged (no restore point needs it; gc will remove it).`,
+          );
     } else {
       checked = refs;
       opts.onProgress?.(refs, refs);
@@ -783,11 +974,14 @@ export class Repository {
     };
     const gcStart = Date.now();
     const prev = await this.loadGcPending();
-    const writers1 = (await listLocks(this.backend, this.timing)).filter((l) => l.info.kind === 'backup');
+    const writers1 = (await listLocks(this.backend, this.timing)).filter(
+      (l) => l.info.kind === 'backup',
+    );
 
     // Load every index file.
     const files = new Map<string, IndexEntry[]>();
-    for (const key of await this.backend.list('index/')) files.set(key, await this.readIndexFile(key));
+    for (const key of await this.backend.list('index/'))
+      files.set(key, await this.readIndexFile(key));
     const all: IndexEntry[] = [...files.values()].flat();
     const byId = new Map<string, IndexEntry>();
     for (const e of all) if (!byId.has(e.id)) byId.set(e.id, e);
@@ -797,12 +991,19 @@ export class Repository {
     const seenPoints = new Set<string>();
     const markPoint = async (key: string): Promise<void> => {
       const id = key.slice('points/'.length);
-      const m = decodeManifest(openFile('point', key, await this.backend.get(key), this.keys.dataKey), key);
+      const m = decodeManifest(
+        openFile('point', key, await this.backend.get(key), this.keys.dataKey),
+        key,
+      );
       for (const [diskKey, d] of Object.entries(m.disks)) {
         for (const mapId of d.maps) {
           live.add(mapId);
           const e = byId.get(mapId);
-          if (!e) throw new HvbcError('REPO_CORRUPT', `gc stopped: the chunk map ${mapId} of ${id}/${diskKey} is missing. Run a repository check.`);
+          if (!e)
+            throw new HvbcError(
+              'REPO_CORRUPT',
+              `gc stopped: the chunk map ${mapId} of ${id}/${diskKey} is missing. Run a repository check.`,
+            );
           const t = decodeChunkMap(await this.readEntry(e, `chunk map of ${id}/${diskKey}`), mapId);
           for (let o = 0; o < t.length; o += 32) {
             const cid = t.toString('hex', o, o + 32);
@@ -818,7 +1019,10 @@ export class Repository {
     }
 
     // Packs on storage, with time; those newer than the cutoff are never touched.
-    const oldestWriter = Math.min(gcStart, ...writers1.map((w) => Date.parse(w.info.created)).filter(Number.isFinite));
+    const oldestWriter = Math.min(
+      gcStart,
+      ...writers1.map((w) => Date.parse(w.info.created)).filter(Number.isFinite),
+    );
     const cutoff = oldestWriter - grace;
     const packInfo = new Map<string, { size: number; mtimeMs: number }>();
     for (const key of await this.backend.list('packs/')) {
@@ -838,12 +1042,23 @@ export class Repository {
     const pendingTime = Date.now();
     const writePending = async (entries: string[]): Promise<void> => {
       if (!entries.length) await this.backend.delete(GC_PENDING);
-      else await this.backend.put(GC_PENDING, sealFile('gc', Buffer.from(JSON.stringify({ time: pendingTime, entries })), this.keys.dataKey));
+      else
+        await this.backend.put(
+          GC_PENDING,
+          sealFile(
+            'gc',
+            Buffer.from(JSON.stringify({ time: pendingTime, entries })),
+            this.keys.dataKey,
+          ),
+        );
     };
     await writePending(garbage.map(pair));
-    const writers2 = (await listLocks(this.backend, this.timing)).filter((l) => l.info.kind === 'backup');
+    const writers2 = (await listLocks(this.backend, this.timing)).filter(
+      (l) => l.info.kind === 'backup',
+    );
     // Points committed meanwhile (by backups that finished during the mark) are live too.
-    for (const key of await this.backend.list('points/')) if (!seenPoints.has(key)) await markPoint(key);
+    for (const key of await this.backend.list('points/'))
+      if (!seenPoints.has(key)) await markPoint(key);
 
     // What may go now: everything if no backup ran during gc; otherwise only garbage already published by the
     // previous gc, and only if every running backup started after that (so it never deduplicated against it).
@@ -851,7 +1066,9 @@ export class Repository {
     if (writers2.length === 0 && writers1.length === 0) {
       deletable = new Set(garbage.filter((e) => !live.has(e.id)).map(pair));
     } else if (prev && writers2.every((w) => Date.parse(w.info.created) > prev.time + grace)) {
-      deletable = new Set(garbage.filter((e) => !live.has(e.id) && prev.entries.has(pair(e))).map(pair));
+      deletable = new Set(
+        garbage.filter((e) => !live.has(e.id) && prev.entries.has(pair(e))).map(pair),
+      );
     } else {
       deletable = new Set();
     }
@@ -868,16 +1085,24 @@ export class Repository {
       const dead = list.filter((e) => deletable.has(pair(e)));
       if (!dead.length) continue;
       if (dead.length === list.length) deletePacks.add(pack);
-      else if (dead.reduce((s, e) => s + e.length, 0) >= 0.2 * (packInfo.get(pack)?.size ?? 0)) rewritePacks.add(pack);
+      else if (dead.reduce((s, e) => s + e.length, 0) >= 0.2 * (packInfo.get(pack)?.size ?? 0))
+        rewritePacks.add(pack);
     }
     // Orphan packs (no index entry: a backup that crashed before writing its index).
     const indexed = new Set(all.map((e) => e.pack));
-    for (const [pack, st] of packInfo) if (!indexed.has(pack) && st.mtimeMs < cutoff) deletePacks.add(pack);
+    for (const [pack, st] of packInfo)
+      if (!indexed.has(pack) && st.mtimeMs < cutoff) deletePacks.add(pack);
 
     let bytesFreed = 0;
     const moved: IndexEntry[] = [];
     if (rewritePacks.size) {
-      const store = new PackStore(this.backend, this.keys.dataKey, this.config.packTargetSize, this.maxBlob(), (entries) => moved.push(...entries));
+      const store = new PackStore(
+        this.backend,
+        this.keys.dataKey,
+        this.config.packTargetSize,
+        this.maxBlob(),
+        (entries) => moved.push(...entries),
+      );
       for (const pack of rewritePacks) {
         check();
         const data = await this.backend.get(packKey(pack));
@@ -885,19 +1110,29 @@ export class Repository {
         for (const e of byPack.get(pack) ?? []) {
           if (deletable.has(pair(e)) || keep.has(e.id)) continue;
           keep.add(e.id);
-          await store.add(e.id, Buffer.from(data.subarray(e.offset, e.offset + e.length)), e.codec, e.rawLength);
+          await store.add(
+            e.id,
+            Buffer.from(data.subarray(e.offset, e.offset + e.length)),
+            e.codec,
+            e.rawLength,
+          );
         }
         bytesFreed += data.length;
       }
       await store.flush(); // new packs, then their index
-      bytesFreed -= moved.reduce((s, e) => s + e.length, 0) + store.packsWritten * PACK_MAGIC.length;
+      bytesFreed -=
+        moved.reduce((s, e) => s + e.length, 0) + store.packsWritten * PACK_MAGIC.length;
     }
     // Replace index files that mention removed entries, then delete the old files, then the packs.
-    const gone = (e: IndexEntry): boolean => deletable.has(pair(e)) || deletePacks.has(e.pack) || rewritePacks.has(e.pack);
+    const gone = (e: IndexEntry): boolean =>
+      deletable.has(pair(e)) || deletePacks.has(e.pack) || rewritePacks.has(e.pack);
     const stale = [...files].filter(([, list]) => list.some(gone));
     const survivors = stale.flatMap(([, list]) => list.filter((e) => !gone(e)));
     if (survivors.length) {
-      await this.backend.putIfAbsent(`index/${randomBytes(16).toString('hex')}`, sealFile('index', encodeIndex(survivors), this.keys.dataKey));
+      await this.backend.putIfAbsent(
+        `index/${randomBytes(16).toString('hex')}`,
+        sealFile('index', encodeIndex(survivors), this.keys.dataKey),
+      );
     }
     for (const [key] of stale) await this.backend.delete(key);
     for (const pack of [...deletePacks, ...rewritePacks]) {
@@ -906,11 +1141,17 @@ export class Repository {
     }
     // Temporary files left by crashed writers.
     if (this.backend instanceof LocalFolderBackend) {
-      for (const t of await this.backend.listTemp()) if (t.mtimeMs < cutoff) await this.backend.removeTemp(t.file);
+      for (const t of await this.backend.listTemp())
+        if (t.mtimeMs < cutoff) await this.backend.removeTemp(t.file);
     }
     const remaining = garbage.filter((e) => !gone(e) && !live.has(e.id)).map(pair);
     await writePending(remaining);
-    return { packsDeleted: deletePacks.size, packsRewritten: rewritePacks.size, bytesFreed: Math.max(0, bytesFreed), deferredChunks: remaining.length };
+    return {
+      packsDeleted: deletePacks.size,
+      packsRewritten: rewritePacks.size,
+      bytesFreed: Math.max(0, bytesFreed),
+      deferredChunks: remaining.length,
+    };
   }
 
   // ---- stats -------------------------------------------------------------------------------------------------------
@@ -926,7 +1167,14 @@ export class Repository {
     for (const p of points) {
       logicalBytes += p.logicalBytes;
       dataBytes += p.dataBytes;
-      const v = vms.get(p.vmId) ?? { vmId: p.vmId, vmName: p.vmName, points: 0, oldest: p.time, newest: p.time, logicalBytes: 0 };
+      const v = vms.get(p.vmId) ?? {
+        vmId: p.vmId,
+        vmName: p.vmName,
+        points: 0,
+        oldest: p.time,
+        newest: p.time,
+        logicalBytes: 0,
+      };
       v.points++;
       v.vmName = p.vmName;
       v.logicalBytes += p.logicalBytes;
@@ -1002,7 +1250,8 @@ export class Repository {
       accept: (id: string) => this.pendingIds.add(id),
       packs: () => this.getPacks(),
       storeInline: (data: Buffer) => this.storeInline(data),
-      loadTable: (point: string, diskKey: string, d: DiskManifest) => this.loadTable(point, diskKey, d),
+      loadTable: (point: string, diskKey: string, d: DiskManifest) =>
+        this.loadTable(point, diskKey, d),
       refreshIndex: () => this.refreshIndex(),
       hasEntry: (id: string) => this.index.has(id),
       cache: (m: PointManifest) => this.manifests.set(m.id, m),
@@ -1030,14 +1279,32 @@ class PointWriterImpl implements PointWriter {
   }
 
   private assertActive(): void {
-    if (this.done) throw new HvbcError('VALIDATION', `Restore point ${this.id} was already committed or aborted.`);
+    if (this.done)
+      throw new HvbcError(
+        'VALIDATION',
+        `Restore point ${this.id} was already committed or aborted.`,
+      );
   }
 
-  async beginDisk(diskKey: string, opts: { virtualSize: number; basePointId?: string; meta?: Record<string, unknown>; sha256?: boolean }): Promise<DiskWriter> {
+  async beginDisk(
+    diskKey: string,
+    opts: {
+      virtualSize: number;
+      basePointId?: string;
+      meta?: Record<string, unknown>;
+      sha256?: boolean;
+    },
+  ): Promise<DiskWriter> {
     this.assertActive();
-    if (typeof diskKey !== 'string' || !diskKey) throw new HvbcError('VALIDATION', 'A disk needs a non-empty key.');
-    if (this.disks.has(diskKey)) throw new HvbcError('VALIDATION', `Disk "${diskKey}" was already started in this restore point.`);
-    if (!Number.isSafeInteger(opts.virtualSize) || opts.virtualSize < 0) throw new HvbcError('VALIDATION', `Virtual size ${opts.virtualSize} is not a valid size.`);
+    if (typeof diskKey !== 'string' || !diskKey)
+      throw new HvbcError('VALIDATION', 'A disk needs a non-empty key.');
+    if (this.disks.has(diskKey))
+      throw new HvbcError(
+        'VALIDATION',
+        `Disk "${diskKey}" was already started in this restore point.`,
+      );
+    if (!Number.isSafeInteger(opts.virtualSize) || opts.virtualSize < 0)
+      throw new HvbcError('VALIDATION', `Virtual size ${opts.virtualSize} is not a valid size.`);
     const internals = this.repo._internals();
     let base: { table: Buffer; virtualSize: number } | null = null;
     if (opts.basePointId) {
@@ -1049,12 +1316,32 @@ class PointWriterImpl implements PointWriter {
       const bm = await this.repo.getPoint(opts.basePointId);
       const bd = bm.disks[diskKey];
       if (!bd) {
-        throw new HvbcError('NOT_FOUND', `Base point ${opts.basePointId} has no disk "${diskKey}". Take a full backup of this disk instead.`, { basePointId: opts.basePointId, diskKey });
+        throw new HvbcError(
+          'NOT_FOUND',
+          `Base point ${opts.basePointId} has no disk "${diskKey}". Take a full backup of this disk instead.`,
+          { basePointId: opts.basePointId, diskKey },
+        );
       }
-      if (bd.chunkSize !== this.repo.chunkSize) throw new HvbcError('REPO_CORRUPT', `Base point ${opts.basePointId} uses another chunk size.`);
-      base = { table: await internals.loadTable(opts.basePointId, diskKey, bd), virtualSize: bd.virtualSize };
+      if (bd.chunkSize !== this.repo.chunkSize)
+        throw new HvbcError(
+          'REPO_CORRUPT',
+          `Base point ${opts.basePointId} uses another chunk size.`,
+        );
+      base = {
+        table: await internals.loadTable(opts.basePointId, diskKey, bd),
+        virtualSize: bd.virtualSize,
+      };
     }
-    const w = new DiskWriterImpl(this.repo, this.pool, diskKey, opts.virtualSize, base, opts.basePointId, opts.meta ?? {}, opts.sha256 !== false);
+    const w = new DiskWriterImpl(
+      this.repo,
+      this.pool,
+      diskKey,
+      opts.virtualSize,
+      base,
+      opts.basePointId,
+      opts.meta ?? {},
+      opts.sha256 !== false,
+    );
     this.disks.set(diskKey, w);
     return w;
   }
@@ -1070,7 +1357,11 @@ class PointWriterImpl implements PointWriter {
       for (const d of this.disks.values()) {
         for (const id of d.referencedIds()) {
           if (!internals.hasEntry(id)) {
-            throw new HvbcError('REPO_CORRUPT', `Chunk ${id} of disk "${d.diskKey}" is not in the repository. The backup was not saved; run it again (and a repository check if it repeats).`, { chunk: id });
+            throw new HvbcError(
+              'REPO_CORRUPT',
+              `Chunk ${id} of disk "${d.diskKey}" is not in the repository. The backup was not saved; run it again (and a repository check if it repeats).`,
+              { chunk: id },
+            );
           }
         }
       }
@@ -1110,7 +1401,11 @@ class PointWriterImpl implements PointWriter {
     }
     // Chunks already queued still go to storage (other writers in this process may share them); gc removes
     // whatever no point uses.
-    await this.repo._internals().packs().flush().catch(() => undefined);
+    await this.repo
+      ._internals()
+      .packs()
+      .flush()
+      .catch(() => undefined);
     await this.lock.release();
   }
 }
@@ -1126,7 +1421,15 @@ class DiskWriterImpl implements DiskWriter {
   private maps: string[] = [];
   private sha256: string | undefined;
   finished = false;
-  private readonly stats = { chunksNew: 0, chunksReused: 0, chunksFromBase: 0, chunksZero: 0, bytesRead: 0, bytesStored: 0, dataBytes: 0 };
+  private readonly stats = {
+    chunksNew: 0,
+    chunksReused: 0,
+    chunksFromBase: 0,
+    chunksZero: 0,
+    bytesRead: 0,
+    bytesStored: 0,
+    dataBytes: 0,
+  };
   private readonly maxInflight: number;
 
   constructor(
@@ -1159,13 +1462,32 @@ class DiskWriterImpl implements DiskWriter {
 
   private checkRange(offset: number, length: number, what: string): void {
     const cs = this.repo.chunkSize;
-    if (this.finished) throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is finished; no more writes.`);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % cs !== 0 || offset >= this.virtualSize) {
-      throw new HvbcError('VALIDATION', `${what} at offset ${offset} is not chunk-aligned inside the disk (chunk size ${cs}, disk size ${this.virtualSize}).`, { offset });
+    if (this.finished)
+      throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is finished; no more writes.`);
+    if (
+      !Number.isSafeInteger(offset) ||
+      offset < 0 ||
+      offset % cs !== 0 ||
+      offset >= this.virtualSize
+    ) {
+      throw new HvbcError(
+        'VALIDATION',
+        `${what} at offset ${offset} is not chunk-aligned inside the disk (chunk size ${cs}, disk size ${this.virtualSize}).`,
+        { offset },
+      );
     }
     const end = offset + length;
-    if (!Number.isSafeInteger(length) || length <= 0 || end > this.virtualSize || (end % cs !== 0 && end !== this.virtualSize)) {
-      throw new HvbcError('VALIDATION', `${what} of ${length} bytes at offset ${offset} must cover whole chunks (chunk size ${cs}; only the disk's last chunk may be short).`, { offset, length });
+    if (
+      !Number.isSafeInteger(length) ||
+      length <= 0 ||
+      end > this.virtualSize ||
+      (end % cs !== 0 && end !== this.virtualSize)
+    ) {
+      throw new HvbcError(
+        'VALIDATION',
+        `${what} of ${length} bytes at offset ${offset} must cover whole chunks (chunk size ${cs}; only the disk's last chunk may be short).`,
+        { offset, length },
+      );
     }
   }
 
@@ -1211,13 +1533,18 @@ class DiskWriterImpl implements DiskWriter {
 
   async writeChunk(offset: number, input: Buffer): Promise<{ stored: boolean; bytes: number }> {
     const cs = this.repo.chunkSize;
-    if (!((input as unknown) instanceof Uint8Array)) throw new HvbcError('VALIDATION', 'Chunk data must be a Buffer.');
+    if (!((input as unknown) instanceof Uint8Array))
+      throw new HvbcError('VALIDATION', 'Chunk data must be a Buffer.');
     const u8 = input as Uint8Array;
     const data = Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
     const expected = Math.min(cs, this.virtualSize - offset);
     this.checkRange(offset, data.length, 'A chunk');
     if (data.length !== expected) {
-      throw new HvbcError('VALIDATION', `A chunk at offset ${offset} must be ${expected} bytes, not ${data.length}.`, { offset, length: data.length });
+      throw new HvbcError(
+        'VALIDATION',
+        `A chunk at offset ${offset} must be ${expected} bytes, not ${data.length}.`,
+        { offset, length: data.length },
+      );
     }
     const index = offset / cs;
     const internals = this.repo._internals();
@@ -1285,8 +1612,15 @@ class DiskWriterImpl implements DiskWriter {
     while (this.inflight.size) await Promise.all(this.inflight);
   }
 
-  async finish(): Promise<{ sha256?: string; chunksNew: number; chunksReused: number; bytesRead: number; bytesStored: number }> {
-    if (this.finished) throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is already finished.`);
+  async finish(): Promise<{
+    sha256?: string;
+    chunksNew: number;
+    chunksReused: number;
+    bytesRead: number;
+    bytesStored: number;
+  }> {
+    if (this.finished)
+      throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is already finished.`);
     await this.turn;
     await this.settle();
     if (this.error) throw this.error;
@@ -1299,7 +1633,9 @@ class DiskWriterImpl implements DiskWriter {
     const segBytes = MAP_SEGMENT * 32;
     this.maps = [];
     for (let o = 0; o < this.table.length || (o === 0 && this.maps.length === 0); o += segBytes) {
-      const { id, stored } = await internals.storeInline(encodeChunkMap(this.table.subarray(o, o + segBytes)));
+      const { id, stored } = await internals.storeInline(
+        encodeChunkMap(this.table.subarray(o, o + segBytes)),
+      );
       this.maps.push(id);
       this.stats.bytesStored += stored;
       if (this.table.length === 0) break;
@@ -1308,10 +1644,17 @@ class DiskWriterImpl implements DiskWriter {
     for (let i = 0; i < this.count; i++) {
       const isZero = this.table.subarray(i * 32, i * 32 + 32).equals(ZERO_CHUNK_ID);
       if (isZero) zero++;
-      else this.stats.dataBytes += Math.min(this.repo.chunkSize, this.virtualSize - i * this.repo.chunkSize);
+      else
+        this.stats.dataBytes += Math.min(
+          this.repo.chunkSize,
+          this.virtualSize - i * this.repo.chunkSize,
+        );
     }
     this.stats.chunksZero = zero;
-    this.stats.chunksFromBase = Math.max(0, this.count - zero - this.stats.chunksNew - this.stats.chunksReused);
+    this.stats.chunksFromBase = Math.max(
+      0,
+      this.count - zero - this.stats.chunksNew - this.stats.chunksReused,
+    );
     return {
       ...(this.sha256 ? { sha256: this.sha256 } : {}),
       chunksNew: this.stats.chunksNew,

@@ -37,22 +37,40 @@ export function isoWeekKey(d: Date): string {
 }
 
 const BUCKETS: Array<{ rule: keyof RetentionPolicy; name: string; key: (d: Date) => string }> = [
-  { rule: 'daily', name: 'daily', key: (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` },
+  {
+    rule: 'daily',
+    name: 'daily',
+    key: (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`,
+  },
   { rule: 'weekly', name: 'weekly', key: isoWeekKey },
-  { rule: 'monthly', name: 'monthly', key: (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}` },
+  {
+    rule: 'monthly',
+    name: 'monthly',
+    key: (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`,
+  },
   { rule: 'yearly', name: 'yearly', key: (d) => String(d.getUTCFullYear()) },
 ];
 
-export function selectRetention(points: Array<{ id: string; time: string }>, policy: RetentionPolicy, now: Date = new Date()): RetentionResult {
+export function selectRetention(
+  points: Array<{ id: string; time: string }>,
+  policy: RetentionPolicy,
+  now: Date = new Date(),
+): RetentionResult {
   const reasons: Record<string, string[]> = {};
   const why = (id: string, r: string): void => {
     (reasons[id] ??= []).push(r);
   };
-  const count = (n: number | undefined): number => (n === undefined || !Number.isFinite(n) ? 0 : Math.max(0, Math.floor(n)));
+  const count = (n: number | undefined): number =>
+    n === undefined || !Number.isFinite(n) ? 0 : Math.max(0, Math.floor(n));
   const sorted = points
     .map((p) => ({ ...p, t: Date.parse(p.time) }))
-    .sort((a, b) => (Number.isNaN(b.t) ? 0 : b.t) - (Number.isNaN(a.t) ? 0 : a.t) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const hasRule = count(policy.keepLast) + BUCKETS.reduce((s, b) => s + count(policy[b.rule]), 0) > 0;
+    .sort(
+      (a, b) =>
+        (Number.isNaN(b.t) ? 0 : b.t) - (Number.isNaN(a.t) ? 0 : a.t) ||
+        (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    );
+  const hasRule =
+    count(policy.keepLast) + BUCKETS.reduce((s, b) => s + count(policy[b.rule]), 0) > 0;
 
   if (!hasRule) {
     for (const p of sorted) why(p.id, 'no retention rule');

@@ -23,12 +23,19 @@ function parseField(text: string, f: (typeof FIELDS)[number], expr: string): Set
   const out = new Set<number>();
   for (const part of text.split(',')) {
     const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw new HvbcError('VALIDATION', `Cron "${expr}": the ${f.name} field "${part}" is not a number, range (a-b), list (a,b), * or step (*/n).`);
+    if (!m)
+      throw new HvbcError(
+        'VALIDATION',
+        `Cron "${expr}": the ${f.name} field "${part}" is not a number, range (a-b), list (a,b), * or step (*/n).`,
+      );
     const step = m[4] ? Number(m[4]) : 1;
     const lo = m[1] === '*' ? f.min : Number(m[2]);
     const hi = m[1] === '*' ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] ? f.max : lo;
     if (step < 1 || lo < f.min || hi > f.max || lo > hi) {
-      throw new HvbcError('VALIDATION', `Cron "${expr}": the ${f.name} field "${part}" must stay within ${f.min}-${f.max}.`);
+      throw new HvbcError(
+        'VALIDATION',
+        `Cron "${expr}": the ${f.name} field "${part}" must stay within ${f.min}-${f.max}.`,
+      );
     }
     for (let v = lo; v <= hi; v += step) out.add(f.name === 'day of week' && v === 7 ? 0 : v);
   }
@@ -38,14 +45,31 @@ function parseField(text: string, f: (typeof FIELDS)[number], expr: string): Set
 export function parseCron(expr: string): CronSpec {
   const parts = expr.trim().split(/\s+/);
   if (parts.length !== 5) {
-    throw new HvbcError('VALIDATION', `Cron "${expr}" needs five fields: minute hour day-of-month month day-of-week (for example "0 22 * * 1-5").`);
+    throw new HvbcError(
+      'VALIDATION',
+      `Cron "${expr}" needs five fields: minute hour day-of-month month day-of-week (for example "0 22 * * 1-5").`,
+    );
   }
-  const [mi, h, d, mo, w] = parts.map((p, i) => parseField(p, FIELDS[i] as (typeof FIELDS)[number], expr)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  return { minutes: mi, hours: h, days: d, months: mo, weekdays: w, dayOr: parts[2] !== '*' && parts[4] !== '*' };
+  const [mi, h, d, mo, w] = parts.map((p, i) =>
+    parseField(p, FIELDS[i] as (typeof FIELDS)[number], expr),
+  ) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  return {
+    minutes: mi,
+    hours: h,
+    days: d,
+    months: mo,
+    weekdays: w,
+    dayOr: parts[2] !== '*' && parts[4] !== '*',
+  };
 }
 
 function matches(s: CronSpec, t: Date): boolean {
-  if (!s.minutes.has(t.getMinutes()) || !s.hours.has(t.getHours()) || !s.months.has(t.getMonth() + 1)) return false;
+  if (
+    !s.minutes.has(t.getMinutes()) ||
+    !s.hours.has(t.getHours()) ||
+    !s.months.has(t.getMonth() + 1)
+  )
+    return false;
   const dom = s.days.has(t.getDate());
   const dow = s.weekdays.has(t.getDay());
   return s.dayOr ? dom || dow : dom && dow;

@@ -25,10 +25,19 @@ export class PolicyStore {
     const text = await fs.readFile(this.file, 'utf8').catch(() => null);
     if (text === null) return { policies: [], checkedUntil: {} };
     try {
-      const raw = JSON.parse(text) as { policies?: unknown[]; checkedUntil?: Record<string, string> };
-      return { policies: (raw.policies ?? []).map((p) => BackupPolicy.parse(p)), checkedUntil: raw.checkedUntil ?? {} };
+      const raw = JSON.parse(text) as {
+        policies?: unknown[];
+        checkedUntil?: Record<string, string>;
+      };
+      return {
+        policies: (raw.policies ?? []).map((p) => BackupPolicy.parse(p)),
+        checkedUntil: raw.checkedUntil ?? {},
+      };
     } catch (e) {
-      throw new HvbcError('VALIDATION', `${this.file} is not a valid policy file (${(e as Error).message}). Fix or remove it; no policy ran.`);
+      throw new HvbcError(
+        'VALIDATION',
+        `${this.file} is not a valid policy file (${(e as Error).message}). Fix or remove it; no policy ran.`,
+      );
     }
   }
 
@@ -80,7 +89,8 @@ export class PolicyStore {
       });
     // A run is logged when it starts and when it ends; one slot holds one run, so its newest line wins.
     const byKey = new Map<string, PolicyRun>();
-    for (const r of all) if (!policyId || r.policyId === policyId) byKey.set(`${r.policyId}@${r.slot}`, r);
+    for (const r of all)
+      if (!policyId || r.policyId === policyId) byKey.set(`${r.policyId}@${r.slot}`, r);
     return [...byKey.values()].slice(-limit);
   }
 }

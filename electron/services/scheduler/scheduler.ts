@@ -8,7 +8,11 @@ export interface SchedulerDeps {
   store: PolicyStore;
   now: () => Date;
   /** Run a policy to its end; call onStart when its task exists. */
-  run: (p: BackupPolicy, slot: string, onStart: (taskId: string) => Promise<void>) => Promise<PolicyRun>;
+  run: (
+    p: BackupPolicy,
+    slot: string,
+    onStart: (taskId: string) => Promise<void>,
+  ) => Promise<PolicyRun>;
   onMissed: (p: BackupPolicy, run: PolicyRun) => Promise<void>;
 }
 
@@ -39,10 +43,31 @@ export class Scheduler {
         const late = (now.getTime() - slot.getTime()) / 60_000;
         const isLast = i === slots.length - 1;
         if (!isLast || late > p.schedule.windowMinutes) {
-          const run: PolicyRun = { policyId: p.id, slot: slot.toISOString(), startedAt: null, endedAt: null, status: 'missed', taskId: null, drillId: null, message: isLast ? `Could not start within the ${p.schedule.windowMinutes}-minute window (it is ${Math.round(late)} minutes late).` : 'The console and service were not running at this time.' };
+          const run: PolicyRun = {
+            policyId: p.id,
+            slot: slot.toISOString(),
+            startedAt: null,
+            endedAt: null,
+            status: 'missed',
+            taskId: null,
+            drillId: null,
+            message: isLast
+              ? `Could not start within the ${p.schedule.windowMinutes}-minute window (it is ${Math.round(late)} minutes late).`
+              : 'The console and service were not running at this time.',
+          };
           out.push(run);
         } else if (this.active.has(p.id)) {
-          out.push({ policyId: p.id, slot: slot.toISOString(), startedAt: null, endedAt: null, status: 'skipped-overlap', taskId: null, drillId: null, message: 'The previous run of this policy was still running; runs of one policy never overlap.' });
+          out.push({
+            policyId: p.id,
+            slot: slot.toISOString(),
+            startedAt: null,
+            endedAt: null,
+            status: 'skipped-overlap',
+            taskId: null,
+            drillId: null,
+            message:
+              'The previous run of this policy was still running; runs of one policy never overlap.',
+          });
         } else {
           out.push(this.launch(p, slot.toISOString()));
         }
@@ -60,7 +85,16 @@ export class Scheduler {
 
   /** Start a run in the background and return its 'running' record. */
   private launch(p: BackupPolicy, slot: string): PolicyRun {
-    const started: PolicyRun = { policyId: p.id, slot, startedAt: new Date().toISOString(), endedAt: null, status: 'running', taskId: null, drillId: null, message: 'started' };
+    const started: PolicyRun = {
+      policyId: p.id,
+      slot,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      status: 'running',
+      taskId: null,
+      drillId: null,
+      message: 'started',
+    };
     const promise = this.deps
       .run(p, slot, async (taskId) => {
         started.taskId = taskId;
@@ -77,7 +111,11 @@ export class Scheduler {
 
   /** Run a policy now, unless a run of it is active. */
   async runNow(p: BackupPolicy): Promise<PolicyRun> {
-    if (this.active.has(p.id)) throw new HvbcError('CONFLICT', `Policy "${p.name}" is already running; runs of one policy never overlap.`);
+    if (this.active.has(p.id))
+      throw new HvbcError(
+        'CONFLICT',
+        `Policy "${p.name}" is already running; runs of one policy never overlap.`,
+      );
     return this.launch(p, this.deps.now().toISOString());
   }
 
@@ -96,7 +134,14 @@ export class Scheduler {
     const now = this.deps.now();
     return f.policies.map((p) => {
       const mine = runs.filter((r) => r.policyId === p.id);
-      return { policy: p, nextRun: p.enabled ? (nextSlot(parseCron(p.schedule.cron), now)?.toISOString() ?? null) : null, lastRun: mine[mine.length - 1] ?? null, running: this.active.has(p.id) };
+      return {
+        policy: p,
+        nextRun: p.enabled
+          ? (nextSlot(parseCron(p.schedule.cron), now)?.toISOString() ?? null)
+          : null,
+        lastRun: mine[mine.length - 1] ?? null,
+        running: this.active.has(p.id),
+      };
     });
   }
 

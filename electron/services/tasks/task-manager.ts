@@ -1,7 +1,12 @@
 // Runs long operations as task records: state machine, coalesced progress events, cancellation by AbortSignal.
 import { randomUUID } from 'node:crypto';
 import { HvbcError, toErrorData } from '../../../shared/errors';
-import { emptyProgress, TERMINAL_TASK_STATES, type TaskProgress, type TaskRecord } from '../../../shared/tasks';
+import {
+  emptyProgress,
+  TERMINAL_TASK_STATES,
+  type TaskProgress,
+  type TaskRecord,
+} from '../../../shared/tasks';
 
 export interface TaskContext {
   readonly id: string;
@@ -62,7 +67,13 @@ export class TaskManager {
       error: null,
       warnings: [],
     };
-    const entry: Entry = { record, controller, lastPush: 0, timer: null, done: Promise.resolve(record) };
+    const entry: Entry = {
+      record,
+      controller,
+      lastPush: 0,
+      timer: null,
+      done: Promise.resolve(record),
+    };
     this.tasks.set(id, entry);
     this.prune();
     const ctx: TaskContext = {
@@ -77,7 +88,8 @@ export class TaskManager {
         this.schedulePush(entry);
       },
       throwIfCanceled: () => {
-        if (controller.signal.aborted) throw new HvbcError('CANCELED', `Task "${title}" was canceled.`);
+        if (controller.signal.aborted)
+          throw new HvbcError('CANCELED', `Task "${title}" was canceled.`);
       },
     };
     entry.done = (async () => {
@@ -88,7 +100,8 @@ export class TaskManager {
       this.push(entry);
       try {
         const result = await run(ctx);
-        if (controller.signal.aborted) throw new HvbcError('CANCELED', `Task "${title}" was canceled.`);
+        if (controller.signal.aborted)
+          throw new HvbcError('CANCELED', `Task "${title}" was canceled.`);
         record.result = result;
         record.state = 'succeeded';
         record.progress = { ...record.progress, fraction: 1, phase: 'done', etaSeconds: 0 };
@@ -96,7 +109,12 @@ export class TaskManager {
         const err = toErrorData(e);
         const canceled = err.code === 'CANCELED' || controller.signal.aborted;
         record.state = canceled ? 'canceled' : 'failed';
-        record.error = canceled ? { code: 'CANCELED', message: err.code === 'CANCELED' ? err.message : `Task "${title}" was canceled.` } : err;
+        record.error = canceled
+          ? {
+              code: 'CANCELED',
+              message: err.code === 'CANCELED' ? err.message : `Task "${title}" was canceled.`,
+            }
+          : err;
         record.progress = { ...record.progress, phase: record.state, etaSeconds: null };
         const partial = (e as { partialResult?: unknown }).partialResult;
         if (partial !== undefined) record.result = partial;
@@ -117,7 +135,11 @@ export class TaskManager {
 
   get(id: string): TaskRecord {
     const e = this.tasks.get(id);
-    if (!e) throw new HvbcError('NOT_FOUND', `No task with id ${id}. It may have ended before this service host started.`);
+    if (!e)
+      throw new HvbcError(
+        'NOT_FOUND',
+        `No task with id ${id}. It may have ended before this service host started.`,
+      );
     return structuredClone(e.record);
   }
 
@@ -138,7 +160,8 @@ export class TaskManager {
 
   /** Cancel everything still running and wait for it (shutdown). */
   async shutdown(): Promise<void> {
-    for (const e of this.tasks.values()) if (!TERMINAL_TASK_STATES.includes(e.record.state)) e.controller.abort();
+    for (const e of this.tasks.values())
+      if (!TERMINAL_TASK_STATES.includes(e.record.state)) e.controller.abort();
     await Promise.all([...this.tasks.values()].map((e) => e.done.catch(() => undefined)));
   }
 

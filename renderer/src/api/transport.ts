@@ -35,7 +35,12 @@ export function websocketTransport(url: string): Transport {
       for (const l of listeners) l('transport.reconnected', null);
     });
     ws.addEventListener('message', (m) => {
-      const msg = JSON.parse(String(m.data)) as { id?: number; response?: Result<unknown>; event?: string; payload?: unknown };
+      const msg = JSON.parse(String(m.data)) as {
+        id?: number;
+        response?: Result<unknown>;
+        event?: string;
+        payload?: unknown;
+      };
       if (msg.event !== undefined) {
         for (const l of listeners) l(msg.event, msg.payload);
       } else if (typeof msg.id === 'number' && msg.response) {
@@ -45,7 +50,13 @@ export function websocketTransport(url: string): Transport {
     });
     ws.addEventListener('close', () => {
       for (const [id, resolve] of pending) {
-        resolve({ ok: false, error: { code: 'HOST_UNREACHABLE', message: 'Lost the connection to the console service; retrying.' } });
+        resolve({
+          ok: false,
+          error: {
+            code: 'HOST_UNREACHABLE',
+            message: 'Lost the connection to the console service; retrying.',
+          },
+        });
         pending.delete(id);
       }
       setTimeout(connect, retry);
@@ -79,7 +90,11 @@ export function chooseTransport(): Transport {
     // The token is now in an HttpOnly cookie set by the host; keep it out of the address bar and history.
     params.delete('token');
     const q = params.toString();
-    window.history.replaceState(null, '', `${window.location.pathname}${q ? `?${q}` : ''}${window.location.hash}`);
+    window.history.replaceState(
+      null,
+      '',
+      `${window.location.pathname}${q ? `?${q}` : ''}${window.location.hash}`,
+    );
   }
   const proto = window.location.protocol === 'https:' ? 'wss' : 'ws';
   return websocketTransport(`${proto}://${window.location.host}/api/ws`);

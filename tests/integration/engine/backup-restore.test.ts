@@ -12,7 +12,8 @@ import { tempDir } from '../../helpers/tmp';
 async function chainHash(path: string): Promise<string> {
   const c = await openChain(path);
   const h = createHash('sha256');
-  for (let o = 0; o < c.virtualSize; o += 8 << 20) h.update(await c.read(o, Math.min(8 << 20, c.virtualSize - o)));
+  for (let o = 0; o < c.virtualSize; o += 8 << 20)
+    h.update(await c.read(o, Math.min(8 << 20, c.virtualSize - o)));
   await c.close();
   return h.digest('hex');
 }
@@ -28,7 +29,9 @@ describe('backup engine on the lab', () => {
   };
   const backup = async (names: string[], extra: Partial<BackupRequest> = {}) => {
     const ids = await Promise.all(names.map(async (n) => (await vmByName(n)).id));
-    const t = await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: ids, ...extra }))).id);
+    const t = await s.tasks.wait(
+      (await startBackup(s, BackupRequest.parse({ vmIds: ids, ...extra }))).id,
+    );
     return { task: t, result: t.result as BackupRunResult };
   };
 
@@ -62,7 +65,9 @@ describe('backup engine on the lab', () => {
     const vm = await vmByName('SQL01');
     expect(vm.checkpoints.filter((c) => c.type !== 'reference-point')).toEqual([]);
     // Only the newest reference point is kept as the next base.
-    expect((await s.provider.listReferencePoints(vm.id)).map((r) => r.id)).toEqual([v2?.referencePointId]);
+    expect((await s.provider.listReferencePoints(vm.id)).map((r) => r.id)).toEqual([
+      v2?.referencePointId,
+    ]);
   });
 
   it('restores the newest point as a new VM whose disks equal the source byte for byte', async () => {
@@ -70,7 +75,9 @@ describe('backup engine on the lab', () => {
     const points = await (await s.repos.get()).listPoints({ vmId: vm.id });
     const newest = points[points.length - 1];
     expect(newest?.kind).toBe('incremental');
-    const t = await s.tasks.wait((await startRestore(s, RestoreRequest.parse({ pointId: newest?.id }))).id);
+    const t = await s.tasks.wait(
+      (await startRestore(s, RestoreRequest.parse({ pointId: newest?.id }))).id,
+    );
     expect(t.state).toBe('succeeded');
     const r = t.result as RestoreResult;
     expect(r.newVmId).not.toBe(vm.id);
@@ -95,7 +102,9 @@ describe('backup engine on the lab', () => {
     expect(first.task.state).toBe('succeeded');
     expect(first.result.vms[0]?.cleanupFailures.join(' ')).toMatch(/CHECKPOINT LEFT BEHIND/);
     expect(first.task.warnings.join(' ')).toMatch(/did not merge/);
-    const recoveryBefore = (await vmByName('WEB01')).checkpoints.filter((c) => c.type === 'recovery').length;
+    const recoveryBefore = (await vmByName('WEB01')).checkpoints.filter(
+      (c) => c.type === 'recovery',
+    ).length;
     const r = await backup(['DC01', 'WEB01']);
     expect(r.task.state).toBe('failed');
     expect(r.result.status).toBe('partial');
@@ -104,7 +113,9 @@ describe('backup engine on the lab', () => {
     expect(bad?.error?.code).toBe('FILE_LOCKED');
     expect(r.result.vms.find((v) => v.vmName === 'DC01')?.status).toBe('succeeded');
     expect(r.task.error?.message).toMatch(/1 of 2 VM backups did not succeed/);
-    expect((await vmByName('WEB01')).checkpoints.filter((c) => c.type === 'recovery').length).toBe(recoveryBefore);
+    expect((await vmByName('WEB01')).checkpoints.filter((c) => c.type === 'recovery').length).toBe(
+      recoveryBefore,
+    );
     await lab.setFault(legacy.id, 'avhdx-locked', false);
   });
 
@@ -146,14 +157,18 @@ describe('backup engine on a 2012 R2 lab', () => {
       const dc = inv.vms.find((v) => v.name === 'DC01')?.id ?? '';
       const legacy = inv.vms.find((v) => v.name === 'LEGACY01')?.id ?? '';
       for (let i = 0; i < 2; i++) {
-        const t = await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: [dc] }))).id);
+        const t = await s.tasks.wait(
+          (await startBackup(s, BackupRequest.parse({ vmIds: [dc] }))).id,
+        );
         expect(t.state).toBe('succeeded');
         const d = (t.result as BackupRunResult).vms[0]?.disks[0];
         expect(d?.mode).toBe('full');
         if (i === 1) expect(d?.fullReason).toMatch(/no native change tracking/);
       }
       expect((await s.provider.inventory()).vms.find((v) => v.id === dc)?.checkpoints).toEqual([]);
-      const t = await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: [legacy] }))).id);
+      const t = await s.tasks.wait(
+        (await startBackup(s, BackupRequest.parse({ vmIds: [legacy] }))).id,
+      );
       expect(t.state).toBe('failed');
       expect(t.error?.message).toMatch(/no SCSI controllers/);
       const events = await s.provider.events({ vmId: legacy });

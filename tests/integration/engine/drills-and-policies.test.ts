@@ -16,9 +16,17 @@ describe('restore drills and scheduled policies on the lab', () => {
   let clock = new Date('2026-11-23T21:50:00');
   const webhooks: Array<{ url: string; body: { title: string } }> = [];
   const notices: string[] = [];
-  const id = async (n: string) => (await s.provider.inventory()).vms.find((v) => v.name === n)?.id ?? n;
+  const id = async (n: string) =>
+    (await s.provider.inventory()).vms.find((v) => v.name === n)?.id ?? n;
   const drill = async (names: string[], extra: Partial<DrillRequest> = {}) => {
-    const t = await s.tasks.wait((await startDrill(s, DrillRequest.parse({ vmIds: await Promise.all(names.map(id)), ...extra }))).id);
+    const t = await s.tasks.wait(
+      (
+        await startDrill(
+          s,
+          DrillRequest.parse({ vmIds: await Promise.all(names.map(id)), ...extra }),
+        )
+      ).id,
+    );
     return { task: t, rec: t.result as DrillRecord };
   };
 
@@ -32,7 +40,8 @@ describe('restore drills and scheduled policies on the lab', () => {
       }) as unknown as typeof fetch,
     });
     s.onEvent((e, p) => e === 'notification' && notices.push((p as { title: string }).title));
-    for (const n of ['DC01', 'APP01']) await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: [await id(n)] }))).id);
+    for (const n of ['DC01', 'APP01'])
+      await s.tasks.wait((await startBackup(s, BackupRequest.parse({ vmIds: [await id(n)] }))).id);
   });
   afterAll(async () => {
     await s.close();
@@ -40,7 +49,9 @@ describe('restore drills and scheduled policies on the lab', () => {
   });
 
   it('a drill of a healthy VM passes every step with a measured recovery time, and never touches production', async () => {
-    const before = JSON.stringify((await s.provider.inventory()).vms.find((v) => v.name === 'DC01'));
+    const before = JSON.stringify(
+      (await s.provider.inventory()).vms.find((v) => v.name === 'DC01'),
+    );
     const { task, rec } = await drill(['DC01']);
     expect(task.state).toBe('succeeded');
     expect(rec.status).toBe('passed');
@@ -82,7 +93,9 @@ describe('restore drills and scheduled policies on the lab', () => {
 
   it('fails at data integrity when a chunk of the restore point is corrupted', async () => {
     const repoDir = s.repos.path;
-    const packs = (await fs.readdir(path.join(repoDir, 'packs'), { recursive: true })).filter((f) => !f.endsWith('/')) as string[];
+    const packs = (await fs.readdir(path.join(repoDir, 'packs'), { recursive: true })).filter(
+      (f) => !f.endsWith('/'),
+    ) as string[];
     const files = [];
     for (const p of packs) {
       const st = await fs.stat(path.join(repoDir, 'packs', p));
@@ -147,7 +160,9 @@ describe('restore drills and scheduled policies on the lab', () => {
     clock = new Date('2026-11-26T09:00:00');
     const later = await s.scheduler.tick();
     expect(later.map((r) => r.status)).toEqual(['missed', 'missed']);
-    expect(webhooks.filter((w) => w.url === 'http://127.0.0.1:9/hook').map((w) => w.body.title)).toEqual([
+    expect(
+      webhooks.filter((w) => w.url === 'http://127.0.0.1:9/hook').map((w) => w.body.title),
+    ).toEqual([
       'Backup policy "Nightly web" missed its run',
       'Backup policy "Nightly web" missed its run',
     ]);

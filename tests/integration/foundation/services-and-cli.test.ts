@@ -9,7 +9,11 @@ import { tempDir } from '../../helpers/tmp';
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false }, out, err };
+  return {
+    io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false },
+    out,
+    err,
+  };
 }
 
 describe('services', () => {
@@ -31,8 +35,22 @@ describe('services', () => {
   it('refuses a malformed lab, naming the file and field, and starts nothing', async () => {
     const bad = path.join(tmp.dir, 'bad-lab');
     mkdirSync(bad);
-    writeFileSync(path.join(bad, 'lab.json'), JSON.stringify({ definition: { schema: 1, name: 'x', cluster: { name: 'c', osVersion: '2099' }, nodes: [], vms: [] } }));
-    await expect(createServices({ dataDir: tmp.dir, labDir: bad })).rejects.toMatchObject({ code: 'LAB_INVALID', message: expect.stringContaining('cluster.osVersion') });
+    writeFileSync(
+      path.join(bad, 'lab.json'),
+      JSON.stringify({
+        definition: {
+          schema: 1,
+          name: 'x',
+          cluster: { name: 'c', osVersion: '2099' },
+          nodes: [],
+          vms: [],
+        },
+      }),
+    );
+    await expect(createServices({ dataDir: tmp.dir, labDir: bad })).rejects.toMatchObject({
+      code: 'LAB_INVALID',
+      message: expect.stringContaining('cluster.osVersion'),
+    });
   });
 });
 

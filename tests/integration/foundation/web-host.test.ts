@@ -5,17 +5,32 @@ import { createServices, type Services } from '../../../electron/services/servic
 import { startWebHost, type WebHost } from '../../../electron/web/server';
 import { tempDir } from '../../helpers/tmp';
 
-function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString(), headers: res.headers }));
-    });
-    req.on('error', reject);
-    if (init.body) req.write(init.body);
-    req.end();
-  });
+function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
+  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>(
+    (resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: init.method ?? 'GET', headers: init.headers },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(parts).toString(),
+              headers: res.headers,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      if (init.body) req.write(init.body);
+      req.end();
+    },
+  );
 }
 
 describe('web host', () => {
@@ -53,9 +68,17 @@ describe('web host', () => {
   });
 
   it('refuses a foreign origin even with the right token, and a foreign Host header', async () => {
-    const r = await call('estate.inventory', {}, { 'x-hvbc-token': host.token, origin: 'http://evil.example' });
+    const r = await call(
+      'estate.inventory',
+      {},
+      { 'x-hvbc-token': host.token, origin: 'http://evil.example' },
+    );
     expect(r.status).toBe(403);
-    const h = await call('estate.inventory', {}, { 'x-hvbc-token': host.token, host: 'attacker.example' });
+    const h = await call(
+      'estate.inventory',
+      {},
+      { 'x-hvbc-token': host.token, host: 'attacker.example' },
+    );
     expect(h.status).toBe(403);
   });
 
@@ -72,7 +95,11 @@ describe('web host', () => {
     const r = await call('tasks.get', { id: 7 }, { 'x-hvbc-token': host.token });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    const bad = await request(`${host.url}/api/call`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hvbc-token': host.token }, body: '{nope' });
+    const bad = await request(`${host.url}/api/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hvbc-token': host.token },
+      body: '{nope',
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -96,8 +123,8 @@ describe('web host', () => {
   it('round-trips a call over the WebSocket', async () => {
     const ws = new WebSocket(`${host.url.replace('http', 'ws')}/api/ws?token=${host.token}`);
     await new Promise((r) => ws.on('open', r));
-    const reply = new Promise<{ id: number; response: { ok: boolean; result: unknown[] } }>((resolve) =>
-      ws.on('message', (m) => resolve(JSON.parse(m.toString()))),
+    const reply = new Promise<{ id: number; response: { ok: boolean; result: unknown[] } }>(
+      (resolve) => ws.on('message', (m) => resolve(JSON.parse(m.toString()))),
     );
     ws.send(JSON.stringify({ id: 5, method: 'tasks.list', params: {} }));
     const msg = await reply;

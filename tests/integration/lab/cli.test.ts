@@ -8,7 +8,11 @@ import { smallLab } from './helpers';
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false }, out, err };
+  return {
+    io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false },
+    out,
+    err,
+  };
 }
 
 async function run(...argv: string[]) {
@@ -50,11 +54,20 @@ describe('hvbc lab', () => {
     const before = labJson();
     const cases: [string[], RegExp][] = [
       [['io', 'APP', '--bytes', 'lots', '--lab', lab], /"lots" is not a size/],
-      [['io', 'APP', '--pattern', 'zigzag', '--lab', lab], /--pattern must be one of scattered, hotspot/],
-      [['io', 'APP', '--bytes', '1M', '--seconds', '2', '--lab', lab], /either --bytes or --seconds/],
+      [
+        ['io', 'APP', '--pattern', 'zigzag', '--lab', lab],
+        /--pattern must be one of scattered, hotspot/,
+      ],
+      [
+        ['io', 'APP', '--bytes', '1M', '--seconds', '2', '--lab', lab],
+        /either --bytes or --seconds/,
+      ],
       [['fault', 'APP', 'gremlins', 'on', '--lab', lab], /unknown fault "gremlins"/],
       [['fault', 'APP', 'no-scsi', 'maybe', '--lab', lab], /must be one of on, off/],
-      [['checkpoint', 'create', 'APP', '--type', 'golden', '--lab', lab], /--type must be one of standard, production, recovery/],
+      [
+        ['checkpoint', 'create', 'APP', '--type', 'golden', '--lab', lab],
+        /--type must be one of standard, production, recovery/,
+      ],
       [['checkpoint', 'explode', 'APP', '--lab', lab], /expected create, remove, list or apply/],
       [['csv', 'move', 'csv1', '--lab', lab], /expected 3 argument/],
       [['init', '--scenario', 'huge', '--lab', path.join(tmp.dir, 'x')], /unknown scenario "huge"/],
@@ -70,7 +83,9 @@ describe('hvbc lab', () => {
     const notFound = await run('io', 'NOPE', '--lab', lab);
     expect(notFound.code).toBe(1);
     expect(notFound.err).toMatch(/\[NOT_FOUND\] No VM "NOPE"/);
-    expect((await run('csv', 'move', 'csv9', 'HV-A', '--lab', lab)).err).toMatch(/\[NOT_FOUND\] No CSV "csv9"/);
+    expect((await run('csv', 'move', 'csv9', 'HV-A', '--lab', lab)).err).toMatch(
+      /\[NOT_FOUND\] No CSV "csv9"/,
+    );
     expect(labJson()).toBe(before);
   });
 
@@ -78,17 +93,32 @@ describe('hvbc lab', () => {
     const io = await run('io', 'APP', '--bytes', '2M', '--seed', '5', '--lab', lab, '--json');
     expect(io.code).toBe(0);
     expect(JSON.parse(io.out)).toMatchObject({ seed: 5, bytes: 2 * 1024 * 1024 });
-    expect((await run('io', 'APP', '--seconds', '0.6', '--rate', '4', '--lab', lab)).out).toMatch(/Wrote [\d.]+ MiB in \d+ writes \(\d+ bursts\)/);
+    expect((await run('io', 'APP', '--seconds', '0.6', '--rate', '4', '--lab', lab)).out).toMatch(
+      /Wrote [\d.]+ MiB in \d+ writes \(\d+ bursts\)/,
+    );
 
     const list = await run('fault', '--list', '--json');
-    expect(JSON.parse(list.out).map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['no-scsi', 'avhdx-locked', 'csv-nearly-full', 'vhd-set-error']));
+    expect(JSON.parse(list.out).map((f: { name: string }) => f.name)).toEqual(
+      expect.arrayContaining(['no-scsi', 'avhdx-locked', 'csv-nearly-full', 'vhd-set-error']),
+    );
     expect((await run('fault', 'WEB', 'no-scsi', 'on', '--lab', lab)).code).toBe(0);
     const fail = await run('checkpoint', 'create', 'WEB', '--type', 'recovery', '--lab', lab);
     expect(fail.code).toBe(1);
     expect(fail.err).toMatch(/\[CHECKPOINT_FAILED\].*no SCSI controllers/);
     expect((await run('fault', 'WEB', 'no-scsi', 'off', '--lab', lab)).code).toBe(0);
 
-    const made = await run('checkpoint', 'create', 'APP', '--type', 'recovery', '--name', 'nightly', '--lab', lab, '--json');
+    const made = await run(
+      'checkpoint',
+      'create',
+      'APP',
+      '--type',
+      'recovery',
+      '--name',
+      'nightly',
+      '--lab',
+      lab,
+      '--json',
+    );
     expect(made.code).toBe(0);
     expect(JSON.parse(made.out).checkpoint).toMatchObject({ name: 'nightly', type: 'recovery' });
     const busy = await run('csv', 'move', 'csv2', 'HV-B', '--lab', lab);
@@ -104,7 +134,9 @@ describe('hvbc lab', () => {
     const evs = await run('events', '--vm', 'APP', '--lab', lab, '--json');
     const parsed = JSON.parse(evs.out) as { id: number; vmName: string }[];
     expect(parsed.every((e) => e.vmName === 'APP')).toBe(true);
-    expect(parsed.map((e) => e.id)).toEqual(expect.arrayContaining([60001, 60002, 60010, 60011, 60020]));
+    expect(parsed.map((e) => e.id)).toEqual(
+      expect.arrayContaining([60001, 60002, 60010, 60011, 60020]),
+    );
     const text = await run('events', '--limit', '3', '--lab', lab);
     expect(text.out.split('\n')).toHaveLength(3);
     expect((await run('events', '--lab', lab)).out).toMatch(/10103 Error/);
@@ -113,7 +145,10 @@ describe('hvbc lab', () => {
   it('reset recreates the lab from its own definition; the default lab dir follows HVBC_LAB', async () => {
     const r = await run('reset', '--lab', lab);
     expect(r.code).toBe(0);
-    const state = JSON.parse(labJson()) as { definition: { seed: number }; state: { checkpoints: Record<string, unknown[]> } };
+    const state = JSON.parse(labJson()) as {
+      definition: { seed: number };
+      state: { checkpoints: Record<string, unknown[]> };
+    };
     expect(state.definition.seed).toBe(99);
     expect(Object.values(state.state.checkpoints).flat()).toEqual([]);
     const old = process.env.HVBC_LAB;

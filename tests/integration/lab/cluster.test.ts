@@ -31,12 +31,23 @@ describe('CSV snapshots in 2012 R2 mode (seed 000)', () => {
     expect(c2.ownerNode).toBe('HV-A');
     expect(c2.states).toEqual([
       { node: 'HV-A', state: 'Direct', reason: '' },
-      { node: 'HV-B', state: 'FileSystemRedirected', reason: 'BackupInProgress (snapshot by HV-A)' },
+      {
+        node: 'HV-B',
+        state: 'FileSystemRedirected',
+        reason: 'BackupInProgress (snapshot by HV-A)',
+      },
     ]);
     const inv = await p.inventory();
     const sql = inv.vms.find((v) => v.name === 'SQL');
-    expect(flagsOf(inv).get(sql?.id ?? '')?.map((f) => f.kind)).toContain('csv-redirected');
-    await expect(p.moveCsv('csv2', 'HV-B')).rejects.toMatchObject({ code: 'CSV_BUSY', message: expect.stringMatching(/redirected access.*HV-A.*APP/) });
+    expect(
+      flagsOf(inv)
+        .get(sql?.id ?? '')
+        ?.map((f) => f.kind),
+    ).toContain('csv-redirected');
+    await expect(p.moveCsv('csv2', 'HV-B')).rejects.toMatchObject({
+      code: 'CSV_BUSY',
+      message: expect.stringMatching(/redirected access.*HV-A.*APP/),
+    });
     expect((await csv('csv2')).ownerNode).toBe('HV-A');
     const evs = await p.events();
     expect(evs.some((e) => e.id === 60010 && /moved from HV-B to HV-A/.test(e.message))).toBe(true);
@@ -53,10 +64,19 @@ describe('CSV snapshots in 2012 R2 mode (seed 000)', () => {
     p = await openSmall(path.join(tmp.dir, 'lab'), '2012R2', { csvWaitMs: 0 });
     await p.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
     const t0 = Date.now();
-    const err = await p.createCheckpoint('SQL', { type: 'recovery', consistency: 'application', csvWaitMs: 300 }).catch((e: unknown) => e as { code: string; message: string; details: Record<string, unknown> });
+    const err = await p
+      .createCheckpoint('SQL', { type: 'recovery', consistency: 'application', csvWaitMs: 300 })
+      .catch(
+        (e: unknown) => e as { code: string; message: string; details: Record<string, unknown> },
+      );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
-    expect(err).toMatchObject({ code: 'CSV_BUSY', details: { csvId: 'csv2', holderNode: 'HV-A', requestingNode: 'HV-B' } });
-    expect((err as { message: string }).message).toMatch(/Cluster Disk 2 is in redirected access: HV-A holds a host-level VSS snapshot of it for the backup of APP/);
+    expect(err).toMatchObject({
+      code: 'CSV_BUSY',
+      details: { csvId: 'csv2', holderNode: 'HV-A', requestingNode: 'HV-B' },
+    });
+    expect((err as { message: string }).message).toMatch(
+      /Cluster Disk 2 is in redirected access: HV-A holds a host-level VSS snapshot of it for the backup of APP/,
+    );
     expect((await vmOf(p, 'SQL')).checkpoints).toEqual([]);
   });
 
@@ -64,7 +84,11 @@ describe('CSV snapshots in 2012 R2 mode (seed 000)', () => {
     p = await openSmall(path.join(tmp.dir, 'lab'), '2012R2');
     const first = await p.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
     const t0 = Date.now();
-    const second = p.createCheckpoint('SQL', { type: 'recovery', consistency: 'application', csvWaitMs: 10_000 });
+    const second = p.createCheckpoint('SQL', {
+      type: 'recovery',
+      consistency: 'application',
+      csvWaitMs: 10_000,
+    });
     await new Promise((r) => setTimeout(r, 300));
     await p.removeCheckpoint('APP', first.checkpoint.id);
     const r = await second;
@@ -100,7 +124,10 @@ describe('migrations', () => {
     await p.liveMigrate('APP', 'HV-B');
     expect((await vmOf(p, 'APP')).hostNode).toBe('HV-B');
     await expect(p.liveMigrate('APP', 'HV-B')).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(p.liveMigrate('APP', 'HV-Z')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('HV-A, HV-B') });
+    await expect(p.liveMigrate('APP', 'HV-Z')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('HV-A, HV-B'),
+    });
     await expect(p.liveMigrate('NOPE', 'HV-A')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await p.events()).some((e) => e.id === 60020 && e.vmName === 'APP')).toBe(true);
   });
@@ -116,10 +143,18 @@ describe('migrations', () => {
     await p.storageMigrate('APP', 'APP-data.vhdx', 'csv3');
     const after = await diskFiles(dir, d1);
     expect(before.files.every((f) => !existsSync(f))).toBe(true);
-    expect(after.files.every((f) => existsSync(f) && f.includes('/ClusterStorage/Volume3/APP/Virtual Hard Disks/'))).toBe(true);
-    expect((await vmOf(p, 'APP')).disks[1]?.chain.map((c) => c.path.split('\\').slice(0, 4).join('\\'))).toEqual(['C:\\ClusterStorage\\Volume3\\APP', 'C:\\ClusterStorage\\Volume3\\APP']);
+    expect(
+      after.files.every(
+        (f) => existsSync(f) && f.includes('/ClusterStorage/Volume3/APP/Virtual Hard Disks/'),
+      ),
+    ).toBe(true);
+    expect(
+      (await vmOf(p, 'APP')).disks[1]?.chain.map((c) => c.path.split('\\').slice(0, 4).join('\\')),
+    ).toEqual(['C:\\ClusterStorage\\Volume3\\APP', 'C:\\ClusterStorage\\Volume3\\APP']);
     await p.ioBurst('APP', { bytes: MiB, seed: 4 });
     await expectAllDisksMatchModel(dir);
-    await expect(p.storageMigrate('APP', 'APP-data.vhdx', 'csv3')).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(p.storageMigrate('APP', 'APP-data.vhdx', 'csv3')).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
   });
 });

@@ -23,8 +23,15 @@ afterEach(() => {
 });
 
 /** Start the child; resolves when it prints `until` (or rejects if it exits first). */
-function child(args: string[], until: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function child(
+  args: string[],
+  until: string,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(c);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -34,7 +41,9 @@ function child(args: string[], until: string, env: Record<string, string> = {}):
       if (out.includes(until)) resolve(c);
     });
     c.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-    c.on('exit', (code) => reject(new Error(`child exited ${code} before "${until}": ${out} ${err}`)));
+    c.on('exit', (code) =>
+      reject(new Error(`child exited ${code} before "${until}": ${out} ${err}`)),
+    );
   });
 }
 
@@ -50,10 +59,22 @@ describe('two processes on one lab', () => {
     const p = await openSmall(dir, '2016', { lockWaitMs: 200 });
     const holder = await child(['hold-lock', dir, '4000'], 'LOCKED');
     const t0 = Date.now();
-    const err = await p.createCheckpoint('APP', { type: 'standard', consistency: 'crash' }).catch((e: unknown) => e as { code: string; message: string; details: { holder: { pid: number } } });
+    const err = await p
+      .createCheckpoint('APP', { type: 'standard', consistency: 'crash' })
+      .catch(
+        (e: unknown) =>
+          e as { code: string; message: string; details: { holder: { pid: number } } },
+      );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
-    expect(err).toMatchObject({ code: 'LAB_LOCKED', details: { holder: { pid: holder.pid, host: os.hostname(), operation: 'test: holding the lock' } } });
-    expect((err as { message: string }).message).toMatch(new RegExp(`process ${holder.pid} on .*holds lab\\.lock`));
+    expect(err).toMatchObject({
+      code: 'LAB_LOCKED',
+      details: {
+        holder: { pid: holder.pid, host: os.hostname(), operation: 'test: holding the lock' },
+      },
+    });
+    expect((err as { message: string }).message).toMatch(
+      new RegExp(`process ${holder.pid} on .*holds lab\\.lock`),
+    );
     // The console's reads do not need the lock.
     Inventory.parse(await p.inventory());
     expect((await p.events()).length).toBeGreaterThan(0);
@@ -75,7 +96,15 @@ describe('two processes on one lab', () => {
     const p = await openSmall(dir, '2016', { lockWaitMs: 100 });
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('exit', r));
-    writeFileSync(path.join(dir, 'lab.lock'), JSON.stringify({ pid: dead.pid, host: os.hostname(), time: new Date().toISOString(), operation: 'checkpoint' }));
+    writeFileSync(
+      path.join(dir, 'lab.lock'),
+      JSON.stringify({
+        pid: dead.pid,
+        host: os.hostname(),
+        time: new Date().toISOString(),
+        operation: 'checkpoint',
+      }),
+    );
     await p.createCheckpoint('APP', { type: 'standard', consistency: 'crash' });
     expect(existsSync(path.join(dir, 'lab.lock'))).toBe(false);
     await p.close();
@@ -85,9 +114,14 @@ describe('two processes on one lab', () => {
 describe('a process killed mid-operation', () => {
   it('a lab whose creation stopped before its disks were made gets them at the next open', async () => {
     await createLabFile(dir, smallLab('2019'), { disks: 'lazy' });
-    expect((await readLabFile(dir)).state.disks).toSatisfy((d: Record<string, { materialized: boolean }>) => Object.values(d).every((x) => !x.materialized));
+    expect((await readLabFile(dir)).state.disks).toSatisfy(
+      (d: Record<string, { materialized: boolean }>) =>
+        Object.values(d).every((x) => !x.materialized),
+    );
     const p = await LabProvider.open(dir);
-    expect(Object.values((await readLabFile(dir)).state.disks).every((x) => x.materialized)).toBe(true);
+    expect(Object.values((await readLabFile(dir)).state.disks).every((x) => x.materialized)).toBe(
+      true,
+    );
     expect(await expectAllDisksMatchModel(dir)).toBe(8);
     await p.close();
   });
@@ -96,17 +130,27 @@ describe('a process killed mid-operation', () => {
     const p = await openSmall(dir, '2016');
     await p.ioBurst('APP', { bytes: MiB, seed: 1 });
     await p.close();
-    const c = await child(['checkpoint', dir, 'APP'], 'HVBC_LAB_PAUSED checkpoint:after-files', { HVBC_LAB_PAUSE: 'checkpoint:after-files' });
+    const c = await child(['checkpoint', dir, 'APP'], 'HVBC_LAB_PAUSED checkpoint:after-files', {
+      HVBC_LAB_PAUSE: 'checkpoint:after-files',
+    });
     await kill9(c);
-    expect(JSON.parse(readFileSync(path.join(dir, 'lab.lock'), 'utf8'))).toMatchObject({ pid: c.pid });
+    expect(JSON.parse(readFileSync(path.join(dir, 'lab.lock'), 'utf8'))).toMatchObject({
+      pid: c.pid,
+    });
     const q = await LabProvider.open(dir, { lockWaitMs: 500 });
     expect(q.lastReconcile.orphans).toHaveLength(2);
-    expect(q.lastReconcile.orphans.every((o) => /APP-(os|data)_[0-9A-F-]{36}\.avhdx$/.test(o))).toBe(true);
+    expect(
+      q.lastReconcile.orphans.every((o) => /APP-(os|data)_[0-9A-F-]{36}\.avhdx$/.test(o)),
+    ).toBe(true);
     expect(q.lastReconcile.missing).toEqual([]);
     const app = await vmOf(q, 'APP');
     expect(app.checkpoints).toEqual([]);
     expect(app.disks.map((d) => d.chain.length)).toEqual([1, 1]);
-    expect((await q.events()).some((e) => e.id === 60091 && /2 file\(s\) on disk that no VM uses/.test(e.message))).toBe(true);
+    expect(
+      (await q.events()).some(
+        (e) => e.id === 60091 && /2 file\(s\) on disk that no VM uses/.test(e.message),
+      ),
+    ).toBe(true);
     await q.ioBurst('APP', { bytes: MiB, seed: 2 });
     await expectAllDisksMatchModel(dir);
     await q.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
@@ -119,7 +163,11 @@ describe('a process killed mid-operation', () => {
     const cp = await p.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
     await p.ioBurst('APP', { bytes: 2 * MiB, seed: 3 });
     await p.close();
-    const c = await child(['remove', dir, 'APP', cp.checkpoint.id], 'HVBC_LAB_PAUSED intent:after-files', { HVBC_LAB_PAUSE: 'intent:after-files' });
+    const c = await child(
+      ['remove', dir, 'APP', cp.checkpoint.id],
+      'HVBC_LAB_PAUSED intent:after-files',
+      { HVBC_LAB_PAUSE: 'intent:after-files' },
+    );
     await kill9(c);
     expect((await readLabFile(dir)).state.intents).toHaveLength(1);
     const q = await LabProvider.open(dir, { lockWaitMs: 500 });

@@ -30,7 +30,8 @@ describe('lab init (default scenario)', () => {
       const base = d.files.base?.path ?? '';
       const file = path.join(dir, base);
       if (d.vhdsPath) expect(base).toBe('ClusterStorage/Volume4/Shared/SQLCL-shared-data.vhdx');
-      else expect(base).toMatch(/^ClusterStorage\/Volume\d\/[^/]+\/Virtual Hard Disks\/[^/]+\.vhdx$/);
+      else
+        expect(base).toMatch(/^ClusterStorage\/Volume\d\/[^/]+\/Virtual Hard Disks\/[^/]+\.vhdx$/);
       const img = await openVhdx(file);
       expect(img.info.kind).toBe('dynamic');
       expect(img.info.virtualSize).toBe(d.virtualSize);
@@ -68,16 +69,22 @@ describe('lab init (default scenario)', () => {
     });
     await chain.close();
     expect(r.ok).toBe(false);
-    expect(r.mismatches).toEqual([{ offset: Math.floor(off / 1048576) * 1048576, length: 1048576 }]);
+    expect(r.mismatches).toEqual([
+      { offset: Math.floor(off / 1048576) * 1048576, length: 1048576 },
+    ]);
   });
 
   it('lays out VM configuration files, the VHD Set descriptor, the write logs, change tracking and the event log', async () => {
     const lab = await readLabFile(dir);
     const vmDirs = readdirSync(path.join(dir, 'ClusterStorage', 'Volume1'));
     expect(vmDirs).toEqual(expect.arrayContaining(['DC01', 'SQL01']));
-    const cfg = readdirSync(path.join(dir, 'ClusterStorage', 'Volume1', 'DC01', 'Virtual Machines'));
+    const cfg = readdirSync(
+      path.join(dir, 'ClusterStorage', 'Volume1', 'DC01', 'Virtual Machines'),
+    );
     expect(cfg[0]).toMatch(/^[0-9A-F-]{36}\.json$/);
-    const vhds = JSON.parse(readFileSync(path.join(dir, 'ClusterStorage/Volume4/Shared/SQLCL-shared.vhds'), 'utf8')) as { activeData: string };
+    const vhds = JSON.parse(
+      readFileSync(path.join(dir, 'ClusterStorage/Volume4/Shared/SQLCL-shared.vhds'), 'utf8'),
+    ) as { activeData: string };
     expect(vhds.activeData).toBe('SQLCL-shared-data.vhdx');
     for (const id of Object.keys(lab.state.disks)) {
       expect(existsSync(path.join(dir, 'iolog', `${id}.jsonl`))).toBe(true);
@@ -88,9 +95,18 @@ describe('lab init (default scenario)', () => {
     const p = await LabProvider.open(dir);
     const inv = await p.inventory();
     Inventory.parse(inv);
-    expect(inv.vms.flatMap((v) => v.disks).every((d) => d.chain[0]?.fileSize !== undefined && (d.chain[0]?.fileSize ?? 0) > 0)).toBe(true);
+    expect(
+      inv.vms
+        .flatMap((v) => v.disks)
+        .every((d) => d.chain[0]?.fileSize !== undefined && (d.chain[0]?.fileSize ?? 0) > 0),
+    ).toBe(true);
     const evs = await p.events();
-    expect(evs[0]).toMatchObject({ seq: 1, id: 60090, log: 'HVBC-Lab/Operational', operation: 'lab-init' });
+    expect(evs[0]).toMatchObject({
+      seq: 1,
+      id: 60090,
+      log: 'HVBC-Lab/Operational',
+      operation: 'lab-init',
+    });
     await p.close();
   });
 });

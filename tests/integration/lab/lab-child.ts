@@ -24,8 +24,12 @@ async function main(): Promise<void> {
     // Checkpoint work in a loop until killed: create, sometimes apply, remove oldest.
     for (let i = 0; ; i++) {
       const vm = ['APP', 'WEB', 'SQL'][i % 3] ?? 'APP';
-      const r = await p.createCheckpoint(vm, { type: i % 2 ? 'standard' : 'recovery', consistency: 'crash' });
-      if (i % 5 === 4 && r.checkpoint.type === 'standard') await p.applyCheckpoint(vm, r.checkpoint.id).then(() => p.powerOn(vm));
+      const r = await p.createCheckpoint(vm, {
+        type: i % 2 ? 'standard' : 'recovery',
+        consistency: 'crash',
+      });
+      if (i % 5 === 4 && r.checkpoint.type === 'standard')
+        await p.applyCheckpoint(vm, r.checkpoint.id).then(() => p.powerOn(vm));
       const cps = (await p.inventory()).vms.find((v) => v.name === vm)?.checkpoints ?? [];
       if (cps.length > 2 && cps[0]) await p.removeCheckpoint(vm, cps[0].id);
     }

@@ -30,7 +30,11 @@ describe('resilient change tracking (2016+)', () => {
   }
 
   /** The real disk content now differs from `before` only inside `ranges`. */
-  async function changesInside(chainPath: string, before: Buffer, ranges: { offset: number; length: number }[]) {
+  async function changesInside(
+    chainPath: string,
+    before: Buffer,
+    ranges: { offset: number; length: number }[],
+  ) {
     const chain = await openChain(chainPath);
     const now = await chain.read(0, chain.virtualSize);
     await chain.close();
@@ -50,15 +54,29 @@ describe('resilient change tracking (2016+)', () => {
     const app = await vmOf(p, 'APP');
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }), kib: fc.integer({ min: 4, max: 1024 }), hot: fc.boolean(), standardCheckpoint: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.record({
+            seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+            kib: fc.integer({ min: 4, max: 1024 }),
+            hot: fc.boolean(),
+            standardCheckpoint: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
         async (bursts) => {
           const before = await expectedDiskContent(dir, app.disks[0]?.id ?? '');
           const { cp, rp } = await backupPoint('APP');
           expect(Object.keys(rp.rctIds).sort()).toEqual(app.disks.map((d) => d.id).sort());
           for (const b of bursts) {
             // A standard checkpoint taken and removed in between: change tracking must see through the merge.
-            const sc = b.standardCheckpoint ? await p.createCheckpoint('APP', { type: 'standard', consistency: 'crash' }) : undefined;
-            await p.ioBurst('APP', { bytes: b.kib * 1024, seed: b.seed, pattern: b.hot ? 'hotspot' : 'scattered' });
+            const sc = b.standardCheckpoint
+              ? await p.createCheckpoint('APP', { type: 'standard', consistency: 'crash' })
+              : undefined;
+            await p.ioBurst('APP', {
+              bytes: b.kib * 1024,
+              seed: b.seed,
+              pattern: b.hot ? 'hotspot' : 'scattered',
+            });
             if (sc) await p.removeCheckpoint('APP', sc.checkpoint.id);
           }
           for (const d of app.disks) {
@@ -72,7 +90,11 @@ describe('resilient change tracking (2016+)', () => {
           expect(active).toBe(1);
           const lab = await readLabFile(dir);
           const d0 = lab.state.disks[app.disks[0]?.id ?? ''];
-          const c = await changesInside(path.join(dir, d0?.files[d0.active]?.path ?? ''), before, first.kind === 'ranges' ? first.ranges : []);
+          const c = await changesInside(
+            path.join(dir, d0?.files[d0.active]?.path ?? ''),
+            before,
+            first.kind === 'ranges' ? first.ranges : [],
+          );
           expect(c.changedOutside).toBe(0);
           await p.removeReferencePoint('APP', rp.id);
         },
@@ -105,15 +127,21 @@ describe('resilient change tracking (2016+)', () => {
     await p.storageMigrate('WEB', 'WEB.vhdx', 'csv3');
     const moved = await vmOf(p, 'WEB');
     expect(moved.disks[0]?.csvId).toBe('csv3');
-    expect(moved.disks[0]?.path).toBe('C:\\ClusterStorage\\Volume3\\WEB\\Virtual Hard Disks\\WEB.vhdx');
+    expect(moved.disks[0]?.path).toBe(
+      'C:\\ClusterStorage\\Volume3\\WEB\\Virtual Hard Disks\\WEB.vhdx',
+    );
     const r = await p.changedRanges('WEB', disk, rp.id);
     expect(r.kind).toBe('full-required');
-    expect(r.kind === 'full-required' && r.reason).toMatch(/reset .*storage migration of WEB\/WEB\.vhdx from Cluster Disk 1 to Cluster Disk 3/);
+    expect(r.kind === 'full-required' && r.reason).toMatch(
+      /reset .*storage migration of WEB\/WEB\.vhdx from Cluster Disk 1 to Cluster Disk 3/,
+    );
     expect((await p.events()).some((e) => e.id === 60022)).toBe(true);
     const again = await backupPoint('WEB');
     await p.ioBurst('WEB', { bytes: 128 * 1024, seed: 6 });
     const r2 = await p.changedRanges('WEB', disk, again.rp.id);
-    expect(r2.kind === 'ranges' && r2.ranges).toEqual(writtenSince(await readWriteLog(dir, disk), again.cp));
+    expect(r2.kind === 'ranges' && r2.ranges).toEqual(
+      writtenSince(await readWriteLog(dir, disk), again.cp),
+    );
   });
 
   it('a lost change-tracking file means a full backup, with the reason; so does an unknown reference point', async () => {
@@ -122,16 +150,27 @@ describe('resilient change tracking (2016+)', () => {
     const disk = n2.disks[0]?.id ?? '';
     rmSync(path.join(dir, 'rct', `${disk}.rct`));
     const r = await p.changedRanges('N2', disk, rp.id);
-    expect(r).toMatchObject({ kind: 'full-required', reason: expect.stringMatching(/missing \(deleted or lost\)/) });
+    expect(r).toMatchObject({
+      kind: 'full-required',
+      reason: expect.stringMatching(/missing \(deleted or lost\)/),
+    });
     await p.ioBurst('N2', { bytes: 64 * 1024, seed: 1, disk: 'N2.vhdx' });
     const r2 = await p.changedRanges('N2', disk, rp.id);
-    expect(r2).toMatchObject({ kind: 'full-required', reason: expect.stringMatching(/reset .*was missing/) });
-    expect(await p.changedRanges('N2', disk, 'no-such-reference-point')).toMatchObject({ kind: 'full-required', reason: expect.stringMatching(/does not exist/) });
+    expect(r2).toMatchObject({
+      kind: 'full-required',
+      reason: expect.stringMatching(/reset .*was missing/),
+    });
+    expect(await p.changedRanges('N2', disk, 'no-such-reference-point')).toMatchObject({
+      kind: 'full-required',
+      reason: expect.stringMatching(/does not exist/),
+    });
   });
 
   it('only recovery checkpoints convert to reference points', async () => {
     const sc = await p.createCheckpoint('N1', { type: 'standard', consistency: 'crash' });
-    await expect(p.convertToReferencePoint('N1', sc.checkpoint.id)).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(p.convertToReferencePoint('N1', sc.checkpoint.id)).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
     await p.removeCheckpoint('N1', sc.checkpoint.id);
   });
 });
@@ -144,21 +183,31 @@ describe('no change tracking before 2016 or below configuration version 6.2', ()
     const p = await openSmall(path.join(tmp.dir, 'r2'), '2012R2');
     const app = await vmOf(p, 'APP');
     const r = await p.changedRanges('APP', app.disks[0]?.id ?? '', 'anything');
-    expect(r).toMatchObject({ kind: 'full-required', reason: expect.stringMatching(/2012R2 has no native change tracking/) });
+    expect(r).toMatchObject({
+      kind: 'full-required',
+      reason: expect.stringMatching(/2012R2 has no native change tracking/),
+    });
     const cp = await p.createCheckpoint('WEB', { type: 'recovery', consistency: 'application' });
-    await expect(p.convertToReferencePoint('WEB', cp.checkpoint.id)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(p.convertToReferencePoint('WEB', cp.checkpoint.id)).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+    });
     await p.removeCheckpoint('WEB', cp.checkpoint.id);
     await p.close();
   });
 
   it('a configuration version 5.0 VM on a 2016 host → full-required', async () => {
-    const q = await openSmall(path.join(tmp.dir, 'v5b'), '2016', { def: smallLab('2016', { configVersion: '5.0' }) });
+    const q = await openSmall(path.join(tmp.dir, 'v5b'), '2016', {
+      def: smallLab('2016', { configVersion: '5.0' }),
+    });
     const cp = await q.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
     const rp = await q.convertToReferencePoint('APP', cp.checkpoint.id);
     expect(rp.rctIds).toEqual({});
     await q.ioBurst('APP', { bytes: MiB, seed: 2 });
     const app = await vmOf(q, 'APP');
-    expect(await q.changedRanges('APP', app.disks[0]?.id ?? '', rp.id)).toMatchObject({ kind: 'full-required', reason: expect.stringMatching(/configuration version 5\.0/) });
+    expect(await q.changedRanges('APP', app.disks[0]?.id ?? '', rp.id)).toMatchObject({
+      kind: 'full-required',
+      reason: expect.stringMatching(/configuration version 5\.0/),
+    });
     await q.close();
   });
 });

@@ -33,7 +33,15 @@ function vm(name: string, host: string, csvs: string[], extra: Partial<LabVm> = 
     automaticCheckpoints: false,
     tags: ['prod'],
     faults: {},
-    disks: csvs.map((c, i) => ({ csv: c, file: `${name}-${i}.vhdx`, size: 8 * MiB, type: 'dynamic', controller: 'SCSI', shared: false, attachment: 'virtual' })),
+    disks: csvs.map((c, i) => ({
+      csv: c,
+      file: `${name}-${i}.vhdx`,
+      size: 8 * MiB,
+      type: 'dynamic',
+      controller: 'SCSI',
+      shared: false,
+      attachment: 'virtual',
+    })),
     ...extra,
   };
 }
@@ -49,7 +57,15 @@ function definition(osVersion: LabDefinition['cluster']['osVersion'], vms: LabVm
       { name: 'N1', state: 'Up' },
       { name: 'N2', state: 'Up' },
     ],
-    csvs: [1, 2].map((n) => ({ id: `csv${n}`, name: `Cluster Disk ${n}`, volume: `Volume${n}`, owner: 'N2', fileSystem: 'NTFS' as const, size: 4096 * MiB, used: 0 })),
+    csvs: [1, 2].map((n) => ({
+      id: `csv${n}`,
+      name: `Cluster Disk ${n}`,
+      volume: `Volume${n}`,
+      owner: 'N2',
+      fileSystem: 'NTFS' as const,
+      size: 4096 * MiB,
+      used: 0,
+    })),
     vms,
     groups: [],
   };
@@ -77,12 +93,26 @@ afterAll(async () => {
 describe('checkpoint doctor on a real lab folder', () => {
   it('finds a planted orphan .avhdx and lingering recovery checkpoints, dry-runs, then repairs in a safe order', async () => {
     const dir = path.join(root, 'doctor');
-    await createLabFile(dir, definition('2019', [vm('APP', 'N1', ['csv1']), vm('STUCK', 'N2', ['csv2'], { faults: { recoveryCheckpointNeverMerges: true } })]));
+    await createLabFile(
+      dir,
+      definition('2019', [
+        vm('APP', 'N1', ['csv1']),
+        vm('STUCK', 'N2', ['csv2'], { faults: { recoveryCheckpointNeverMerges: true } }),
+      ]),
+    );
     const provider = await LabProvider.open(dir);
     try {
       // Two backups that never finished: their recovery checkpoints stay.
-      const app = await provider.createCheckpoint('APP', { type: 'recovery', consistency: 'crash', createdBy: 'task-crashed' });
-      await provider.createCheckpoint('STUCK', { type: 'recovery', consistency: 'crash', createdBy: 'task-crashed' });
+      const app = await provider.createCheckpoint('APP', {
+        type: 'recovery',
+        consistency: 'crash',
+        createdBy: 'task-crashed',
+      });
+      await provider.createCheckpoint('STUCK', {
+        type: 'recovery',
+        consistency: 'crash',
+        createdBy: 'task-crashed',
+      });
       let inv = await provider.inventory();
       const appVm = inv.vms.find((v) => v.name === 'APP')!;
       const base = appVm.disks[0]!.chain[0]!.path;
@@ -103,22 +133,44 @@ describe('checkpoint doctor on a real lab folder', () => {
       expect(orphan).toMatchObject({ path: orphanWin, repairable: true, parentPath: base });
       // The base is a parent of the running chain and of the orphan: protected, and shared.
       expect(report.sharedParents).toContain(base.toLowerCase());
-      expect(report.findings.filter((f) => f.kind === 'lingering-recovery-checkpoint').map((f) => f.vmName).sort()).toEqual(['APP', 'STUCK']);
+      expect(
+        report.findings
+          .filter((f) => f.kind === 'lingering-recovery-checkpoint')
+          .map((f) => f.vmName)
+          .sort(),
+      ).toEqual(['APP', 'STUCK']);
       expect(report.findings.find((f) => f.vmName === 'APP')?.checkpointId).toBe(app.checkpoint.id);
 
       // Dry run: the steps, nothing changed.
       const plan = planRepair(inv, report);
-      expect(plan.steps.map((s) => s.kind)).toEqual(['remove-checkpoint', 'verify-merge', 'remove-checkpoint', 'verify-merge', 'quarantine-file']);
+      expect(plan.steps.map((s) => s.kind)).toEqual([
+        'remove-checkpoint',
+        'verify-merge',
+        'remove-checkpoint',
+        'verify-merge',
+        'quarantine-file',
+      ]);
       const dry = await repair(provider, plan, { dryRun: true });
       expect(dry.summary).toEqual({ planned: 5, done: 0, skipped: 0, failed: 0 });
       expect(await exists(orphanLocal)).toBe(true);
-      expect((await provider.inventory()).vms.flatMap((v) => v.checkpoints).filter((c) => c.type === 'recovery')).toHaveLength(2);
+      expect(
+        (await provider.inventory()).vms
+          .flatMap((v) => v.checkpoints)
+          .filter((c) => c.type === 'recovery'),
+      ).toHaveLength(2);
 
       // The real thing.
-      const log = await repair(provider, plan, { dryRun: false, mergeTimeoutMs: 1500, pollMs: 100 });
+      const log = await repair(provider, plan, {
+        dryRun: false,
+        mergeTimeoutMs: 1500,
+        pollMs: 100,
+      });
       const byStep = (i: number) => log.entries.find((e) => e.stepId === plan.steps[i]?.id);
-      const appFirst = plan.steps[0]?.kind === 'remove-checkpoint' && plan.steps[0].vmName === 'APP';
-      const [appRemove, appVerify, stuckRemove, stuckVerify] = appFirst ? [0, 1, 2, 3] : [2, 3, 0, 1];
+      const appFirst =
+        plan.steps[0]?.kind === 'remove-checkpoint' && plan.steps[0].vmName === 'APP';
+      const [appRemove, appVerify, stuckRemove, stuckVerify] = appFirst
+        ? [0, 1, 2, 3]
+        : [2, 3, 0, 1];
       expect(byStep(appRemove)?.status).toBe('done');
       expect(byStep(appVerify)?.status).toBe('done');
       expect(byStep(stuckRemove)?.status).toBe('done'); // Hyper-V accepted the removal…
@@ -137,8 +189,12 @@ describe('checkpoint doctor on a real lab folder', () => {
       inv = await provider.inventory();
       for (const f of chainFiles(inv)) expect(await exists(labLocalPath(dir, f)!)).toBe(true);
       const after = (await scanLive(provider)).report;
-      expect(after.findings.map((f) => `${f.kind}:${f.vmName ?? ''}`)).toEqual(['lingering-recovery-checkpoint:STUCK']);
-      expect(inv.vms.find((v) => v.name === 'APP')?.checkpoints.filter((c) => c.type === 'recovery')).toEqual([]);
+      expect(after.findings.map((f) => `${f.kind}:${f.vmName ?? ''}`)).toEqual([
+        'lingering-recovery-checkpoint:STUCK',
+      ]);
+      expect(
+        inv.vms.find((v) => v.name === 'APP')?.checkpoints.filter((c) => c.type === 'recovery'),
+      ).toEqual([]);
       expect((await provider.events({})).some((e) => e.id === 19100)).toBe(true);
     } finally {
       await provider.close();
@@ -149,20 +205,32 @@ describe('checkpoint doctor on a real lab folder', () => {
 describe('live pre-flight with a dry run on a lab', () => {
   it('names the failed SQLServerWriter, proves the healthy VM can be checkpointed, and leaves no checkpoint behind', async () => {
     const dir = path.join(root, 'preflight');
-    await createLabFile(dir, definition('2019', [vm('WEB', 'N1', ['csv1']), vm('SQL', 'N2', ['csv2'], { faults: { failedVssWriter: 'SqlServerWriter' } })]));
+    await createLabFile(
+      dir,
+      definition('2019', [
+        vm('WEB', 'N1', ['csv1']),
+        vm('SQL', 'N2', ['csv2'], { faults: { failedVssWriter: 'SqlServerWriter' } }),
+      ]),
+    );
     const provider = await LabProvider.open(dir);
     try {
       const report = await runPreflightLive(provider, undefined, { dryRun: true });
-      const get = (rule: string, vmName: string) => report.results.find((r) => r.ruleId === rule && r.target.name === vmName);
+      const get = (rule: string, vmName: string) =>
+        report.results.find((r) => r.ruleId === rule && r.target.name === vmName);
       expect(get('guest-vss-writers', 'SQL')).toMatchObject({ status: 'fail', severity: 'error' });
       expect(get('guest-vss-writers', 'SQL')?.message).toMatch(/SqlServerWriter is \[11\] Failed/);
       expect(get('guest-vss-writers', 'WEB')?.status).toBe('pass');
       expect(get('dry-run-checkpoint', 'WEB')?.status).toBe('pass');
       expect(get('dry-run-checkpoint', 'SQL')).toMatchObject({ status: 'fail', severity: 'error' });
-      expect(get('change-tracking-next-run', 'WEB')).toMatchObject({ status: 'fail', severity: 'info' }); // first backup: FULL
+      expect(get('change-tracking-next-run', 'WEB')).toMatchObject({
+        status: 'fail',
+        severity: 'info',
+      }); // first backup: FULL
       expect(report.blocked).toBe(true);
       const inv = await provider.inventory();
-      expect(inv.vms.flatMap((v) => v.checkpoints).filter((c) => c.type !== 'reference-point')).toEqual([]);
+      expect(
+        inv.vms.flatMap((v) => v.checkpoints).filter((c) => c.type !== 'reference-point'),
+      ).toEqual([]);
     } finally {
       await provider.close();
     }
@@ -173,7 +241,15 @@ describe('recommendations applied through the lab', () => {
   it('previews without changing anything, then "one job per CSV" applied leaves no ownership conflict', async () => {
     const dir = path.join(root, 'apply');
     // 2012 R2: host VSS; N1's VMs on CSVs N2 owns, one VM spanning both CSVs.
-    await createLabFile(dir, definition('2012R2', [vm('A', 'N1', ['csv2']), vm('B', 'N2', ['csv1', 'csv2']), vm('C', 'N1', ['csv1'])].map((v) => ({ ...v, configVersion: '5.0' }))));
+    await createLabFile(
+      dir,
+      definition(
+        '2012R2',
+        [vm('A', 'N1', ['csv2']), vm('B', 'N2', ['csv1', 'csv2']), vm('C', 'N1', ['csv1'])].map(
+          (v) => ({ ...v, configVersion: '5.0' }),
+        ),
+      ),
+    );
     const provider = await LabProvider.open(dir);
     try {
       const inv = await provider.inventory();
@@ -182,7 +258,9 @@ describe('recommendations applied through the lab', () => {
       const preview = await applyRecommendationLive(provider, rec, { confirmed: false });
       expect(preview.applied).toBe(false);
       expect(preview.conflictsAfter).toBe(0);
-      expect(JSON.stringify((await provider.inventory()).cluster.csvs)).toBe(JSON.stringify(inv.cluster.csvs));
+      expect(JSON.stringify((await provider.inventory()).cluster.csvs)).toBe(
+        JSON.stringify(inv.cluster.csvs),
+      );
 
       const done = await applyRecommendationLive(provider, rec, { confirmed: true });
       expect(done.steps.map((s) => s.status)).toEqual(rec.steps.map(() => 'done'));
@@ -198,14 +276,33 @@ describe('handlers and CLI over the services', () => {
   it('answers the planner, pre-flight and doctor methods, and the CLI changes nothing without --yes', async () => {
     const labDir = path.join(root, 'services-lab');
     const dataDir = path.join(root, 'services-data');
-    await createLabFile(labDir, definition('2008R2', [vm('A', 'N1', ['csv2']), vm('B', 'N2', ['csv1', 'csv2'])].map((v) => ({ ...v, configVersion: '5.0' }))));
+    await createLabFile(
+      labDir,
+      definition(
+        '2008R2',
+        [vm('A', 'N1', ['csv2']), vm('B', 'N2', ['csv1', 'csv2'])].map((v) => ({
+          ...v,
+          configVersion: '5.0',
+        })),
+      ),
+    );
     const s = await createServices({ labDir, dataDir });
     try {
-      expect(Object.keys(plannerHandlers(s)).sort()).toEqual(['doctor.repair', 'doctor.scan', 'planner.analyze', 'planner.apply', 'planner.plan', 'planner.recommend', 'preflight.run']);
+      expect(Object.keys(plannerHandlers(s)).sort()).toEqual([
+        'doctor.repair',
+        'doctor.scan',
+        'planner.analyze',
+        'planner.apply',
+        'planner.plan',
+        'planner.recommend',
+        'preflight.run',
+      ]);
       const h = plannerHandlerMap(s);
       const plan = await h['planner.plan']({});
       expect(plan.method).toBe('host-vss-csv');
-      expect(plan.jobs.find((j) => j.label === 'B')?.waits[0]?.message).toMatch(/^B's backup waits for Cluster Disk 2 until A's snapshot is released/);
+      expect(plan.jobs.find((j) => j.label === 'B')?.waits[0]?.message).toMatch(
+        /^B's backup waits for Cluster Disk 2 until A's snapshot is released/,
+      );
       expect((await h['planner.analyze']({})).conflicts.length).toBeGreaterThan(0);
       expect((await h['planner.recommend']({})).recommendations[0]?.kind).toBe('one-job-per-csv');
       expect((await h['preflight.run']({ vmIds: ['A'] })).vmIds).toHaveLength(1);
@@ -218,18 +315,31 @@ describe('handlers and CLI over the services', () => {
     }
 
     const lines: string[] = [];
-    const io = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(l), isTTY: false };
+    const io = {
+      log: (l: string) => lines.push(l),
+      error: (l: string) => lines.push(l),
+      isTTY: false,
+    };
     expect(await planCommand(['--lab', labDir, '--json'], io)).toBe(0);
     expect(JSON.parse(lines.join('\n')).totals.jobs).toBe(2);
     lines.length = 0;
     expect(await planCommand(['--lab', labDir, '--recommend'], io)).toBe(0);
-    expect(lines.join('\n')).toMatch(/B's backup waits for Cluster Disk 2 until A's snapshot is released/);
+    expect(lines.join('\n')).toMatch(
+      /B's backup waits for Cluster Disk 2 until A's snapshot is released/,
+    );
     expect(lines.join('\n')).toMatch(/One job per CSV/);
     lines.length = 0;
     expect(await preflightCommand(['--lab', labDir, 'A', '--json'], io)).toBe(0);
     expect(JSON.parse(lines.join('\n')).vmIds).toHaveLength(1);
     // An orphan, then "doctor --repair" without --yes: a dry run that changes nothing.
-    const orphan = path.join(labDir, 'ClusterStorage', 'Volume1', 'B', 'Virtual Hard Disks', 'B-0_OLD.avhdx');
+    const orphan = path.join(
+      labDir,
+      'ClusterStorage',
+      'Volume1',
+      'B',
+      'Virtual Hard Disks',
+      'B-0_OLD.avhdx',
+    );
     await fs.writeFile(orphan, 'x');
     const old = new Date(Date.now() - 7_200_000);
     await fs.utimes(orphan, old, old);

@@ -23,7 +23,22 @@ function synthetic(file: string, gib: number): void {
   const fill = prng(1);
   const pick = prng(2);
   const r = Buffer.alloc(4);
-  const words = ['the ', 'disk ', 'backup ', 'hyper-v ', 'chunk ', 'log ', 'value=', '\n', '{"id":', '0x7ff3', 'data ', 'C:\\Windows\\', 'error ', 'ok '];
+  const words = [
+    'the ',
+    'disk ',
+    'backup ',
+    'hyper-v ',
+    'chunk ',
+    'log ',
+    'value=',
+    '\n',
+    '{"id":',
+    '0x7ff3',
+    'data ',
+    'C:\\Windows\\',
+    'error ',
+    'ok ',
+  ];
   const b = Buffer.alloc(MiB);
   for (let i = 0; i < gib * 1024; i++) {
     const k = pick(r).readUInt32LE(0) % 100;
@@ -34,7 +49,8 @@ function synthetic(file: string, gib: number): void {
       while (o < MiB) {
         const w = words[pick(r).readUInt32LE(0) % words.length] as string;
         o += b.write(w, o, 'latin1');
-        if (pick(r).readUInt32LE(0) % 4 === 0) o += b.write(String(pick(r).readUInt32LE(0)), o, 'latin1');
+        if (pick(r).readUInt32LE(0) % 4 === 0)
+          o += b.write(String(pick(r).readUInt32LE(0)), o, 'latin1');
       }
     }
     writeSync(fd, b, 0, MiB, i * MiB);
@@ -60,7 +76,10 @@ async function main(): Promise<void> {
     const passphrase = opt('--passphrase');
     const size = statSync(image).size;
     const t0 = performance.now();
-    const repo = await Repository.init(repoDir, { ...(threads !== undefined ? { threads: Number(threads) } : {}), ...(passphrase ? { passphrase } : {}) });
+    const repo = await Repository.init(repoDir, {
+      ...(threads !== undefined ? { threads: Number(threads) } : {}),
+      ...(passphrase ? { passphrase } : {}),
+    });
     const cs = repo.chunkSize;
     const fd = openSync(image, 'r');
     const w = await repo.beginPoint({ vmId: 'bench', vmName: 'bench', kind: 'full' });
@@ -74,7 +93,11 @@ async function main(): Promise<void> {
     const s = await w.commit();
     const t1 = performance.now();
     const h = createHash('sha256');
-    const back = await repo.readDisk(s.id, 'disk', async (_o, data, len) => void h.update(data ?? Buffer.alloc(len)));
+    const back = await repo.readDisk(
+      s.id,
+      'disk',
+      async (_o, data, len) => void h.update(data ?? Buffer.alloc(len)),
+    );
     const t2 = performance.now();
     closeSync(fd);
     const secs = (t1 - t0) / 1000;

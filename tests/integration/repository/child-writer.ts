@@ -23,9 +23,13 @@ interface Opts {
   progress?: boolean;
 }
 
-export function childDisk(o: Pick<Opts, 'seed' | 'chunks' | 'sharedSeed' | 'sharedChunks'>, cs: number): Buffer {
+export function childDisk(
+  o: Pick<Opts, 'seed' | 'chunks' | 'sharedSeed' | 'sharedChunks'>,
+  cs: number,
+): Buffer {
   const data = makeDisk(o.seed, o.chunks * cs, cs);
-  if (o.sharedSeed !== undefined && o.sharedChunks) makeDisk(o.sharedSeed, o.sharedChunks * cs, cs).copy(data, 0);
+  if (o.sharedSeed !== undefined && o.sharedChunks)
+    makeDisk(o.sharedSeed, o.sharedChunks * cs, cs).copy(data, 0);
   return data;
 }
 
@@ -36,7 +40,18 @@ async function main(): Promise<void> {
   const repo = await Repository.open(o.dir, o.threads !== undefined ? { threads: o.threads } : {});
   const cs = repo.chunkSize;
   const data = childDisk(o, cs);
-  const w = await repo.beginPoint({ vmId: o.vmId, vmName: `child ${o.vmId}`, kind: 'full', source: 'child-writer', childDisk: { seed: o.seed, chunks: o.chunks, sharedSeed: o.sharedSeed, sharedChunks: o.sharedChunks } });
+  const w = await repo.beginPoint({
+    vmId: o.vmId,
+    vmName: `child ${o.vmId}`,
+    kind: 'full',
+    source: 'child-writer',
+    childDisk: {
+      seed: o.seed,
+      chunks: o.chunks,
+      sharedSeed: o.sharedSeed,
+      sharedChunks: o.sharedChunks,
+    },
+  });
   console.log(`BEGIN ${w.id}`);
   const d = await w.beginDisk('d', { virtualSize: data.length });
   for (let i = 0; i < o.chunks; i++) {

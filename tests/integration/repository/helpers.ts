@@ -9,7 +9,10 @@ export const MiB = 1024 * KiB;
 
 export function tempDir(tag: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `hvbc-repo-${tag}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }) };
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }),
+  };
 }
 
 /** Deterministic pseudo-random bytes. */
@@ -22,7 +25,8 @@ export function prng(seed: number): (buf: Buffer) => Buffer {
       s ^= s << 5;
       buf.writeUInt32LE(s >>> 0, i);
     }
-    for (let i = buf.length & ~3; i < buf.length; i++) buf[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) & 0xff;
+    for (let i = buf.length & ~3; i < buf.length; i++)
+      buf[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) & 0xff;
     return buf;
   };
 }
@@ -55,7 +59,12 @@ export function makeDisk(seed: number, size: number, chunkSize: number): Buffer 
 }
 
 /** Change n random chunk-sized regions of a disk (returns the new image and the changed byte ranges). */
-export function mutate(disk: Buffer, seed: number, n: number, chunkSize: number): { data: Buffer; ranges: Array<{ offset: number; length: number }> } {
+export function mutate(
+  disk: Buffer,
+  seed: number,
+  n: number,
+  chunkSize: number,
+): { data: Buffer; ranges: Array<{ offset: number; length: number }> } {
   const data = Buffer.from(disk);
   const pick = prng(seed);
   const r = Buffer.alloc(4);
@@ -70,19 +79,33 @@ export function mutate(disk: Buffer, seed: number, n: number, chunkSize: number)
 }
 
 /** Write a whole disk as a full backup (every chunk). */
-export async function writeFull(repo: Repository, vmId: string, disks: Record<string, Buffer>, meta: Record<string, unknown> = {}) {
+export async function writeFull(
+  repo: Repository,
+  vmId: string,
+  disks: Record<string, Buffer>,
+  meta: Record<string, unknown> = {},
+) {
   const w = await repo.beginPoint({ vmId, vmName: `VM ${vmId}`, kind: 'full', ...meta });
-  const results: Record<string, Awaited<ReturnType<Awaited<ReturnType<typeof w.beginDisk>>['finish']>>> = {};
+  const results: Record<
+    string,
+    Awaited<ReturnType<Awaited<ReturnType<typeof w.beginDisk>>['finish']>>
+  > = {};
   for (const [key, data] of Object.entries(disks)) {
     const d = await w.beginDisk(key, { virtualSize: data.length });
-    for (let o = 0; o < data.length; o += repo.chunkSize) await d.writeChunk(o, data.subarray(o, Math.min(data.length, o + repo.chunkSize)));
+    for (let o = 0; o < data.length; o += repo.chunkSize)
+      await d.writeChunk(o, data.subarray(o, Math.min(data.length, o + repo.chunkSize)));
     results[key] = await d.finish();
   }
   const summary = await w.commit();
   return { summary, results };
 }
 
-export async function readBack(repo: Repository, pointId: string, diskKey: string, size: number): Promise<{ data: Buffer; sha256: string }> {
+export async function readBack(
+  repo: Repository,
+  pointId: string,
+  diskKey: string,
+  size: number,
+): Promise<{ data: Buffer; sha256: string }> {
   const data = Buffer.alloc(size);
   let next = 0;
   const { sha256 } = await repo.readDisk(pointId, diskKey, async (offset, chunk, length) => {

@@ -14,13 +14,25 @@ afterEach(async () => {
 async function fresh(tag: string): Promise<Repository> {
   const t = tempDir(tag);
   cleanups.push(t.cleanup);
-  const r = await Repository.init(t.dir, { chunkSize: 256 * KiB, packTargetSize: 256 * KiB, threads: 0 });
+  const r = await Repository.init(t.dir, {
+    chunkSize: 256 * KiB,
+    packTargetSize: 256 * KiB,
+    threads: 0,
+  });
   repos.push(r);
   return r;
 }
 function plantLock(dir: string, name: string, info: Record<string, unknown>): void {
   mkdirSync(path.join(dir, 'locks'), { recursive: true });
-  writeFileSync(path.join(dir, 'locks', name), JSON.stringify({ purpose: 'test', created: new Date().toISOString(), time: new Date().toISOString(), ...info }));
+  writeFileSync(
+    path.join(dir, 'locks', name),
+    JSON.stringify({
+      purpose: 'test',
+      created: new Date().toISOString(),
+      time: new Date().toISOString(),
+      ...info,
+    }),
+  );
 }
 
 describe('repository locks', () => {
@@ -39,7 +51,10 @@ describe('repository locks', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 50));
-    await expect(repo.gc({ graceMs: 0 })).rejects.toMatchObject({ code: 'REPO_LOCKED', message: new RegExp(`read lock held by ${hostname()} pid ${process.pid}`) });
+    await expect(repo.gc({ graceMs: 0 })).rejects.toMatchObject({
+      code: 'REPO_LOCKED',
+      message: new RegExp(`read lock held by ${hostname()} pid ${process.pid}`),
+    });
     release();
     await reading;
     await expect(repo.gc({ graceMs: 0 })).resolves.toBeDefined();
@@ -49,11 +64,19 @@ describe('repository locks', () => {
     const repo = await fresh('stale');
     const dir = repo.dir;
     plantLock(dir, 'gc-dead', { kind: 'gc', host: hostname(), pid: 2 ** 22 + 12345 });
-    plantLock(dir, 'gc-old', { kind: 'gc', host: 'OTHERHOST', pid: 1, time: new Date(Date.now() - 3600_000).toISOString() });
+    plantLock(dir, 'gc-old', {
+      kind: 'gc',
+      host: 'OTHERHOST',
+      pid: 1,
+      time: new Date(Date.now() - 3600_000).toISOString(),
+    });
     await expect(repo.check()).resolves.toMatchObject({ ok: true });
     expect(readdirSync(path.join(dir, 'locks'))).toEqual([]);
     plantLock(dir, 'gc-live', { kind: 'gc', host: 'OTHERHOST', pid: 1 });
-    await expect(repo.check()).rejects.toMatchObject({ code: 'REPO_LOCKED', details: { holder: { host: 'OTHERHOST' } } });
+    await expect(repo.check()).rejects.toMatchObject({
+      code: 'REPO_LOCKED',
+      details: { holder: { host: 'OTHERHOST' } },
+    });
     // Backups do not conflict with gc.
     const cs = repo.chunkSize;
     const { summary } = await writeFull(repo, 'vm', { d: makeDisk(2, 3 * cs, cs) });
@@ -68,7 +91,10 @@ describe('repository locks', () => {
     const w = await repo.beginPoint({ vmId: 'vm', vmName: 'vm', kind: 'incremental' });
     const d = await w.beginDisk('d', { virtualSize: data.length, basePointId: base.summary.id });
     await d.writeChunk(0, makeDisk(4, cs, cs));
-    await expect(repo.deletePoint(base.summary.id)).rejects.toMatchObject({ code: 'REPO_LOCKED', message: /base of a backup that is running/ });
+    await expect(repo.deletePoint(base.summary.id)).rejects.toMatchObject({
+      code: 'REPO_LOCKED',
+      message: /base of a backup that is running/,
+    });
     await w.abort();
     expect((await repo.listPoints()).map((p) => p.id)).toEqual([base.summary.id]);
     expect(readdirSync(path.join(repo.dir, 'locks'))).toEqual([]);

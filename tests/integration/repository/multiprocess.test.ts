@@ -23,7 +23,10 @@ interface Child {
 }
 
 function spawnChild(opts: Record<string, unknown>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(opts)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(opts)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   cleanups.push(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });
@@ -41,15 +44,19 @@ function spawnChild(opts: Record<string, unknown>): Child {
     waiters.splice(0).forEach((w) => w());
   });
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    proc.on('exit', (code, signal) => {
-      waiters.splice(0).forEach((w) => w());
-      resolve({ code, signal, stderr });
-    }),
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve) =>
+      proc.on('exit', (code, signal) => {
+        waiters.splice(0).forEach((w) => w());
+        resolve({ code, signal, stderr });
+      }),
   );
   const waitFor = (prefix: string, timeoutMs = 60_000): Promise<string> =>
     new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`child did not print ${prefix}; stderr: ${stderr}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`child did not print ${prefix}; stderr: ${stderr}`)),
+        timeoutMs,
+      );
       const look = (): void => {
         const l = lines.find((x) => x.startsWith(prefix));
         if (l !== undefined) {
@@ -113,7 +120,17 @@ describe('repository: several processes', () => {
       await repo.deletePoint(dead.summary.id);
       const goFile = path.join(dir, '..', `${path.basename(dir)}.go`);
       cleanups.push(() => rmSync(goFile, { force: true }));
-      const opts = { dir, seed: 5, chunks: 30, vmId: 'running', sharedSeed: 77, sharedChunks: 10, pauseAt: 20, goFile, threads: 1 };
+      const opts = {
+        dir,
+        seed: 5,
+        chunks: 30,
+        vmId: 'running',
+        sharedSeed: 77,
+        sharedChunks: 10,
+        pauseAt: 20,
+        goFile,
+        threads: 1,
+      };
       const child = spawnChild(opts);
       await child.waitFor('PAUSED');
       // The child has written packs (and index files) for 20 chunks but no manifest yet.
@@ -127,13 +144,19 @@ describe('repository: several processes', () => {
       expect(e.code).toBe(0);
       const [, id] = (await child.waitFor('DONE')).split(' ');
       const expected = childDisk(opts, CS);
-      expect((await readBack(repo, id as string, 'd', expected.length)).data.equals(expected)).toBe(true);
+      expect((await readBack(repo, id as string, 'd', expected.length)).data.equals(expected)).toBe(
+        true,
+      );
       expect((await repo.check({ readData: true })).ok).toBe(true);
       // With no backup running, gc removes the garbage nobody uses, and the new point still reads back.
-      await writeFull(repo, 'extra', { d: makeDisk(78, 6 * CS, CS) }).then((p) => repo.deletePoint(p.summary.id));
+      await writeFull(repo, 'extra', { d: makeDisk(78, 6 * CS, CS) }).then((p) =>
+        repo.deletePoint(p.summary.id),
+      );
       const g3 = await repo.gc({ graceMs: 0 });
       expect(g3.packsDeleted + g3.packsRewritten).toBeGreaterThan(0);
-      expect((await readBack(repo, id as string, 'd', expected.length)).data.equals(expected)).toBe(true);
+      expect((await readBack(repo, id as string, 'd', expected.length)).data.equals(expected)).toBe(
+        true,
+      );
       expect((await repo.check({ readData: true })).ok).toBe(true);
     } finally {
       await repo.close();
@@ -162,7 +185,8 @@ describe('repository: several processes', () => {
       await new Promise((r) => setTimeout(r, rand() * (at < opts.chunks ? 8 : 40)));
       child.proc.kill('SIGKILL');
       const e = await child.exit;
-      if (e.signal === 'SIGKILL' && !child.lines.some((l) => l.startsWith('DONE'))) killedMidWrite++;
+      if (e.signal === 'SIGKILL' && !child.lines.some((l) => l.startsWith('DONE')))
+        killedMidWrite++;
       const repo = await Repository.open(dir, { threads: k % 2 });
       try {
         const chk = await repo.check({ readData: true });
@@ -171,8 +195,13 @@ describe('repository: several processes', () => {
         // Whatever a child committed is complete and right.
         for (const p of await repo.listPoints({ vmId: 'crash' })) {
           if (checkedPoints.has(p.id)) continue;
-          const expected = childDisk((await repo.getPoint(p.id)).meta.childDisk as Parameters<typeof childDisk>[0], CS);
-          expect((await readBack(repo, p.id, 'd', expected.length)).data.equals(expected)).toBe(true);
+          const expected = childDisk(
+            (await repo.getPoint(p.id)).meta.childDisk as Parameters<typeof childDisk>[0],
+            CS,
+          );
+          expect((await readBack(repo, p.id, 'd', expected.length)).data.equals(expected)).toBe(
+            true,
+          );
           checkedPoints.add(p.id);
         }
         // The next backup succeeds and reads back.
@@ -189,7 +218,8 @@ describe('repository: several processes', () => {
     const repo = await Repository.open(dir);
     try {
       await repo.gc({ graceMs: 0 }); // removes what the killed writers left
-      for (const c of committed) expect((await readBack(repo, c.id, 'd', c.data.length)).data.equals(c.data)).toBe(true);
+      for (const c of committed)
+        expect((await readBack(repo, c.id, 'd', c.data.length)).data.equals(c.data)).toBe(true);
       const chk = await repo.check({ readData: true });
       expect(chk.ok).toBe(true);
     } finally {

@@ -58,7 +58,9 @@ describe('streamed pack writes', () => {
     const b = new LocalFolderBackend(root);
     const indexed: IndexEntry[] = [];
     const target = 10 << 20;
-    const store = new PackStore(b, null, target, (1 << 20) + 64, (entries) => indexed.push(...entries));
+    const store = new PackStore(b, null, target, (1 << 20) + 64, (entries) =>
+      indexed.push(...entries),
+    );
     const blobs = new Map<string, Buffer>();
     let seed = 1;
     for (let i = 0; i < 40; i++) {
@@ -77,7 +79,9 @@ describe('streamed pack writes', () => {
     for (const e of indexed) {
       const pack = await b.get(`packs/${e.pack.slice(0, 2)}/${e.pack}`);
       expect(pack.subarray(0, 8).equals(PACK_MAGIC)).toBe(true);
-      expect(pack.subarray(e.offset, e.offset + e.length).equals(blobs.get(e.id) as Buffer)).toBe(true);
+      expect(pack.subarray(e.offset, e.offset + e.length).equals(blobs.get(e.id) as Buffer)).toBe(
+        true,
+      );
     }
     expect(files(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });

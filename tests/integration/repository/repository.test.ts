@@ -19,12 +19,23 @@ function dir(tag: string): string {
   cleanups.push(t.cleanup);
   return t.dir;
 }
-async function init(d: string, opts: Parameters<typeof Repository.init>[1] = {}): Promise<Repository> {
-  const r = await Repository.init(d, { chunkSize: 256 * KiB, packTargetSize: 512 * KiB, threads: 2, ...opts });
+async function init(
+  d: string,
+  opts: Parameters<typeof Repository.init>[1] = {},
+): Promise<Repository> {
+  const r = await Repository.init(d, {
+    chunkSize: 256 * KiB,
+    packTargetSize: 512 * KiB,
+    threads: 2,
+    ...opts,
+  });
   repos.push(r);
   return r;
 }
-async function open(d: string, opts: Parameters<typeof Repository.open>[1] = {}): Promise<Repository> {
+async function open(
+  d: string,
+  opts: Parameters<typeof Repository.open>[1] = {},
+): Promise<Repository> {
   const r = await Repository.open(d, opts);
   repos.push(r);
   return r;
@@ -39,12 +50,21 @@ describe('repository: init and open', () => {
     const again = await open(d);
     expect(again.chunkSize).toBe(512 * KiB);
     expect(await again.listPoints()).toEqual([]);
-    await expect(Repository.init(d)).rejects.toMatchObject({ code: 'VALIDATION', message: /already a backup repository/ });
-    await expect(Repository.open(path.join(d, 'nope'))).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
-    await expect(Repository.init(dir('bad'), { chunkSize: 3 * MiB })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(Repository.init(d)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: /already a backup repository/,
+    });
+    await expect(Repository.open(path.join(d, 'nope'))).rejects.toMatchObject({
+      code: 'REPO_NOT_FOUND',
+    });
+    await expect(Repository.init(dir('bad'), { chunkSize: 3 * MiB })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
     const def = await init(dir('default'), { chunkSize: undefined });
     expect(def.chunkSize).toBe(MiB);
-    await expect(r.getPoint('20250101T000000Z-00000000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(r.getPoint('20250101T000000Z-00000000')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });
 
@@ -57,10 +77,17 @@ describe('repository: write and read back', () => {
     // Force a long zero run and an exact repeat.
     data.fill(0, 5 * cs, 9 * cs);
     data.copy(data, 20 * cs, 2 * cs, 3 * cs);
-    const { summary, results } = await writeFull(repo, 'vm1', { 'disk0.vhdx': data }, { checkpointId: 'cp1', tags: ['nightly'] });
+    const { summary, results } = await writeFull(
+      repo,
+      'vm1',
+      { 'disk0.vhdx': data },
+      { checkpointId: 'cp1', tags: ['nightly'] },
+    );
     const r = results['disk0.vhdx'];
     expect(r?.sha256).toBe(sha(data));
-    const nonZero = Array.from({ length: 41 }, (_, i) => data.subarray(i * cs, Math.min(data.length, (i + 1) * cs))).filter((c) => c.some((b) => b !== 0));
+    const nonZero = Array.from({ length: 41 }, (_, i) =>
+      data.subarray(i * cs, Math.min(data.length, (i + 1) * cs)),
+    ).filter((c) => c.some((b) => b !== 0));
     const distinct = new Set(nonZero.map(sha));
     expect(r?.chunksNew).toBe(distinct.size);
     expect(r?.chunksReused).toBe(nonZero.length - distinct.size);
@@ -78,7 +105,9 @@ describe('repository: write and read back', () => {
     expect((await repo.check({ readData: true })).ok).toBe(true);
     // Reopened from disk (another process would see the same).
     const again = await open(d);
-    expect((await readBack(again, summary.id, 'disk0.vhdx', data.length)).data.equals(data)).toBe(true);
+    expect((await readBack(again, summary.id, 'disk0.vhdx', data.length)).data.equals(data)).toBe(
+      true,
+    );
   });
 
   it('markZero, sparse writes, several disks, metadata at commit, and validation of bad writes', async () => {
@@ -91,7 +120,9 @@ describe('repository: write and read back', () => {
     await d.markZero(0, 4 * cs);
     for (let o = 4 * cs; o < a.length; o += cs) await d.writeChunk(o, a.subarray(o, o + cs));
     await expect(d.writeChunk(3, Buffer.alloc(cs))).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(d.writeChunk(cs, Buffer.alloc(cs - 1))).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(d.writeChunk(cs, Buffer.alloc(cs - 1))).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
     await expect(d.markZero(cs, 100)).rejects.toMatchObject({ code: 'VALIDATION' });
     const fa = await d.finish();
     expect(fa.sha256).toBe(sha(a));
@@ -101,18 +132,27 @@ describe('repository: write and read back', () => {
     const db = await w.beginDisk('b', { virtualSize: b.length });
     await db.writeChunk(2 * cs, b.subarray(2 * cs, 3 * cs));
     expect((await db.finish()).sha256).toBe(sha(b));
-    await expect(w.beginDisk('a', { virtualSize: 1 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(w.beginDisk('a', { virtualSize: 1 })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
     const s = await w.commit({ consistency: 'crash-consistent', events: [{ id: 1 }] });
     expect(s.disks.map((x) => x.key)).toEqual(['a', 'b']);
-    expect((await repo.getPoint(s.id)).meta).toEqual({ consistency: 'crash-consistent', events: [{ id: 1 }] });
+    expect((await repo.getPoint(s.id)).meta).toEqual({
+      consistency: 'crash-consistent',
+      events: [{ id: 1 }],
+    });
     expect((await repo.getPoint(s.id)).disks.a?.meta).toEqual({ controller: 'SCSI 0:0' });
     expect((await readBack(repo, s.id, 'a', a.length)).data.equals(a)).toBe(true);
     expect((await readBack(repo, s.id, 'b', b.length)).data.equals(b)).toBe(true);
     await expect(w.commit()).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(repo.readDisk(s.id, 'zzz', async () => undefined)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(repo.readDisk(s.id, 'zzz', async () => undefined)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const ac = new AbortController();
     ac.abort();
-    await expect(repo.readDisk(s.id, 'a', async () => undefined, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELED' });
+    await expect(
+      repo.readDisk(s.id, 'a', async () => undefined, { signal: ac.signal }),
+    ).rejects.toMatchObject({ code: 'CANCELED' });
   });
 
   it('an incremental with a base copies unchanged chunks by reference and reads back right', async () => {
@@ -124,9 +164,15 @@ describe('repository: write and read back', () => {
     const touched = chunkRangesFor(ranges, cs, v2.length);
     expect(touched.length).toBeGreaterThan(0);
     expect(touched.length).toBeLessThanOrEqual(6);
-    const w = await repo.beginPoint({ vmId: 'vm3', vmName: 'VM vm3', kind: 'incremental', changeTrackingId: 'rct-2' });
+    const w = await repo.beginPoint({
+      vmId: 'vm3',
+      vmName: 'VM vm3',
+      kind: 'incremental',
+      changeTrackingId: 'rct-2',
+    });
     const d = await w.beginDisk('d', { virtualSize: v2.length, basePointId: full.summary.id });
-    for (const i of touched) await d.writeChunk(i * cs, v2.subarray(i * cs, Math.min(v2.length, (i + 1) * cs)));
+    for (const i of touched)
+      await d.writeChunk(i * cs, v2.subarray(i * cs, Math.min(v2.length, (i + 1) * cs)));
     const f = await d.finish();
     expect(f.sha256).toBeUndefined(); // only the changed chunks were seen
     expect(f.chunksNew + f.chunksReused).toBe(touched.length);
@@ -134,7 +180,9 @@ describe('repository: write and read back', () => {
     const disk = (await repo.getPoint(inc.id)).disks.d;
     expect(disk?.basePointId).toBe(full.summary.id);
     expect(disk?.stats.chunksFromBase).toBeGreaterThan(10);
-    expect((disk?.stats.chunksFromBase ?? 0) + (disk?.stats.chunksZero ?? 0) + touched.length).toBe(33);
+    expect((disk?.stats.chunksFromBase ?? 0) + (disk?.stats.chunksZero ?? 0) + touched.length).toBe(
+      33,
+    );
     const back = await readBack(repo, inc.id, 'd', v2.length);
     expect(back.data.equals(v2)).toBe(true);
     expect(back.sha256).toBe(sha(v2));
@@ -143,7 +191,11 @@ describe('repository: write and read back', () => {
     await repo.gc({ graceMs: 0 });
     expect((await readBack(repo, inc.id, 'd', v2.length)).data.equals(v2)).toBe(true);
     expect((await repo.check({ readData: true })).ok).toBe(true);
-    await expect(repo.beginPoint({ vmId: 'x', vmName: 'x', kind: 'incremental' }).then((p) => p.beginDisk('d', { virtualSize: 1, basePointId: full.summary.id }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      repo
+        .beginPoint({ vmId: 'x', vmName: 'x', kind: 'incremental' })
+        .then((p) => p.beginDisk('d', { virtualSize: 1, basePointId: full.summary.id })),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('an incremental on a grown disk re-reads the old tail chunk', async () => {
@@ -154,7 +206,11 @@ describe('repository: write and read back', () => {
     const v2 = Buffer.concat([v1, Buffer.alloc(2 * cs, 5)]);
     const w = await repo.beginPoint({ vmId: 'vm4', vmName: 'VM vm4', kind: 'incremental' });
     const d = await w.beginDisk('d', { virtualSize: v2.length, basePointId: full.summary.id });
-    for (const i of chunkRangesFor([{ offset: v1.length, length: v2.length - v1.length }], cs, v2.length)) {
+    for (const i of chunkRangesFor(
+      [{ offset: v1.length, length: v2.length - v1.length }],
+      cs,
+      v2.length,
+    )) {
       await d.writeChunk(i * cs, v2.subarray(i * cs, Math.min(v2.length, (i + 1) * cs)));
     }
     const inc = await w.commit();
@@ -190,10 +246,21 @@ describe('repository: write and read back', () => {
     const repo = await init(d, { passphrase: 'p4ss phrase', kdf: FAST_KDF });
     const cs = repo.chunkSize;
     const data = makeDisk(6, 12 * cs + 5, cs);
-    const { summary } = await writeFull(repo, 'vmE', { d: data }, { vmConfig: { secret: 'config-secret-marker' } });
+    const { summary } = await writeFull(
+      repo,
+      'vmE',
+      { d: data },
+      { vmConfig: { secret: 'config-secret-marker' } },
+    );
     await repo.close();
-    await expect(Repository.open(d, { passphrase: 'wrong' })).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE', message: /passphrase is wrong/ });
-    await expect(Repository.open(d)).rejects.toMatchObject({ code: 'WRONG_PASSPHRASE', message: /encrypted/ });
+    await expect(Repository.open(d, { passphrase: 'wrong' })).rejects.toMatchObject({
+      code: 'WRONG_PASSPHRASE',
+      message: /passphrase is wrong/,
+    });
+    await expect(Repository.open(d)).rejects.toMatchObject({
+      code: 'WRONG_PASSPHRASE',
+      message: /encrypted/,
+    });
     const again = await open(d, { passphrase: 'p4ss phrase' });
     const back = await readBack(again, summary.id, 'd', data.length);
     expect(back.data.equals(data)).toBe(true);
@@ -251,7 +318,10 @@ describe('repository: check', () => {
     expect(r.affectedPoints).not.toContain(p3.summary.id);
     expect(r.chunksChecked).toBeGreaterThan(10);
     expect(progress.at(-1)).toBe(r.chunksChecked);
-    await expect(readBack(repo, p1.summary.id, 'd', data.length)).rejects.toMatchObject({ code: 'REPO_CORRUPT', details: { chunk: victim } });
+    await expect(readBack(repo, p1.summary.id, 'd', data.length)).rejects.toMatchObject({
+      code: 'REPO_CORRUPT',
+      details: { chunk: victim },
+    });
   });
 
   it('check names every chunk of a deleted pack and the points that need them', async () => {
@@ -280,17 +350,28 @@ describe('repository: check', () => {
 
 describe('repository: delete, gc, retention', () => {
   it('deleting any point never breaks another (property: random writes, incrementals, deletes, gc)', async () => {
-    type Cmd = { op: 'full'; seed: number } | { op: 'incr'; seed: number; pick: number } | { op: 'delete'; pick: number } | { op: 'gc' };
+    type Cmd =
+      | { op: 'full'; seed: number }
+      | { op: 'incr'; seed: number; pick: number }
+      | { op: 'delete'; pick: number }
+      | { op: 'gc' };
     const cmd = fc.oneof(
       fc.record({ op: fc.constant('full' as const), seed: fc.integer({ min: 1, max: 6 }) }),
-      fc.record({ op: fc.constant('incr' as const), seed: fc.integer({ min: 1, max: 1000 }), pick: fc.nat() }),
+      fc.record({
+        op: fc.constant('incr' as const),
+        seed: fc.integer({ min: 1, max: 1000 }),
+        pick: fc.nat(),
+      }),
       fc.record({ op: fc.constant('delete' as const), pick: fc.nat() }),
       fc.constant({ op: 'gc' as const }),
     );
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 3, maxLength: 9 }), async (cmds: Cmd[]) => {
-        const repo = await init(dir(`prop${run++}`), { packTargetSize: 300 * KiB, threads: run % 2 ? 2 : 0 });
+        const repo = await init(dir(`prop${run++}`), {
+          packTargetSize: 300 * KiB,
+          threads: run % 2 ? 2 : 0,
+        });
         const cs = repo.chunkSize;
         const live = new Map<string, Buffer>();
         for (const c of cmds) {
@@ -305,7 +386,11 @@ describe('repository: delete, gc, retention', () => {
             const { data, ranges } = mutate(base, c.seed, 2, cs);
             const w = await repo.beginPoint({ vmId: 'vmI', vmName: 'I', kind: 'incremental' });
             const dw = await w.beginDisk('d', { virtualSize: data.length, basePointId: baseId });
-            for (const i of chunkRangesFor(ranges, cs, data.length)) await dw.writeChunk(i * cs, data.subarray(i * cs, Math.min(data.length, (i + 1) * cs)));
+            for (const i of chunkRangesFor(ranges, cs, data.length))
+              await dw.writeChunk(
+                i * cs,
+                data.subarray(i * cs, Math.min(data.length, (i + 1) * cs)),
+              );
             live.set((await w.commit()).id, data);
           } else if (c.op === 'delete' && ids.length) {
             const id = ids[c.pick % ids.length] as string;
@@ -327,7 +412,9 @@ describe('repository: delete, gc, retention', () => {
         if (live.size === 0) {
           // Nothing left: gc removed every pack.
           const packs = path.join(repo.dir, 'packs');
-          const left = existsSync(packs) ? readdirSync(packs).flatMap((s) => readdirSync(path.join(packs, s))) : [];
+          const left = existsSync(packs)
+            ? readdirSync(packs).flatMap((s) => readdirSync(path.join(packs, s)))
+            : [];
           expect(left).toEqual([]);
         }
         await repo.close();
@@ -353,7 +440,9 @@ describe('repository: delete, gc, retention', () => {
     expect((await readBack(repo, a.summary.id, 'd', keep.length)).data.equals(keep)).toBe(true);
     expect((await repo.check({ readData: true })).ok).toBe(true);
     // A default gc (10-minute grace) leaves fresh packs alone.
-    await writeFull(repo, 'vmX', { d: makeDisk(13, 8 * cs, cs) }).then((p) => repo.deletePoint(p.summary.id));
+    await writeFull(repo, 'vmX', { d: makeDisk(13, 8 * cs, cs) }).then((p) =>
+      repo.deletePoint(p.summary.id),
+    );
     expect((await repo.gc()).packsDeleted).toBe(0);
   });
 
@@ -361,7 +450,8 @@ describe('repository: delete, gc, retention', () => {
     const repo = await init(dir('ret'));
     const cs = repo.chunkSize;
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await writeFull(repo, 'vmR', { d: makeDisk(20 + i, 3 * cs, cs) })).summary.id);
+    for (let i = 0; i < 4; i++)
+      ids.push((await writeFull(repo, 'vmR', { d: makeDisk(20 + i, 3 * cs, cs) })).summary.id);
     const points = await repo.listPoints({ vmId: 'vmR' });
     expect(points.map((p) => p.id)).toEqual(ids);
     const sel = selectRetention(points, { keepLast: 2 });

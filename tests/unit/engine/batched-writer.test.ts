@@ -18,12 +18,25 @@ describe('BatchedWriter', () => {
     const t = recorder();
     const w = new BatchedWriter(t, 4096);
     const chunk = Buffer.alloc(1024);
-    for (const [off, v] of [[0, 1], [1024, 2], [2048, 3], [8192, 4], [9216, 5], [10240, 6], [11264, 7], [12288, 8]] as const) {
+    for (const [off, v] of [
+      [0, 1],
+      [1024, 2],
+      [2048, 3],
+      [8192, 4],
+      [9216, 5],
+      [10240, 6],
+      [11264, 7],
+      [12288, 8],
+    ] as const) {
       chunk.fill(v);
       await w.add(off, chunk); // the same buffer every time: the writer must have copied it
     }
     await w.finish();
-    expect(t.writes.map((x) => [x.offset, x.data.length])).toEqual([[0, 3072], [8192, 4096], [12288, 1024]]);
+    expect(t.writes.map((x) => [x.offset, x.data.length])).toEqual([
+      [0, 3072],
+      [8192, 4096],
+      [12288, 1024],
+    ]);
     expect([...t.writes[0]!.data.subarray(1024, 1026)]).toEqual([2, 2]);
     expect(t.writes[1]!.data[4095]).toBe(7);
     expect(t.writes[2]!.data[0]).toBe(8);

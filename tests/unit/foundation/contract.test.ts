@@ -39,7 +39,10 @@ describe('contract and dispatch', () => {
 
   it('returns coded errors as data and unknown errors as INTERNAL, never throwing', async () => {
     const a = await dispatch(handlers, 'tasks.get', { id: 'boom' });
-    expect(a).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No task with id boom.' } });
+    expect(a).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'No task with id boom.' },
+    });
     const b = await dispatch(handlers, 'tasks.get', { id: 'crash' });
     expect(b.ok || b.error.code).toBe('INTERNAL');
     const c = await dispatch(handlers, 'tasks.get', { id: 'x' });

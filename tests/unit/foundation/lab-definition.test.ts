@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabDefinition, parseLabDefinitionText } from '../../../electron/services/providers/lab/definition';
+import {
+  parseLabDefinition,
+  parseLabDefinitionText,
+} from '../../../electron/services/providers/lab/definition';
 import { scenarios } from '../../../electron/services/providers/lab/scenarios';
 import { HvbcError } from '../../../shared/errors';
 
@@ -38,8 +41,12 @@ describe('lab definition', () => {
   });
 
   it('reports JSON syntax errors and unknown fields', () => {
-    expect(errorOf(() => parseLabDefinitionText('{ "schema": 1,', 'broken.json')).message).toContain('broken.json: not valid JSON');
+    expect(
+      errorOf(() => parseLabDefinitionText('{ "schema": 1,', 'broken.json')).message,
+    ).toContain('broken.json: not valid JSON');
     const def = { ...(scenarios.default?.() ?? {}), surprise: true };
-    expect(errorOf(() => parseLabDefinition(def, 'y.json')).message).toMatch(/surprise|Unrecognized/i);
+    expect(errorOf(() => parseLabDefinition(def, 'y.json')).message).toMatch(
+      /surprise|Unrecognized/i,
+    );
   });
 });

@@ -6,7 +6,13 @@ import { initialState } from '../../../electron/services/providers/lab/state';
 import { Inventory } from '../../../shared/model';
 
 function inventoryOf(def = defaultScenario()) {
-  return buildInventory({ def, state: initialState(def), location: '/lab', fileSizes: {}, now: '2026-01-01T00:00:00Z' });
+  return buildInventory({
+    def,
+    state: initialState(def),
+    location: '/lab',
+    fileSizes: {},
+    now: '2026-01-01T00:00:00Z',
+  });
 }
 
 describe('topology flags', () => {
@@ -43,7 +49,9 @@ describe('topology flags', () => {
   });
 
   it('the guest cluster shares one disk id between its two members', () => {
-    const [a, b] = ['SQLCL-N1', 'SQLCL-N2'].map((n) => inv.vms.find((v) => v.name === n)?.disks.find((d) => d.shared)?.id);
+    const [a, b] = ['SQLCL-N1', 'SQLCL-N2'].map(
+      (n) => inv.vms.find((v) => v.name === n)?.disks.find((d) => d.shared)?.id,
+    );
     expect(a).toBeDefined();
     expect(a).toBe(b);
   });
@@ -54,7 +62,13 @@ describe('topology flags', () => {
     state.csvRedirected.csv1 = { state: 'FileSystemRedirected', reason: 'BackupInProgress' };
     const inv2 = buildInventory({ def, state, location: '/lab', fileSizes: {}, now: 'x' });
     const dc = inv2.vms.find((v) => v.name === 'DC01');
-    expect(flagsOf(inv2).get(dc?.id ?? '')?.map((f) => f.kind)).toContain('csv-redirected');
-    expect(inv2.cluster.csvs[0]?.states.every((s) => s.state === 'FileSystemRedirected')).toBe(true);
+    expect(
+      flagsOf(inv2)
+        .get(dc?.id ?? '')
+        ?.map((f) => f.kind),
+    ).toContain('csv-redirected');
+    expect(inv2.cluster.csvs[0]?.states.every((s) => s.state === 'FileSystemRedirected')).toBe(
+      true,
+    );
   });
 });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyWrite, mbrSector, PAGE, planWrites, seedWrites, unionRanges, writeData } from '../../../electron/services/providers/lab/content';
+import {
+  applyWrite,
+  mbrSector,
+  PAGE,
+  planWrites,
+  seedWrites,
+  unionRanges,
+  writeData,
+} from '../../../electron/services/providers/lab/content';
 
 const MiB = 1024 * 1024;
 
@@ -27,7 +35,10 @@ describe('lab content generator', () => {
 
   it('the seed layout writes about the asked fraction and leaves most of the disk untouched', () => {
     const ws = seedWrites(96 * MiB, 7, 0.1);
-    const written = unionRanges(ws.map((w) => ({ offset: w.o, length: w.l }))).reduce((s, r) => s + r.length, 0);
+    const written = unionRanges(ws.map((w) => ({ offset: w.o, length: w.l }))).reduce(
+      (s, r) => s + r.length,
+      0,
+    );
     expect(written).toBeGreaterThan(0.05 * 96 * MiB);
     expect(written).toBeLessThan(0.15 * 96 * MiB);
     expect(ws[0]).toMatchObject({ o: 0, l: 512, k: 'mbr' });
@@ -41,52 +52,80 @@ describe('lab content generator', () => {
       { id: 'b', virtualSize: 128 * MiB },
     ];
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.constantFrom('scattered' as const, 'hotspot' as const), (seed, pattern) => {
-        const p = planWrites({ bytes: 2 * MiB, pattern, seed, disks });
-        expect(planWrites({ bytes: 2 * MiB, pattern, seed, disks })).toEqual(p);
-        expect(p.reduce((s, w) => s + w.l, 0)).toBeGreaterThanOrEqual(2 * MiB);
-        for (const w of p) {
-          expect(w.l % PAGE).toBe(0);
-          expect(w.o % PAGE).toBe(0);
-          expect(w.l).toBeGreaterThanOrEqual(4096);
-          expect(w.l).toBeLessThanOrEqual(65536);
-          const size = disks.find((d) => d.id === w.diskId)?.virtualSize ?? 0;
-          expect(w.o).toBeGreaterThan(0);
-          expect(w.o + w.l).toBeLessThanOrEqual(size);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.constantFrom('scattered' as const, 'hotspot' as const),
+        (seed, pattern) => {
+          const p = planWrites({ bytes: 2 * MiB, pattern, seed, disks });
+          expect(planWrites({ bytes: 2 * MiB, pattern, seed, disks })).toEqual(p);
+          expect(p.reduce((s, w) => s + w.l, 0)).toBeGreaterThanOrEqual(2 * MiB);
+          for (const w of p) {
+            expect(w.l % PAGE).toBe(0);
+            expect(w.o % PAGE).toBe(0);
+            expect(w.l).toBeGreaterThanOrEqual(4096);
+            expect(w.l).toBeLessThanOrEqual(65536);
+            const size = disks.find((d) => d.id === w.diskId)?.virtualSize ?? 0;
+            expect(w.o).toBeGreaterThan(0);
+            expect(w.o + w.l).toBeLessThanOrEqual(size);
+          }
+        },
+      ),
       { numRuns: 30 },
     );
     const spread = (pattern: 'scattered' | 'hotspot') =>
-      new Set(planWrites({ bytes: 8 * MiB, pattern, seed: 5, disks }).map((w) => `${w.diskId}:${Math.floor(w.o / MiB)}`)).size;
+      new Set(
+        planWrites({ bytes: 8 * MiB, pattern, seed: 5, disks }).map(
+          (w) => `${w.diskId}:${Math.floor(w.o / MiB)}`,
+        ),
+      ).size;
     expect(spread('hotspot')).toBeLessThan(spread('scattered') / 2);
-    expect(planWrites({ bytes: 2 * MiB, pattern: 'scattered', seed: 1, disks })).not.toEqual(planWrites({ bytes: 2 * MiB, pattern: 'scattered', seed: 2, disks }));
+    expect(planWrites({ bytes: 2 * MiB, pattern: 'scattered', seed: 1, disks })).not.toEqual(
+      planWrites({ bytes: 2 * MiB, pattern: 'scattered', seed: 2, disks }),
+    );
   });
 
   it('unionRanges equals a byte map of the inputs (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ offset: fc.integer({ min: 0, max: 500 }), length: fc.integer({ min: 0, max: 60 }) }), { maxLength: 40 }), (rs) => {
-        const map = new Uint8Array(600);
-        for (const r of rs) map.fill(1, r.offset, r.offset + r.length);
-        const u = unionRanges(rs);
-        const back = new Uint8Array(600);
-        for (const r of u) back.fill(1, r.offset, r.offset + r.length);
-        expect(back).toEqual(map);
-        for (let i = 1; i < u.length; i++) expect((u[i]?.offset ?? 0) > (u[i - 1]?.offset ?? 0) + (u[i - 1]?.length ?? 0)).toBe(true);
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            offset: fc.integer({ min: 0, max: 500 }),
+            length: fc.integer({ min: 0, max: 60 }),
+          }),
+          { maxLength: 40 },
+        ),
+        (rs) => {
+          const map = new Uint8Array(600);
+          for (const r of rs) map.fill(1, r.offset, r.offset + r.length);
+          const u = unionRanges(rs);
+          const back = new Uint8Array(600);
+          for (const r of u) back.fill(1, r.offset, r.offset + r.length);
+          expect(back).toEqual(map);
+          for (let i = 1; i < u.length; i++)
+            expect((u[i]?.offset ?? 0) > (u[i - 1]?.offset ?? 0) + (u[i - 1]?.length ?? 0)).toBe(
+              true,
+            );
+        },
+      ),
     );
   });
 
   it('applyWrite of any window equals the same slice of the whole write (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 90000 }), fc.integer({ min: 1, max: 70000 }), (page, pages, start, len) => {
-        const w = { o: page * PAGE, l: pages * PAGE, d: page * 7 + pages };
-        const whole = Buffer.alloc(4 * MiB);
-        writeData(w, 'v/d', 4 * MiB).copy(whole, w.o);
-        const win = Buffer.alloc(len);
-        applyWrite(win, start, w, 'v/d', 4 * MiB);
-        expect(win.equals(whole.subarray(start, start + len))).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 0, max: 90000 }),
+        fc.integer({ min: 1, max: 70000 }),
+        (page, pages, start, len) => {
+          const w = { o: page * PAGE, l: pages * PAGE, d: page * 7 + pages };
+          const whole = Buffer.alloc(4 * MiB);
+          writeData(w, 'v/d', 4 * MiB).copy(whole, w.o);
+          const win = Buffer.alloc(len);
+          applyWrite(win, start, w, 'v/d', 4 * MiB);
+          expect(win.equals(whole.subarray(start, start + len))).toBe(true);
+        },
+      ),
       { numRuns: 60 },
     );
   });

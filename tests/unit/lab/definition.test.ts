@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseLabDefinition, parseLabDefinitionText } from '../../../electron/services/providers/lab/definition';
+import {
+  parseLabDefinition,
+  parseLabDefinitionText,
+} from '../../../electron/services/providers/lab/definition';
 import { scenarios } from '../../../electron/services/providers/lab/scenarios';
 import { createLabFile, readLabFile } from '../../../electron/services/providers/lab/store';
 import { HvbcError } from '../../../shared/errors';
@@ -55,22 +58,32 @@ describe('lab definition validation', () => {
     expect(e.message).toMatch(/vms: "DC01" appears twice/);
     const def2 = base() as unknown as { vms: Array<{ faults: Record<string, unknown> }> };
     (def2.vms[0] as { faults: Record<string, unknown> }).faults = { vhdSetError: 12345 };
-    expect(errorOf(() => parseLabDefinition(def2, 'lab-c.json')).message).toMatch(/vms\[0\]\.faults\.vhdSetError/);
+    expect(errorOf(() => parseLabDefinition(def2, 'lab-c.json')).message).toMatch(
+      /vms\[0\]\.faults\.vhdSetError/,
+    );
   });
 
   it('rejects a disk file name without .vhdx/.vhds and an unknown fault, with the expectation', () => {
-    const def = base() as unknown as { vms: Array<{ disks: Array<{ file: string }>; faults: Record<string, unknown> }> };
+    const def = base() as unknown as {
+      vms: Array<{ disks: Array<{ file: string }>; faults: Record<string, unknown> }>;
+    };
     (def.vms[0]?.disks[0] as { file: string }).file = 'disk.img';
     const e = errorOf(() => parseLabDefinition(def, 'd.json'));
     expect(e.message).toContain('vms[0].disks[0].file: a file name ending in .vhdx or .vhds');
     const def2 = base() as unknown as { vms: Array<{ faults: Record<string, unknown> }> };
     (def2.vms[1] as { faults: Record<string, unknown> }).faults = { meteorStrike: true };
-    expect(errorOf(() => parseLabDefinition(def2, 'e.json')).message).toMatch(/vms\[1\]\.faults.*meteorStrike/);
+    expect(errorOf(() => parseLabDefinition(def2, 'e.json')).message).toMatch(
+      /vms\[1\]\.faults.*meteorStrike/,
+    );
   });
 
   it('accepts the runtime-switchable faults in a definition (no-SCSI, nearly-full CSV)', () => {
     const def = base();
-    (def.vms[0] as { faults: object }).faults = { noScsiController: true, avhdxLocked: true, vhdSetError: 32770 };
+    (def.vms[0] as { faults: object }).faults = {
+      noScsiController: true,
+      avhdxLocked: true,
+      vhdSetError: 32770,
+    };
     (def.csvs[0] as { faults?: object }).faults = { nearlyFull: true };
     expect(() => parseLabDefinition(def, 'ok.json')).not.toThrow();
   });
@@ -101,6 +114,8 @@ describe('lab definition validation', () => {
   });
 
   it('parses JSON text and points at syntax errors', () => {
-    expect(errorOf(() => parseLabDefinitionText('{"schema":1', 'f.json')).message).toMatch(/^f\.json: not valid JSON/);
+    expect(errorOf(() => parseLabDefinitionText('{"schema":1', 'f.json')).message).toMatch(
+      /^f\.json: not valid JSON/,
+    );
   });
 });

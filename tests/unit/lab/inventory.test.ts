@@ -1,17 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { buildInventory, NEARLY_FULL_FREE } from '../../../electron/services/providers/lab/inventory';
+import {
+  buildInventory,
+  NEARLY_FULL_FREE,
+} from '../../../electron/services/providers/lab/inventory';
 import { scenarios } from '../../../electron/services/providers/lab/scenarios';
-import { diskId, initialState, vmId, type LabState } from '../../../electron/services/providers/lab/state';
+import {
+  diskId,
+  initialState,
+  vmId,
+  type LabState,
+} from '../../../electron/services/providers/lab/state';
 import { Inventory } from '../../../shared/model';
 import { flagsOf } from '../../../shared/topology';
 
 const def = scenarios.default?.() ?? (undefined as never);
-const idOf = (name: string) => vmId(def, def.vms.findIndex((v) => v.name === name));
+const idOf = (name: string) =>
+  vmId(
+    def,
+    def.vms.findIndex((v) => v.name === name),
+  );
 
 function inv(mutate?: (s: LabState) => void, fileSizes: Record<string, number> = {}) {
   const state = initialState(def);
   mutate?.(state);
-  const out = buildInventory({ def, state, location: '/lab', fileSizes, now: '2026-01-01T00:00:00Z' });
+  const out = buildInventory({
+    def,
+    state,
+    location: '/lab',
+    fileSizes,
+    now: '2026-01-01T00:00:00Z',
+  });
   Inventory.parse(out);
   return out;
 }
@@ -32,16 +50,24 @@ describe('lab inventory', () => {
     const n1 = i.vms.find((v) => v.name === 'SQLCL-N1')?.disks.find((d) => d.shared);
     expect(n1?.format).toBe('vhds');
     expect(n1?.path).toBe('C:\\ClusterStorage\\Volume4\\Shared\\SQLCL-shared.vhds');
-    expect(n1?.chain.map((c) => c.path)).toEqual(['C:\\ClusterStorage\\Volume4\\Shared\\SQLCL-shared-data.vhdx']);
+    expect(n1?.chain.map((c) => c.path)).toEqual([
+      'C:\\ClusterStorage\\Volume4\\Shared\\SQLCL-shared-data.vhdx',
+    ]);
   });
 
   it('a host-level snapshot redirects every node but the owner, and the topology flags it', () => {
     const i = inv((s) => {
-      s.csvSnapshots.csv2 = { node: 'HV-B', holders: [{ vmId: idOf('WEB01'), checkpointId: 'x' }], since: 'now' };
+      s.csvSnapshots.csv2 = {
+        node: 'HV-B',
+        holders: [{ vmId: idOf('WEB01'), checkpointId: 'x' }],
+        since: 'now',
+      };
     });
     const c2 = i.cluster.csvs.find((c) => c.id === 'csv2');
     expect(c2?.states.find((s) => s.node === 'HV-B')?.state).toBe('Direct');
-    expect(c2?.states.filter((s) => s.state === 'FileSystemRedirected').map((s) => s.node)).toEqual(['HV-A', 'HV-C']);
+    expect(c2?.states.filter((s) => s.state === 'FileSystemRedirected').map((s) => s.node)).toEqual(
+      ['HV-A', 'HV-C'],
+    );
     expect(kinds(i, 'WEB01')).toContain('csv-redirected');
     expect(kinds(i, 'DC01')).not.toContain('csv-redirected');
   });
@@ -57,11 +83,16 @@ describe('lab inventory', () => {
     const web = i.vms.find((v) => v.name === 'WEB01');
     expect(web?.scsiControllers).toBe(0);
     expect(kinds(i, 'WEB01')).toContain('no-scsi');
-    expect(web?.integrationServices.find((x) => x.name.startsWith('Backup'))).toMatchObject({ enabled: false, status: 'Disabled' });
+    expect(web?.integrationServices.find((x) => x.name.startsWith('Backup'))).toMatchObject({
+      enabled: false,
+      status: 'Disabled',
+    });
     expect(i.cluster.csvs.find((c) => c.id === 'csv3')?.freeBytes).toBe(NEARLY_FULL_FREE);
     const c1 = i.cluster.csvs.find((c) => c.id === 'csv1');
     expect(c1?.freeBytes).toBe(c1?.sizeBytes);
-    const c3 = inv(undefined, { 'ClusterStorage/Volume3/APP01/Virtual Hard Disks/APP01.vhdx': 5 * 1048576 }).cluster.csvs.find((c) => c.id === 'csv3');
+    const c3 = inv(undefined, {
+      'ClusterStorage/Volume3/APP01/Virtual Hard Disks/APP01.vhdx': 5 * 1048576,
+    }).cluster.csvs.find((c) => c.id === 'csv3');
     expect(c3?.freeBytes).toBe((c3?.sizeBytes ?? 0) - 5 * 1048576);
   });
 
@@ -71,9 +102,26 @@ describe('lab inventory', () => {
     const i = inv((s) => {
       const d = s.disks[did];
       if (!d) throw new Error('disk');
-      d.files.f1 = { path: 'ClusterStorage/Volume3/APP01/Virtual Hard Disks/APP01_CP1.avhdx', parent: 'base', checkpointId: 'cp1', created: 'x' };
+      d.files.f1 = {
+        path: 'ClusterStorage/Volume3/APP01/Virtual Hard Disks/APP01_CP1.avhdx',
+        parent: 'base',
+        checkpointId: 'cp1',
+        created: 'x',
+      };
       d.active = 'f1';
-      s.checkpoints[id] = [{ id: 'cp1', name: 'backup', type: 'recovery', parentId: null, created: 't', vmId: id, frozen: { [did]: 'base' }, consistency: 'application', lingering: { reason: 'never-merges', since: 't' } }];
+      s.checkpoints[id] = [
+        {
+          id: 'cp1',
+          name: 'backup',
+          type: 'recovery',
+          parentId: null,
+          created: 't',
+          vmId: id,
+          frozen: { [did]: 'base' },
+          consistency: 'application',
+          lingering: { reason: 'never-merges', since: 't' },
+        },
+      ];
       s.referencePoints[id] = [{ id: 'rp1', vmId: id, created: 't2', rctIds: { [did]: 'abc:0' } }];
     });
     const app = i.vms.find((v) => v.name === 'APP01');
@@ -84,7 +132,9 @@ describe('lab inventory', () => {
     expect(app?.checkpoints[1]?.rctId).toBe('abc:0');
     expect(app?.disks[0]?.type).toBe('differencing');
     expect(app?.disks[0]?.path).toMatch(/APP01_CP1\.avhdx$/);
-    expect(app?.disks[0]?.chain.map((c) => [c.kind, c.checkpointId, c.parentPath !== null])).toEqual([
+    expect(
+      app?.disks[0]?.chain.map((c) => [c.kind, c.checkpointId, c.parentPath !== null]),
+    ).toEqual([
       ['base', null, false],
       ['differencing', 'cp1', true],
     ]);

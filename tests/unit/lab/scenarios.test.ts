@@ -10,7 +10,9 @@ describe('lab scenarios', () => {
       const def = parseLabDefinition(scenarios[name]?.(), name);
       const ids = def.vms.map((_, i) => vmId(def, i));
       expect(new Set(ids).size, name).toBe(ids.length);
-      expect(ids).toEqual(parseLabDefinition(scenarios[name]?.(), name).vms.map((_, i) => vmId(def, i)));
+      expect(ids).toEqual(
+        parseLabDefinition(scenarios[name]?.(), name).vms.map((_, i) => vmId(def, i)),
+      );
     }
   });
 
@@ -18,7 +20,9 @@ describe('lab scenarios', () => {
     const def = parseLabDefinition(scenarios.default?.(), 'default');
     expect(def.nodes.length).toBe(3);
     expect(def.csvs.length).toBe(4);
-    expect(def.vms.filter((v) => new Set(v.disks.map((d) => d.csv)).size > 1).length).toBeGreaterThanOrEqual(2);
+    expect(
+      def.vms.filter((v) => new Set(v.disks.map((d) => d.csv)).size > 1).length,
+    ).toBeGreaterThanOrEqual(2);
     expect(def.vms.find((v) => v.name === 'LEGACY01')?.scsiControllers).toBe(0);
     const state = initialState(def);
     const shared = Object.values(state.disks).filter((d) => d.vhdsPath);
@@ -34,7 +38,9 @@ describe('lab scenarios', () => {
     const r2 = parseLabDefinition(scenarios['2012r2']?.(), '2012r2');
     expect(r2.cluster.osVersion).toBe('2012R2');
     expect(r2.groups).toEqual([]);
-    expect(r2.vms.every((v) => v.configVersion === '5.0' && !v.disks.some((d) => d.shared))).toBe(true);
+    expect(r2.vms.every((v) => v.configVersion === '5.0' && !v.disks.some((d) => d.shared))).toBe(
+      true,
+    );
     const s16 = parseLabDefinition(scenarios['2016']?.(), '2016');
     expect(s16.cluster.osVersion).toBe('2016');
     expect(s16.vms.some((v) => v.disks.some((d) => d.shared))).toBe(true);
@@ -48,6 +54,9 @@ describe('lab scenarios', () => {
     const state = initialState(def);
     expect(Object.values(state.disks).every((d) => !d.materialized)).toBe(true);
     const first = def.vms[0];
-    expect(first && state.disks[diskId(vmId(def, 0), first.disks[0]?.file ?? '', false)]?.files.base?.path).toBe('ClusterStorage/Volume1/VM0001/Virtual Hard Disks/VM1.vhdx');
+    expect(
+      first &&
+        state.disks[diskId(vmId(def, 0), first.disks[0]?.file ?? '', false)]?.files.base?.path,
+    ).toBe('ClusterStorage/Volume1/VM0001/Virtual Hard Disks/VM1.vhdx');
   });
 });

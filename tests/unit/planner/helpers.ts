@@ -22,15 +22,36 @@ export function vm(v: VmIn): LabVm {
     tags: [],
     faults: {},
     ...v,
-    disks: v.disks.map((d) => ({ size: 1024 * MiB, type: 'dynamic', controller: 'SCSI', shared: false, attachment: 'virtual', ...d })),
+    disks: v.disks.map((d) => ({
+      size: 1024 * MiB,
+      type: 'dynamic',
+      controller: 'SCSI',
+      shared: false,
+      attachment: 'virtual',
+      ...d,
+    })),
   };
 }
 
 export function csv(n: number, owner: string, sizeGiB = 512): LabDefinition['csvs'][number] {
-  return { id: `csv${n}`, name: `CSV ${n}`, volume: `Volume${n}`, owner, fileSystem: 'NTFS', size: sizeGiB * GiB, used: 0 };
+  return {
+    id: `csv${n}`,
+    name: `CSV ${n}`,
+    volume: `Volume${n}`,
+    owner,
+    fileSystem: 'NTFS',
+    size: sizeGiB * GiB,
+    used: 0,
+  };
 }
 
-export function def(osVersion: HostOsVersion, nodes: string[], csvs: LabDefinition['csvs'], vms: LabVm[], extra: Partial<LabDefinition> = {}): LabDefinition {
+export function def(
+  osVersion: HostOsVersion,
+  nodes: string[],
+  csvs: LabDefinition['csvs'],
+  vms: LabVm[],
+  extra: Partial<LabDefinition> = {},
+): LabDefinition {
   return {
     schema: 1,
     name: 'test',
@@ -50,7 +71,13 @@ export function def(osVersion: HostOsVersion, nodes: string[], csvs: LabDefiniti
  * (checkpoints, owners…) are made on the returned Inventory, the stable shared model, not on lab state.
  */
 export function inventoryOf(d: LabDefinition, mutate?: (inv: Inventory) => void): Inventory {
-  const inv = buildInventory({ def: d, state: initialState(d), location: '/lab', fileSizes: {}, now: '2024-01-01T00:00:00.000Z' });
+  const inv = buildInventory({
+    def: d,
+    state: initialState(d),
+    location: '/lab',
+    fileSizes: {},
+    now: '2024-01-01T00:00:00.000Z',
+  });
   mutate?.(inv);
   return inv;
 }
@@ -66,19 +93,40 @@ const nodesAB = ['NODE-A', 'NODE-B'];
 
 /** Example 1: VM A on node A, its disks on CSV 2. */
 export function example1(os: HostOsVersion = '2008R2'): LabDefinition {
-  return def(os, nodesAB, [csv(1, 'NODE-B'), csv(2, 'NODE-B')], [vm({ name: 'A', host: 'NODE-A', disks: [{ csv: 'csv2', file: 'A.vhdx' }] })]);
+  return def(
+    os,
+    nodesAB,
+    [csv(1, 'NODE-B'), csv(2, 'NODE-B')],
+    [vm({ name: 'A', host: 'NODE-A', disks: [{ csv: 'csv2', file: 'A.vhdx' }] })],
+  );
 }
 
 /** Example 2: plus VM B on node B, its disk on CSV 1 which node B owns. */
 export function example2(os: HostOsVersion = '2008R2'): LabDefinition {
   const d = example1(os);
-  return { ...d, vms: [...d.vms, vm({ name: 'B', host: 'NODE-B', disks: [{ csv: 'csv1', file: 'B.vhdx' }] })] };
+  return {
+    ...d,
+    vms: [...d.vms, vm({ name: 'B', host: 'NODE-B', disks: [{ csv: 'csv1', file: 'B.vhdx' }] })],
+  };
 }
 
 /** Example 3: someone gave B a second disk on CSV 2. */
 export function example3(os: HostOsVersion = '2008R2'): LabDefinition {
   const d = example1(os);
-  return { ...d, vms: [...d.vms, vm({ name: 'B', host: 'NODE-B', disks: [{ csv: 'csv1', file: 'B.vhdx' }, { csv: 'csv2', file: 'B-data.vhdx' }] })] };
+  return {
+    ...d,
+    vms: [
+      ...d.vms,
+      vm({
+        name: 'B',
+        host: 'NODE-B',
+        disks: [
+          { csv: 'csv1', file: 'B.vhdx' },
+          { csv: 'csv2', file: 'B-data.vhdx' },
+        ],
+      }),
+    ],
+  };
 }
 
 /** fast-check: a random small cluster (1–4 nodes, 1–4 CSVs, 0–10 VMs with 1–3 disks on CSVs or local storage). */
@@ -93,7 +141,13 @@ export function arbCluster(os: HostOsVersion | HostOsVersion[] = '2008R2') {
       vms: fc.array(
         fc.record({
           host: fc.nat(),
-          disks: fc.array(fc.record({ csv: fc.integer({ min: -1, max: 9 }), sizeMiB: fc.integer({ min: 1, max: 64 }) }), { minLength: 1, maxLength: 3 }),
+          disks: fc.array(
+            fc.record({
+              csv: fc.integer({ min: -1, max: 9 }),
+              sizeMiB: fc.integer({ min: 1, max: 64 }),
+            }),
+            { minLength: 1, maxLength: 3 },
+          ),
           running: fc.boolean(),
         }),
         { maxLength: 10 },
@@ -101,13 +155,19 @@ export function arbCluster(os: HostOsVersion | HostOsVersion[] = '2008R2') {
     })
     .map(({ os: o, nodeCount, csvCount, owners, vms }) => {
       const nodes = Array.from({ length: nodeCount }, (_, i) => `N${i + 1}`);
-      const csvs = Array.from({ length: csvCount }, (_, i) => csv(i + 1, nodes[(owners[i] ?? 0) % nodeCount] ?? 'N1', 64));
+      const csvs = Array.from({ length: csvCount }, (_, i) =>
+        csv(i + 1, nodes[(owners[i] ?? 0) % nodeCount] ?? 'N1', 64),
+      );
       const labVms = vms.map((v, i) =>
         vm({
           name: `VM${i + 1}`,
           host: nodes[v.host % nodeCount] ?? 'N1',
           state: v.running ? 'Running' : 'Off',
-          disks: v.disks.map((d, j) => ({ ...(d.csv < 0 ? {} : { csv: `csv${(d.csv % csvCount) + 1}` }), file: `VM${i + 1}-${j}.vhdx`, size: d.sizeMiB * MiB })),
+          disks: v.disks.map((d, j) => ({
+            ...(d.csv < 0 ? {} : { csv: `csv${(d.csv % csvCount) + 1}` }),
+            file: `VM${i + 1}-${j}.vhdx`,
+            size: d.sizeMiB * MiB,
+          })),
         }),
       );
       return def(o, nodes, csvs, labVms);

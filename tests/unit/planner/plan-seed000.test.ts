@@ -28,7 +28,9 @@ describe('seed 000 on Windows Server 2008 R2: host VSS snapshots per CSV', () =>
     expect(a.moves).toEqual([{ csvId: 'csv2', csvName: 'CSV 2', from: 'NODE-B', to: 'NODE-A' }]);
     expect(a.waits).toEqual([]);
     expect(a.startSeconds).toBe(0);
-    expect(a.explanation.join(' ')).toMatch(/First moves ownership of CSV 2 from NODE-B to NODE-A: a node can only snapshot a CSV it owns/);
+    expect(a.explanation.join(' ')).toMatch(
+      /First moves ownership of CSV 2 from NODE-B to NODE-A: a node can only snapshot a CSV it owns/,
+    );
     expect(plan.constraints.join(' ')).toMatch(/redirected access for the whole backup/);
   });
 
@@ -86,7 +88,8 @@ describe('seed 000 on Windows Server 2008 R2: host VSS snapshots per CSV', () =>
     const csvs = plan.jobs.map((j) => j.csvIds);
     expect(csvs.every((c) => c.length === 1)).toBe(true);
     expect(new Set(csvs.flat()).size).toBe(plan.jobs.length);
-    for (const j of plan.jobs) expect(after.cluster.csvs.find((c) => c.id === j.csvIds[0])?.ownerNode).toBe(j.nodes[0]);
+    for (const j of plan.jobs)
+      expect(after.cluster.csvs.find((c) => c.id === j.csvIds[0])?.ownerNode).toBe(j.nodes[0]);
     // Every VM is still backed up.
     expect(plan.totals.vms).toBe(inv.vms.length);
     expect(plan.totals.seconds).toBeLessThan(before.totals.seconds);
@@ -101,7 +104,15 @@ describe('seed 000 on Windows Server 2008 R2: host VSS snapshots per CSV', () =>
 
   it('groups VMs of one node that need the same CSVs into one job (one volume snapshot)', () => {
     const d = example2();
-    const plan = planBackup(inventoryOf({ ...d, vms: [...d.vms, { ...d.vms[0]!, name: 'A2', disks: [{ ...d.vms[0]!.disks[0]!, file: 'A2.vhdx' }] }] }));
+    const plan = planBackup(
+      inventoryOf({
+        ...d,
+        vms: [
+          ...d.vms,
+          { ...d.vms[0]!, name: 'A2', disks: [{ ...d.vms[0]!.disks[0]!, file: 'A2.vhdx' }] },
+        ],
+      }),
+    );
     expect(plan.jobs.map((j) => j.label)).toEqual(['A + A2', 'B']);
   });
 });

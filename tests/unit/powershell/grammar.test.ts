@@ -6,11 +6,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
-const scriptsDir = path.resolve(__dirname, '../../../electron/services/providers/powershell/scripts');
+const scriptsDir = path.resolve(
+  __dirname,
+  '../../../electron/services/providers/powershell/scripts',
+);
 const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith('.ps1'));
 
 function errors(n: Node, out: string[] = []): string[] {
-  if (n.type === 'ERROR' || n.isMissing) out.push(`${n.isMissing ? 'missing ' : ''}${n.type} at line ${n.startPosition.row + 1}: ${n.text.slice(0, 60)}`);
+  if (n.type === 'ERROR' || n.isMissing)
+    out.push(
+      `${n.isMissing ? 'missing ' : ''}${n.type} at line ${n.startPosition.row + 1}: ${n.text.slice(0, 60)}`,
+    );
   for (const c of n.children) if (c) errors(c, out);
   return out;
 }
@@ -20,7 +26,9 @@ describe('PowerShell scripts parse with the tree-sitter grammar', () => {
   beforeAll(async () => {
     await Parser.init();
     parser = new Parser();
-    parser.setLanguage(await Language.load(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm')));
+    parser.setLanguage(
+      await Language.load(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm')),
+    );
   });
 
   it('ships scripts', () => {

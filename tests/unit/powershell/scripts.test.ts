@@ -13,7 +13,8 @@ const DIR = path.resolve(
 );
 const read = (f: string): string => readFileSync(path.join(DIR, f), 'utf8').replace(/\r\n/g, '\n');
 /** An allow-listed script as the console sends it: its include line replaced by _Common.ps1. */
-const loaded = (name: string): string => spliceCommon(name, read(`${name}.ps1`), read('_Common.ps1'));
+const loaded = (name: string): string =>
+  spliceCommon(name, read(`${name}.ps1`), read('_Common.ps1'));
 const region = (text: string, name: string): string => {
   const m = new RegExp(`#region ${name}[^\\n]*\\n([\\s\\S]*?)#endregion ${name}`).exec(text);
   if (!m) throw new Error(`region ${name} missing`);
@@ -90,7 +91,12 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.ps1'));
 describe('shipped scripts', () => {
   it('are exactly the allow-list plus the bootstrap, the shared helpers and the offline export', () => {
     expect(files.sort()).toEqual(
-      [...SCRIPT_NAMES.map((n) => `${n}.ps1`), '_Bootstrap.ps1', '_Common.ps1', 'Export-HvbcInventory.ps1'].sort(),
+      [
+        ...SCRIPT_NAMES.map((n) => `${n}.ps1`),
+        '_Bootstrap.ps1',
+        '_Common.ps1',
+        'Export-HvbcInventory.ps1',
+      ].sort(),
     );
   });
 

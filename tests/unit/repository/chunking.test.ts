@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { chunkRangesFor, chunkRunsFor, expectedChunkTouchFraction, writesForChange } from '../../../electron/services/repository/chunking';
+import {
+  chunkRangesFor,
+  chunkRunsFor,
+  expectedChunkTouchFraction,
+  writesForChange,
+} from '../../../electron/services/repository/chunking';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -34,7 +39,9 @@ describe('chunkRangesFor', () => {
   });
 
   it('rejects negative or fractional ranges', () => {
-    expect(() => chunkRangesFor([{ offset: -1, length: 5 }], MiB, 10 * MiB)).toThrow(/not a valid byte range/);
+    expect(() => chunkRangesFor([{ offset: -1, length: 5 }], MiB, 10 * MiB)).toThrow(
+      /not a valid byte range/,
+    );
     expect(() => chunkRangesFor([{ offset: 0.5, length: 5 }], MiB, 10 * MiB)).toThrow();
   });
 
@@ -43,10 +50,18 @@ describe('chunkRangesFor', () => {
       fc.property(
         fc.constantFrom(4, 8, 16),
         fc.integer({ min: 0, max: 200 }),
-        fc.array(fc.record({ offset: fc.integer({ min: 0, max: 250 }), length: fc.integer({ min: 0, max: 60 }) }), { maxLength: 8 }),
+        fc.array(
+          fc.record({
+            offset: fc.integer({ min: 0, max: 250 }),
+            length: fc.integer({ min: 0, max: 60 }),
+          }),
+          { maxLength: 8 },
+        ),
         (cs, size, ranges) => {
           const touched = new Set<number>();
-          for (const r of ranges) for (let b = r.offset; b < Math.min(size, r.offset + r.length); b++) touched.add(Math.floor(b / cs));
+          for (const r of ranges)
+            for (let b = r.offset; b < Math.min(size, r.offset + r.length); b++)
+              touched.add(Math.floor(b / cs));
           expect(chunkRangesFor(ranges, cs, size)).toEqual([...touched].sort((a, b) => a - b));
         },
       ),
@@ -58,13 +73,19 @@ describe('expectedChunkTouchFraction (the chunk-size measurement cited in README
   const disk = 100 * GiB;
   const writes = writesForChange(disk, 0.01); // 1% of the disk in scattered 64 KiB writes
   const table = Object.fromEntries(
-    [256 * KiB, 512 * KiB, MiB, 2 * MiB, 4 * MiB].map((cs) => [`${cs / KiB} KiB`, expectedChunkTouchFraction({ diskSize: disk, chunkSize: cs, writes })]),
+    [256 * KiB, 512 * KiB, MiB, 2 * MiB, 4 * MiB].map((cs) => [
+      `${cs / KiB} KiB`,
+      expectedChunkTouchFraction({ diskSize: disk, chunkSize: cs, writes }),
+    ]),
   );
 
   it('1% change in 64 KiB writes on a 100 GiB disk: 4 MiB chunks re-read ~half, 256 KiB–1 MiB 4–15%', () => {
     expect(writes).toBe(16384);
     // Printed so the README numbers can be re-derived: npx vitest run tests/unit/repository/chunking.test.ts
-    console.log('fraction of chunks touched:', Object.fromEntries(Object.entries(table).map(([k, v]) => [k, `${(v * 100).toFixed(1)}%`])));
+    console.log(
+      'fraction of chunks touched:',
+      Object.fromEntries(Object.entries(table).map(([k, v]) => [k, `${(v * 100).toFixed(1)}%`])),
+    );
     expect(table['256 KiB']).toBeCloseTo(0.0392, 3);
     expect(table['512 KiB']).toBeCloseTo(0.0769, 3);
     expect(table['1024 KiB']).toBeCloseTo(0.1479, 3);
@@ -83,17 +104,28 @@ describe('expectedChunkTouchFraction (the chunk-size measurement cited in README
     const trials = 40;
     for (let t = 0; t < trials; t++) {
       const touched = new Set<number>();
-      for (let i = 0; i < n; i++) touched.add(Math.floor((Math.floor(rand() * slots) * 64 * KiB) / cs));
+      for (let i = 0; i < n; i++)
+        touched.add(Math.floor((Math.floor(rand() * slots) * 64 * KiB) / cs));
       sum += touched.size / (diskSize / cs);
     }
-    expect(sum / trials).toBeCloseTo(expectedChunkTouchFraction({ diskSize, chunkSize: cs, writes: n }), 2);
+    expect(sum / trials).toBeCloseTo(
+      expectedChunkTouchFraction({ diskSize, chunkSize: cs, writes: n }),
+      2,
+    );
   });
 
   it('handles edge cases', () => {
     expect(expectedChunkTouchFraction({ diskSize: GiB, chunkSize: MiB, writes: 0 })).toBe(0);
     expect(expectedChunkTouchFraction({ diskSize: MiB, chunkSize: MiB, writes: 1 })).toBe(1);
     // Chunks smaller than the writes: a write covers several chunks, fraction is per write slot.
-    expect(expectedChunkTouchFraction({ diskSize: GiB, chunkSize: 16 * KiB, writes: 10, writeSize: 64 * KiB })).toBeCloseTo(10 / 16384, 5);
+    expect(
+      expectedChunkTouchFraction({
+        diskSize: GiB,
+        chunkSize: 16 * KiB,
+        writes: 10,
+        writeSize: 64 * KiB,
+      }),
+    ).toBeCloseTo(10 / 16384, 5);
     expect(() => expectedChunkTouchFraction({ diskSize: 0, chunkSize: MiB, writes: 1 })).toThrow();
   });
 });

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { chunkId, createWrappedKey, deriveKeys, unwrapKey, wrapKey } from '../../../electron/services/repository/crypto';
-import { decodeBlob, encodeBlob, ensureZstd, CODEC_RAW, CODEC_ZSTD } from '../../../electron/services/repository/blob';
+import {
+  chunkId,
+  createWrappedKey,
+  deriveKeys,
+  unwrapKey,
+  wrapKey,
+} from '../../../electron/services/repository/crypto';
+import {
+  decodeBlob,
+  encodeBlob,
+  ensureZstd,
+  CODEC_RAW,
+  CODEC_ZSTD,
+} from '../../../electron/services/repository/blob';
 import { createChunkProcessor } from '../../../electron/services/repository/chunk-pool';
 import { HvbcError } from '../../../shared/errors';
 
@@ -31,12 +43,19 @@ describe('master key wrap/unwrap', () => {
 
   it('re-wrapping (passphrase change) keeps the master key; tampering is detected', () => {
     const { master, key } = createWrappedKey('old', FAST);
-    const again = wrapKey(unwrapKey(key, 'old'), 'new', { ...key.kdf, salt: randomBytes(16).toString('base64') });
+    const again = wrapKey(unwrapKey(key, 'old'), 'new', {
+      ...key.kdf,
+      salt: randomBytes(16).toString('base64'),
+    });
     expect(unwrapKey(again, 'new')).toEqual(master);
     const raw = Buffer.from(key.wrapped, 'base64');
     raw[20] = (raw[20] ?? 0) ^ 1;
-    expect(() => unwrapKey({ ...key, wrapped: raw.toString('base64') }, 'old')).toThrow(expect.objectContaining({ code: 'WRONG_PASSPHRASE' }));
-    expect(() => createWrappedKey('', FAST)).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    expect(() => unwrapKey({ ...key, wrapped: raw.toString('base64') }, 'old')).toThrow(
+      expect.objectContaining({ code: 'WRONG_PASSPHRASE' }),
+    );
+    expect(() => createWrappedKey('', FAST)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION' }),
+    );
   });
 
   it('chunk ids are plain SHA-256 unencrypted and keyed HMAC when encrypted', () => {
@@ -61,24 +80,36 @@ describe('chunk blobs', () => {
       const t = encodeBlob(text, chunkId(text, keys.idKey), dataKey, 1);
       expect(t.codec).toBe(CODEC_ZSTD);
       expect(t.blob.length).toBeLessThan(text.length / 10);
-      expect(decodeBlob(t.blob, chunkId(text, keys.idKey), t.codec, text.length, dataKey)?.equals(text)).toBe(true);
+      expect(
+        decodeBlob(t.blob, chunkId(text, keys.idKey), t.codec, text.length, dataKey)?.equals(text),
+      ).toBe(true);
       const r = encodeBlob(rand, chunkId(rand, keys.idKey), dataKey, 1);
       expect(r.codec).toBe(CODEC_RAW);
       expect(r.blob.length).toBe(rand.length + (dataKey ? 28 : 0));
-      expect(decodeBlob(r.blob, chunkId(rand, keys.idKey), r.codec, rand.length, dataKey)?.equals(rand)).toBe(true);
+      expect(
+        decodeBlob(r.blob, chunkId(rand, keys.idKey), r.codec, rand.length, dataKey)?.equals(rand),
+      ).toBe(true);
       if (dataKey) {
         // Under another id (a swapped blob) or with one flipped bit, decryption fails.
-        expect(decodeBlob(r.blob, chunkId(text, keys.idKey), r.codec, rand.length, dataKey)).toBeNull();
+        expect(
+          decodeBlob(r.blob, chunkId(text, keys.idKey), r.codec, rand.length, dataKey),
+        ).toBeNull();
         const flipped = Buffer.from(r.blob);
         flipped[100] = (flipped[100] ?? 0) ^ 1;
-        expect(decodeBlob(flipped, chunkId(rand, keys.idKey), r.codec, rand.length, dataKey)).toBeNull();
+        expect(
+          decodeBlob(flipped, chunkId(rand, keys.idKey), r.codec, rand.length, dataKey),
+        ).toBeNull();
       }
     }
   });
 
   it('worker threads and the inline path produce the same ids and decodable blobs', async () => {
     const keys = deriveKeys(randomBytes(32));
-    const inputs = [Buffer.from('abc'.repeat(100_000)), randomBytes(300_000), Buffer.concat([randomBytes(200_000), Buffer.alloc(200_000, 1)])];
+    const inputs = [
+      Buffer.from('abc'.repeat(100_000)),
+      randomBytes(300_000),
+      Buffer.concat([randomBytes(200_000), Buffer.alloc(200_000, 1)]),
+    ];
     for (const k of [{ idKey: null, dataKey: null }, keys]) {
       const pool = await createChunkProcessor({ ...k, level: 1, maxChunk: 1 << 20, threads: 2 });
       const inline = await createChunkProcessor({ ...k, level: 1, maxChunk: 1 << 20, threads: 0 });
@@ -93,7 +124,9 @@ describe('chunk blobs', () => {
             [inline, b],
           ] as const) {
             const s = await p.seal(t);
-            expect(decodeBlob(s.blob, t.id, s.codec, data.length, k.dataKey)?.equals(data)).toBe(true);
+            expect(decodeBlob(s.blob, t.id, s.codec, data.length, k.dataKey)?.equals(data)).toBe(
+              true,
+            );
             s.done();
           }
         }

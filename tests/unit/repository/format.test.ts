@@ -15,7 +15,12 @@ import {
   validateChunkSize,
   type PointManifest,
 } from '../../../electron/services/repository/format';
-import { ensureZstd, openFile, sealFile, zstdFrameContentSize } from '../../../electron/services/repository/blob';
+import {
+  ensureZstd,
+  openFile,
+  sealFile,
+  zstdFrameContentSize,
+} from '../../../electron/services/repository/blob';
 import { compress, init } from '@bokuweb/zstd-wasm';
 
 const hex = (): string => randomBytes(32).toString('hex');
@@ -48,7 +53,15 @@ function manifest(): PointManifest {
         sha256: hex(),
         basePointId: '20250101T030405Z-00000000',
         meta: { path: 'C:\\VMs\\disk0.vhdx' },
-        stats: { chunksNew: 1, chunksReused: 0, chunksFromBase: 2, chunksZero: 1, bytesRead: 1048576, bytesStored: 5000, dataBytes: 2 * 1048576 + 17 },
+        stats: {
+          chunksNew: 1,
+          chunksReused: 0,
+          chunksFromBase: 2,
+          chunksZero: 1,
+          bytesRead: 1048576,
+          bytesStored: 5000,
+          dataBytes: 2 * 1048576 + 17,
+        },
       },
     },
   };
@@ -61,9 +74,13 @@ describe('manifest encode/decode', () => {
   });
 
   it('rejects malformed manifests as REPO_CORRUPT', () => {
-    expect(() => decodeManifest(Buffer.from('{not json'))).toThrow(expect.objectContaining({ code: 'REPO_CORRUPT' }));
+    expect(() => decodeManifest(Buffer.from('{not json'))).toThrow(
+      expect.objectContaining({ code: 'REPO_CORRUPT' }),
+    );
     const bad = { ...manifest(), kind: 'differential' };
-    expect(() => decodeManifest(Buffer.from(JSON.stringify(bad)))).toThrow(expect.objectContaining({ code: 'REPO_CORRUPT' }));
+    expect(() => decodeManifest(Buffer.from(JSON.stringify(bad)))).toThrow(
+      expect.objectContaining({ code: 'REPO_CORRUPT' }),
+    );
     const badMap = manifest();
     (badMap.disks['disk0.vhdx'] as { maps: string[] }).maps = ['xyz'];
     expect(() => encodeManifest(badMap)).toThrow();
@@ -87,7 +104,9 @@ describe('chunk maps (compact per-disk chunk tables)', () => {
     const enc = encodeChunkMap(table);
     expect(enc.length).toBe(12 + 5 * 32);
     expect(tableToIds(decodeChunkMap(enc))).toEqual(ids);
-    expect(() => decodeChunkMap(enc.subarray(0, enc.length - 1))).toThrow(expect.objectContaining({ code: 'REPO_CORRUPT' }));
+    expect(() => decodeChunkMap(enc.subarray(0, enc.length - 1))).toThrow(
+      expect.objectContaining({ code: 'REPO_CORRUPT' }),
+    );
     expect(() => idsToTable(['nothex'])).toThrow();
   });
 });
@@ -112,7 +131,9 @@ describe('index files', () => {
         },
       ),
     );
-    expect(() => decodeIndex(Buffer.from('HVBCIX01garbage'))).toThrow(expect.objectContaining({ code: 'REPO_CORRUPT' }));
+    expect(() => decodeIndex(Buffer.from('HVBCIX01garbage'))).toThrow(
+      expect.objectContaining({ code: 'REPO_CORRUPT' }),
+    );
   });
 });
 
@@ -126,8 +147,11 @@ describe('sealed files', () => {
       expect(openFile('point', 'points/x', sealed, key)).toEqual(body);
       const flipped = Buffer.from(sealed);
       flipped[20] = (flipped[20] ?? 0) ^ 1;
-      expect(() => openFile('point', 'points/x', flipped, key)).toThrow(expect.objectContaining({ code: 'REPO_CORRUPT' }));
-      if (key) expect(() => openFile('index', 'points/x', sealed, key)).toThrow(/authentication failed/);
+      expect(() => openFile('point', 'points/x', flipped, key)).toThrow(
+        expect.objectContaining({ code: 'REPO_CORRUPT' }),
+      );
+      if (key)
+        expect(() => openFile('index', 'points/x', sealed, key)).toThrow(/authentication failed/);
     }
   });
 
@@ -142,7 +166,9 @@ describe('sealed files', () => {
 
 describe('chunk size', () => {
   it('allows powers of two from 256 KiB to 4 MiB', () => {
-    for (const ok of [256, 512, 1024, 2048, 4096]) expect(() => validateChunkSize(ok * 1024)).not.toThrow();
-    for (const bad of [128 * 1024, 8 * 1024 * 1024, 1000 * 1024, 0]) expect(() => validateChunkSize(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    for (const ok of [256, 512, 1024, 2048, 4096])
+      expect(() => validateChunkSize(ok * 1024)).not.toThrow();
+    for (const bad of [128 * 1024, 8 * 1024 * 1024, 1000 * 1024, 0])
+      expect(() => validateChunkSize(bad)).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
   });
 });

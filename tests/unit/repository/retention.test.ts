@@ -9,7 +9,10 @@ function daily(days: number): Array<{ id: string; time: string }> {
   for (let d = 0; d < days; d++) {
     const day = new Date(now.getTime() - d * 86_400_000);
     const date = day.toISOString().slice(0, 10);
-    out.push({ id: `${date}-pm`, time: `${date}T22:00:00Z` }, { id: `${date}-am`, time: `${date}T06:00:00Z` });
+    out.push(
+      { id: `${date}-pm`, time: `${date}T22:00:00Z` },
+      { id: `${date}-am`, time: `${date}T06:00:00Z` },
+    );
   }
   return out;
 }
@@ -43,7 +46,13 @@ describe('selectRetention', () => {
     expect(r.reasons['2025-05-31-pm']).toEqual(['monthly 2025-05']);
     expect(r.reasons['2025-01-31-pm']).toEqual(['monthly 2025-01']);
     expect(r.reasons['2024-12-31-pm']).toEqual(['yearly 2024']);
-    expect(r.reasons['2025-06-30-pm']).toEqual(['newest', 'daily 2025-06-30', 'weekly 2025-W27', 'monthly 2025-06', 'yearly 2025']);
+    expect(r.reasons['2025-06-30-pm']).toEqual([
+      'newest',
+      'daily 2025-06-30',
+      'weekly 2025-W27',
+      'monthly 2025-06',
+      'yearly 2025',
+    ]);
     expect(r.keep).toHaveLength(7 + 2 + 5 + 1);
     expect(r.keep.length + r.remove.length).toBe(pts.length);
   });
@@ -75,13 +84,23 @@ describe('selectRetention', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: 3 * 365 * 24 }), { maxLength: 60 }),
-        fc.record({ keepLast: fc.nat(5), daily: fc.nat(5), weekly: fc.nat(5), monthly: fc.nat(5), yearly: fc.nat(3) }),
+        fc.record({
+          keepLast: fc.nat(5),
+          daily: fc.nat(5),
+          weekly: fc.nat(5),
+          monthly: fc.nat(5),
+          yearly: fc.nat(3),
+        }),
         (hours, policy) => {
-          const pts = hours.map((h) => ({ id: `p${h}`, time: new Date(now.getTime() - h * 3_600_000).toISOString() }));
+          const pts = hours.map((h) => ({
+            id: `p${h}`,
+            time: new Date(now.getTime() - h * 3_600_000).toISOString(),
+          }));
           const r = selectRetention(pts, policy, now);
           expect(new Set([...r.keep, ...r.remove])).toEqual(new Set(pts.map((p) => p.id)));
           expect(r.keep.filter((k) => r.remove.includes(k))).toEqual([]);
-          const budget = policy.keepLast + policy.daily + policy.weekly + policy.monthly + policy.yearly;
+          const budget =
+            policy.keepLast + policy.daily + policy.weekly + policy.monthly + policy.yearly;
           if (budget > 0) expect(r.keep.length).toBeLessThanOrEqual(budget + 1);
           if (pts.length) expect(r.keep).toContain(`p${Math.min(...hours)}`);
           for (const id of r.keep) expect(r.reasons[id]?.length).toBeGreaterThan(0);

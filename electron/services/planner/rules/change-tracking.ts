@@ -2,7 +2,13 @@
 import type { Vm } from '../../../../shared/model';
 import { visibleDisks } from '../plan';
 import { fmtBytes } from '../select';
-import { configAtLeast, functionalLevelVersion, osAtLeast, osLabel, oldestNodeOs } from '../versions';
+import {
+  configAtLeast,
+  functionalLevelVersion,
+  osAtLeast,
+  osLabel,
+  oldestNodeOs,
+} from '../versions';
 import type { PreflightRule, RuleContext } from './types';
 
 /** Reasons Hyper-V keeps no change tracking for the VM; empty when it can. */
@@ -11,10 +17,20 @@ export function rctBlockers(vm: Vm, ctx: RuleContext): string[] {
   const host = ctx.hostOs(vm);
   const oldest = oldestNodeOs(ctx.inv);
   const level = functionalLevelVersion(ctx.inv.cluster.functionalLevel);
-  if (!osAtLeast(host, '2016')) out.push(`its host ${vm.hostNode} runs Windows Server ${osLabel(host)} (change tracking needs 2016 or later)`);
-  else if (!osAtLeast(oldest, '2016')) out.push(`the cluster still has Windows Server ${osLabel(oldest)} nodes (mixed-version cluster)`);
-  if (level !== null && !osAtLeast(level, '2016') && osAtLeast(host, '2016')) out.push(`the cluster functional level is ${osLabel(level)} (run Update-ClusterFunctionalLevel once every node runs 2016+)`);
-  if (!configAtLeast(vm.configVersion, 6, 2)) out.push(`its configuration version is ${vm.configVersion} (6.2 or later is needed)`);
+  if (!osAtLeast(host, '2016'))
+    out.push(
+      `its host ${vm.hostNode} runs Windows Server ${osLabel(host)} (change tracking needs 2016 or later)`,
+    );
+  else if (!osAtLeast(oldest, '2016'))
+    out.push(
+      `the cluster still has Windows Server ${osLabel(oldest)} nodes (mixed-version cluster)`,
+    );
+  if (level !== null && !osAtLeast(level, '2016') && osAtLeast(host, '2016'))
+    out.push(
+      `the cluster functional level is ${osLabel(level)} (run Update-ClusterFunctionalLevel once every node runs 2016+)`,
+    );
+  if (!configAtLeast(vm.configVersion, 6, 2))
+    out.push(`its configuration version is ${vm.configVersion} (6.2 or later is needed)`);
   return out;
 }
 
@@ -27,13 +43,21 @@ export const rctSupportedRule: PreflightRule = {
     'Resilient change tracking (incremental backups) needs hosts on Windows Server 2016 or later, the cluster functional level raised to 2016+, and a VM configuration version of 6.2 or later. Otherwise every run reads the whole disks.',
   check(vm, ctx) {
     const blockers = rctBlockers(vm, ctx);
-    if (blockers.length === 0) return { status: 'pass', message: `Hyper-V can track ${vm.name}'s changes (configuration ${vm.configVersion}).` };
+    if (blockers.length === 0)
+      return {
+        status: 'pass',
+        message: `Hyper-V can track ${vm.name}'s changes (configuration ${vm.configVersion}).`,
+      };
     const preRct = !osAtLeast(ctx.hostOs(vm), '2016');
     return {
       status: 'fail',
       severity: preRct ? 'info' : 'warning',
       message: `Every backup of ${vm.name} will be FULL: ${blockers.join('; ')}.`,
-      evidence: [`Host ${vm.hostNode}: Windows Server ${osLabel(ctx.hostOs(vm))}`, `Cluster functional level: ${ctx.inv.cluster.functionalLevel}`, `Configuration version: ${vm.configVersion}`],
+      evidence: [
+        `Host ${vm.hostNode}: Windows Server ${osLabel(ctx.hostOs(vm))}`,
+        `Cluster functional level: ${ctx.inv.cluster.functionalLevel}`,
+        `Configuration version: ${vm.configVersion}`,
+      ],
       fix: preRct
         ? 'Expected before Windows Server 2016 (no native change tracking). Plan the window for full reads, or upgrade the cluster.'
         : `Raise the cluster functional level if needed (Update-ClusterFunctionalLevel), then shut the VM down and run Update-VMVersion -Name '${vm.name}'.`,
@@ -49,13 +73,27 @@ export const rctNextRunRule: PreflightRule = {
   description:
     'Asks change tracking, per disk, what changed since the last reference point. A missing reference point or an answer of "full required" (storage migrated, disk replaced, tracking reset) means the next run reads the whole disk: better known before the window.',
   check(vm, ctx) {
-    if (ctx.method !== 'recovery-checkpoint-rct') return { status: 'not-applicable', message: 'No change tracking on this cluster: every run is full.' };
-    if (rctBlockers(vm, ctx).length > 0) return { status: 'not-applicable', message: 'Change tracking is not possible for this VM (see "Change tracking possible").' };
+    if (ctx.method !== 'recovery-checkpoint-rct')
+      return {
+        status: 'not-applicable',
+        message: 'No change tracking on this cluster: every run is full.',
+      };
+    if (rctBlockers(vm, ctx).length > 0)
+      return {
+        status: 'not-applicable',
+        message: 'Change tracking is not possible for this VM (see "Change tracking possible").',
+      };
     const disks = visibleDisks(vm);
     const facts = disks.map((d) => ({ d, f: ctx.facts.rct?.[d.id] }));
     const name = (path: string) => path.split('\\').pop() ?? path;
     if (facts.some((x) => x.f === undefined)) {
-      return { status: 'unknown', message: `Change tracking was not asked for ${facts.filter((x) => x.f === undefined).map((x) => name(x.d.path)).join(', ')}.` };
+      return {
+        status: 'unknown',
+        message: `Change tracking was not asked for ${facts
+          .filter((x) => x.f === undefined)
+          .map((x) => name(x.d.path))
+          .join(', ')}.`,
+      };
     }
     const evidence: string[] = [];
     const full: string[] = [];
@@ -73,7 +111,9 @@ export const rctNextRunRule: PreflightRule = {
         evidence.push(`${disk}: reference point ${f.referencePointId}, changes not asked`);
       } else if (f.answer.kind === 'ranges') {
         changed += f.answer.changedBytes;
-        evidence.push(`${disk}: ${fmtBytes(f.answer.changedBytes)} changed of ${fmtBytes(f.answer.virtualSize)} since reference point ${f.referencePointId}`);
+        evidence.push(
+          `${disk}: ${fmtBytes(f.answer.changedBytes)} changed of ${fmtBytes(f.answer.virtualSize)} since reference point ${f.referencePointId}`,
+        );
       } else if (f.answer.kind === 'full-required') {
         full.push(`${disk}: ${f.answer.reason}`);
         evidence.push(`${disk}: full required (${f.answer.reason})`);
@@ -100,7 +140,16 @@ export const rctNextRunRule: PreflightRule = {
         fix: 'Expected for a first backup; later runs are incremental once a reference point exists.',
       };
     }
-    if (unknown) return { status: 'unknown', message: 'A reference point exists but its changes were not asked.', evidence };
-    return { status: 'pass', message: `The next run of ${vm.name} is incremental: about ${fmtBytes(changed)} changed.`, evidence };
+    if (unknown)
+      return {
+        status: 'unknown',
+        message: 'A reference point exists but its changes were not asked.',
+        evidence,
+      };
+    return {
+      status: 'pass',
+      message: `The next run of ${vm.name} is incremental: about ${fmtBytes(changed)} changed.`,
+      evidence,
+    };
   },
 };

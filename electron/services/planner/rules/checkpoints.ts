@@ -3,13 +3,23 @@ import type { Checkpoint, Vm } from '../../../../shared/model';
 import type { PreflightRule } from './types';
 
 /** A recovery checkpoint is owned by a job when the job says so (id list) or made it (createdBy = its task id). */
-export function isOwnedByJob(cp: Checkpoint, activeCheckpointIds: readonly string[], activeTaskIds: readonly string[] = []): boolean {
-  return activeCheckpointIds.includes(cp.id) || (cp.createdBy !== undefined && activeTaskIds.includes(cp.createdBy));
+export function isOwnedByJob(
+  cp: Checkpoint,
+  activeCheckpointIds: readonly string[],
+  activeTaskIds: readonly string[] = [],
+): boolean {
+  return (
+    activeCheckpointIds.includes(cp.id) ||
+    (cp.createdBy !== undefined && activeTaskIds.includes(cp.createdBy))
+  );
 }
 
 /** Differencing files in the VM's deepest disk chain. */
 export function chainDepth(vm: Vm): number {
-  return vm.disks.reduce((m, d) => Math.max(m, d.chain.filter((f) => f.kind === 'differencing').length), 0);
+  return vm.disks.reduce(
+    (m, d) => Math.max(m, d.chain.filter((f) => f.kind === 'differencing').length),
+    0,
+  );
 }
 
 export const lingeringCheckpointsRule: PreflightRule = {
@@ -21,10 +31,15 @@ export const lingeringCheckpointsRule: PreflightRule = {
     'A recovery checkpoint that no running job owns was left by a failed or interrupted backup: its .avhdx keeps growing, and on guest clusters it may never merge (seed 003). A deep chain slows every read and makes merges long.',
   check(vm, ctx) {
     const active = ctx.facts.activeCheckpointIds ?? [];
-    const lingering = vm.checkpoints.filter((c) => c.type === 'recovery' && !isOwnedByJob(c, active));
+    const lingering = vm.checkpoints.filter(
+      (c) => c.type === 'recovery' && !isOwnedByJob(c, active),
+    );
     const depth = chainDepth(vm);
     const evidence = [
-      ...lingering.map((c) => `Recovery checkpoint "${c.name}" (${c.id}) created ${c.created}${c.createdBy ? ` by ${c.createdBy}` : ''}`),
+      ...lingering.map(
+        (c) =>
+          `Recovery checkpoint "${c.name}" (${c.id}) created ${c.created}${c.createdBy ? ` by ${c.createdBy}` : ''}`,
+      ),
       `Deepest chain: ${depth} differencing file${depth === 1 ? '' : 's'} (limit ${ctx.opts.maxChainDepth})`,
     ];
     const problems: string[] = [];
@@ -34,8 +49,14 @@ export const lingeringCheckpointsRule: PreflightRule = {
         `${lingering.length} recovery checkpoint${lingering.length > 1 ? 's' : ''} no running backup owns${shared ? ' (on a guest cluster VHD Set these may never merge until every guest node is shut down, seed 003)' : ''}`,
       );
     }
-    if (depth > ctx.opts.maxChainDepth) problems.push(`a disk chain ${depth} differencing files deep`);
-    if (problems.length === 0) return { status: 'pass', message: `No lingering recovery checkpoint; deepest chain ${depth}.`, evidence };
+    if (depth > ctx.opts.maxChainDepth)
+      problems.push(`a disk chain ${depth} differencing files deep`);
+    if (problems.length === 0)
+      return {
+        status: 'pass',
+        message: `No lingering recovery checkpoint; deepest chain ${depth}.`,
+        evidence,
+      };
     return {
       status: 'fail',
       severity: 'warning',

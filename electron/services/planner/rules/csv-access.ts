@@ -10,10 +10,18 @@ export const csvAccessRule: PreflightRule = {
     'A CSV in file-system or block redirected access sends the I/O of some nodes over the network to its owner. A backup on top of that is slow, and on 2008 R2 its own snapshot will redirect it again.',
   check(csv, ctx) {
     const used = ctx.vms.some((v) => v.disks.some((d) => d.csvId === csv.id));
-    if (!used) return { status: 'not-applicable', message: `No disk of the checked VMs is on ${csv.name}.` };
+    if (!used)
+      return { status: 'not-applicable', message: `No disk of the checked VMs is on ${csv.name}.` };
     const bad = csv.states.filter((s) => s.state !== 'Direct');
-    const evidence = csv.states.map((s) => `${s.node}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
-    if (bad.length === 0) return { status: 'pass', message: `${csv.name} is in direct access on every node.`, evidence };
+    const evidence = csv.states.map(
+      (s) => `${s.node}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`,
+    );
+    if (bad.length === 0)
+      return {
+        status: 'pass',
+        message: `${csv.name} is in direct access on every node.`,
+        evidence,
+      };
     const backup = bad.every((s) => /backup|snapshot/i.test(s.reason));
     return {
       status: 'fail',

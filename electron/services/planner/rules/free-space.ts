@@ -13,8 +13,10 @@ export const freeSpaceRule: PreflightRule = {
     'While a backup runs, each VM writes into a new differencing file on the volume of its disks. DPM sizes that space as initial disk size × churn rate × backup window, summed over all VMs backed up together; if the CSV fills up, its VMs pause (paused-critical).',
   check(csv, ctx) {
     const disks = new Map<string, VirtualDisk>();
-    for (const vm of ctx.vms) for (const d of visibleDisks(vm)) if (d.csvId === csv.id) disks.set(d.id, d);
-    if (disks.size === 0) return { status: 'not-applicable', message: `No disk of the checked VMs is on ${csv.name}.` };
+    for (const vm of ctx.vms)
+      for (const d of visibleDisks(vm)) if (d.csvId === csv.id) disks.set(d.id, d);
+    if (disks.size === 0)
+      return { status: 'not-applicable', message: `No disk of the checked VMs is on ${csv.name}.` };
     const rate = ctx.opts.changeRatePercent / 100;
     const total = [...disks.values()].reduce((s, d) => s + d.virtualSize, 0);
     const need = Math.ceil(total * rate * ctx.opts.windowHours);
@@ -42,6 +44,10 @@ export const freeSpaceRule: PreflightRule = {
         fix: `Free some space on ${csv.name} or shorten the window.`,
       };
     }
-    return { status: 'pass', message: `${csv.name} keeps ${fmtBytes(left)} free after up to ${fmtBytes(need)} of checkpoint growth.`, evidence };
+    return {
+      status: 'pass',
+      message: `${csv.name} keeps ${fmtBytes(left)} free after up to ${fmtBytes(need)} of checkpoint growth.`,
+      evidence,
+    };
   },
 };

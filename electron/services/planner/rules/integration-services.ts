@@ -14,9 +14,15 @@ export const integrationServicesRule: PreflightRule = {
   description:
     'The "Backup (volume shadow copy)" integration service lets the host ask the guest\'s VSS writers to freeze. Without it a host backup of a running VM is not application-consistent: older hosts save (pause) the VM for the snapshot, 2016+ falls back to a crash-consistent checkpoint.',
   check(vm) {
-    if (vm.state !== 'Running') return { status: 'not-applicable', message: `${vm.name} is ${vm.state}: an offline backup does not need the guest's services.` };
+    if (vm.state !== 'Running')
+      return {
+        status: 'not-applicable',
+        message: `${vm.name} is ${vm.state}: an offline backup does not need the guest's services.`,
+      };
     const svc = vm.integrationServices.find((s) => isBackupService(s.name));
-    const evidence = vm.integrationServices.map((s) => `${s.name}: ${s.enabled ? 'enabled' : 'disabled'}, ${s.status}`);
+    const evidence = vm.integrationServices.map(
+      (s) => `${s.name}: ${s.enabled ? 'enabled' : 'disabled'}, ${s.status}`,
+    );
     if (!svc) {
       return {
         status: 'fail',

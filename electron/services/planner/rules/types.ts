@@ -1,6 +1,12 @@
 // Pure: the shape of a pre-flight rule and the context every rule reads (inventory, facts, options).
 import type { Csv, HostOsVersion, Inventory, Vm, VmGroup } from '../../../../shared/model';
-import type { BackupMethod, PreflightFacts, PreflightOptions, RuleScope, Severity } from '../../../../shared/planner';
+import type {
+  BackupMethod,
+  PreflightFacts,
+  PreflightOptions,
+  RuleScope,
+  Severity,
+} from '../../../../shared/planner';
 
 export type ResolvedPreflightOptions = Required<Omit<PreflightOptions, 'vmIds'>>;
 

@@ -5,15 +5,18 @@ import type { PreflightRule } from './types';
 /** What each collection-checkpoint error means and what to do (workinghardinit.work, seed 003). */
 export const VHD_SET_ERRORS: Record<number, { meaning: string; fix: string }> = {
   32768: {
-    meaning: 'Hyper-V could not query the cluster service inside the guest (error 32768, "Failed to create checkpoint on collection")',
+    meaning:
+      'Hyper-V could not query the cluster service inside the guest (error 32768, "Failed to create checkpoint on collection")',
     fix: 'Check that the Failover Clustering feature is installed and the cluster service runs in every guest node.',
   },
   32770: {
-    meaning: 'the VHD Set is used as a Cluster Shared Volume inside the guest cluster, which cannot be checkpointed (error 32770, "Active-active access is not supported")',
+    meaning:
+      'the VHD Set is used as a Cluster Shared Volume inside the guest cluster, which cannot be checkpointed (error 32770, "Active-active access is not supported")',
     fix: 'Use the shared disk as a plain clustered disk inside the guest cluster, not as a CSV.',
   },
   32775: {
-    meaning: 'not exactly one guest node owns the shared disk: it is offline, or more than one node claims it (error 32775)',
+    meaning:
+      'not exactly one guest node owns the shared disk: it is offline, or more than one node claims it (error 32775)',
     fix: 'Bring the shared disk online in the guest cluster so exactly one node owns it.',
   },
 };
@@ -32,7 +35,8 @@ export const vhdSetRule: PreflightRule = {
   description:
     'Host-level backup of a guest cluster needs Windows Server 2016+, a VHD Set (.vhds, not a shared .vhdx), VMs at configuration 6.2+, a running cluster service in the guests, the shared disk online with exactly one owner, and no CSV inside the guest cluster (errors 32768, 32770, 32775).',
   check(group, ctx) {
-    if (group.kind !== 'guest-cluster') return { status: 'not-applicable', message: `${group.name} is not a guest cluster.` };
+    if (group.kind !== 'guest-cluster')
+      return { status: 'not-applicable', message: `${group.name} is not a guest cluster.` };
     const members = ctx.inv.vms.filter((v) => group.members.includes(v.id));
     const shared = members.flatMap((v) => v.disks.filter((d) => d.shared));
     const problems: string[] = [];
@@ -44,17 +48,25 @@ export const vhdSetRule: PreflightRule = {
     const old = members.filter((v) => !osAtLeast(ctx.hostOs(v), '2016'));
     const firstOld = old[0];
     if (firstOld) {
-      problems.push(`${old.map((v) => v.name).join(', ')} run${old.length === 1 ? 's' : ''} on Windows Server ${osLabel(ctx.hostOs(firstOld))}, where a host-level backup cannot capture shared disks`);
-      fixes.push('Back the shared data up from inside the guest cluster until the hosts run 2016+.');
+      problems.push(
+        `${old.map((v) => v.name).join(', ')} run${old.length === 1 ? 's' : ''} on Windows Server ${osLabel(ctx.hostOs(firstOld))}, where a host-level backup cannot capture shared disks`,
+      );
+      fixes.push(
+        'Back the shared data up from inside the guest cluster until the hosts run 2016+.',
+      );
     }
     const vhdx = shared.filter((d) => d.format !== 'vhds');
     if (vhdx.length > 0) {
       problems.push(`the shared disk is a shared .vhdx, which cannot be checkpointed`);
-      fixes.push('Convert the shared VHDX to a VHD Set (Convert-VHD to a .vhds file) while the guest cluster is down.');
+      fixes.push(
+        'Convert the shared VHDX to a VHD Set (Convert-VHD to a .vhds file) while the guest cluster is down.',
+      );
     }
     const lowConfig = members.filter((v) => !configAtLeast(v.configVersion, 6, 2));
     if (lowConfig.length > 0) {
-      problems.push(`${lowConfig.map((v) => `${v.name} (configuration ${v.configVersion})`).join(', ')} cannot join a VM group (6.2 needed)`);
+      problems.push(
+        `${lowConfig.map((v) => `${v.name} (configuration ${v.configVersion})`).join(', ')} cannot join a VM group (6.2 needed)`,
+      );
       fixes.push('Update-VMVersion on those VMs.');
     }
     const fact = ctx.facts.guestClusters?.[group.id];
@@ -66,7 +78,8 @@ export const vhdSetRule: PreflightRule = {
       if (fact.clusterServiceRunning === false) codes.add(32768);
       if (fact.sharedDiskUsedAsCsv === true) codes.add(32770);
       if (fact.ownerCount !== undefined && fact.ownerCount !== 1) codes.add(32775);
-      if (fact.lastErrorCode !== undefined && VHD_SET_ERRORS[fact.lastErrorCode]) codes.add(fact.lastErrorCode);
+      if (fact.lastErrorCode !== undefined && VHD_SET_ERRORS[fact.lastErrorCode])
+        codes.add(fact.lastErrorCode);
     }
     for (const v of members) {
       const run = ctx.facts.dryRuns?.[v.id];
@@ -102,6 +115,10 @@ export const vhdSetRule: PreflightRule = {
         fix: 'Run the pre-flight with --dry-run, or check the guest cluster with Get-ClusterResource inside a guest.',
       };
     }
-    return { status: 'pass', message: `${group.name} meets the conditions for a collection checkpoint.`, evidence };
+    return {
+      status: 'pass',
+      message: `${group.name} meets the conditions for a collection checkpoint.`,
+      evidence,
+    };
   },
 };

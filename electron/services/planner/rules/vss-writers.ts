@@ -7,7 +7,10 @@ const WRITER_SERVICES: Array<[RegExp, string]> = [
   [/^sql ?server ?writer$/i, 'SQL Server VSS Writer (SQLWriter)'],
   [/^system writer$/i, 'Cryptographic Services (CryptSvc)'],
   [/^wmi writer$/i, 'Windows Management Instrumentation (Winmgmt)'],
-  [/^(registry writer|com\+ regdb writer|shadow copy optimization writer|asr writer|vss metadata store writer)$/i, 'Volume Shadow Copy (VSS)'],
+  [
+    /^(registry writer|com\+ regdb writer|shadow copy optimization writer|asr writer|vss metadata store writer)$/i,
+    'Volume Shadow Copy (VSS)',
+  ],
   [/^ntds$/i, 'Active Directory Domain Services (NTDS)'],
   [/^iis config writer$/i, 'Application Host Helper Service (AppHostSvc)'],
   [/^iis metabase writer$/i, 'IIS Admin Service (IISADMIN)'],
@@ -43,7 +46,8 @@ export function writerHealth(w: VssWriter): WriterHealth {
   const errorText = w.lastError.trim();
   const noError = errorText === '' || /^no error$/i.test(errorText);
   if (n === null) return 'unknown';
-  if (n >= 6) return w.retryable || /^retryable|timed out/i.test(errorText) ? 'failed-retryable' : 'failed';
+  if (n >= 6)
+    return w.retryable || /^retryable|timed out/i.test(errorText) ? 'failed-retryable' : 'failed';
   if (n === 1) return noError ? 'stable' : 'failed-retryable';
   return 'busy';
 }
@@ -56,24 +60,35 @@ export const vssWritersRule: PreflightRule = {
   description:
     'An application-consistent checkpoint asks every VSS writer in the guest to freeze. One writer in a failed state (vssadmin list writers) makes the checkpoint fail with 0x800423F4 / 32768, as with the SQLServerWriter of seed 003.',
   check(vm, ctx) {
-    if (vm.state !== 'Running') return { status: 'not-applicable', message: `${vm.name} is ${vm.state}: its writers only take part while it runs.` };
+    if (vm.state !== 'Running')
+      return {
+        status: 'not-applicable',
+        message: `${vm.name} is ${vm.state}: its writers only take part while it runs.`,
+      };
     const err = ctx.facts.vssErrors?.[vm.id];
     const writers = ctx.facts.vssWriters?.[vm.id];
     if (writers === undefined || writers.length === 0) {
       return {
         status: 'unknown',
-        message: err ? `The guest's writer states could not be read: ${err}` : `No writer states were collected for ${vm.name}.`,
+        message: err
+          ? `The guest's writer states could not be read: ${err}`
+          : `No writer states were collected for ${vm.name}.`,
         fix: 'Run the pre-flight against the estate (it asks each running guest through PowerShell Direct), or run "vssadmin list writers" in the guest.',
       };
     }
     const evidence = writers.map((w) => `${w.name}: ${w.state}, last error: ${w.lastError}`);
     const bad = writers.map((w) => ({ w, h: writerHealth(w) })).filter((x) => x.h !== 'stable');
-    if (bad.length === 0) return { status: 'pass', message: `All ${writers.length} writers are stable.`, evidence };
+    if (bad.length === 0)
+      return { status: 'pass', message: `All ${writers.length} writers are stable.`, evidence };
     const failed = bad.filter((x) => x.h === 'failed');
     const retryable = bad.filter((x) => x.h === 'failed-retryable');
     const worst = failed.length > 0 ? 'error' : 'warning';
     const names = bad.map((x) => x.w.name);
-    const services = [...new Set(bad.map((x) => serviceOfWriter(x.w.name)).filter((s): s is string => s !== undefined))];
+    const services = [
+      ...new Set(
+        bad.map((x) => serviceOfWriter(x.w.name)).filter((s): s is string => s !== undefined),
+      ),
+    ];
     const what =
       failed.length > 0
         ? `${failed.map((x) => `${x.w.name} is ${x.w.state} (${x.w.lastError})`).join('; ')}: the application-consistent checkpoint of ${vm.name} will fail (0x800423F4, Hyper-V error 32768).`

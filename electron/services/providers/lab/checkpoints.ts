@@ -10,7 +10,14 @@ import { createChild, mergeChild, rctCapable, rebaseLeaf, writeVhdsDescriptor } 
 import { appendWriteLog, rctSeal, rctStart } from './journal';
 import { atLeast, fmtBytes, vmDiskIds, type Op, type VmRef } from './op';
 import { writeLabFile } from './store';
-import { allCheckpoints, chainOf, vmId, type LabCheckpoint, type LabDiskState, type LabIntent } from './state';
+import {
+  allCheckpoints,
+  chainOf,
+  vmId,
+  type LabCheckpoint,
+  type LabDiskState,
+  type LabIntent,
+} from './state';
 
 /** Space the lab requires per new differencing file when it checks a CSV's free space. */
 export const DIFF_RESERVE = 32 * 1024 * 1024;
@@ -53,15 +60,18 @@ function hyperVName(vm: string, d: Date): string {
 const VHD_SET_ERRORS: Record<number, { message: (group: string) => string; reason: string }> = {
   32768: {
     message: (g) => `Failed to create checkpoint on collection '${g}'`,
-    reason: 'We failed to query the cluster service inside the Guest VM. Check that cluster feature is installed and running.',
+    reason:
+      'We failed to query the cluster service inside the Guest VM. Check that cluster feature is installed and running.',
   },
   32770: {
     message: () => 'Active-active access is not supported for the shared VHDX in VM group',
-    reason: 'The VHD Set disk is used as a Cluster Shared Volume inside the guest cluster. This cannot be checkpointed.',
+    reason:
+      'The VHD Set disk is used as a Cluster Shared Volume inside the guest cluster. This cannot be checkpointed.',
   },
   32775: {
     message: (g) => `More than one VM claimed to be the owner of shared VHDX in VM group '${g}'`,
-    reason: 'The VHD Set must have exactly one owner; zero owners (the shared drive is offline in the guest cluster) gives this error too.',
+    reason:
+      'The VHD Set must have exactly one owner; zero owners (the shared drive is offline in the guest cluster) gives this error too.',
   },
 };
 
@@ -71,17 +81,28 @@ interface AppProblem {
 }
 
 /** Why application consistency cannot be reached in this VM, if it cannot. */
-function appConsistencyProblem(op: Op, vm: VmRef, type: 'production' | 'recovery'): AppProblem | undefined {
+function appConsistencyProblem(
+  op: Op,
+  vm: VmRef,
+  type: 'production' | 'recovery',
+): AppProblem | undefined {
   const os = op.os(vm);
   const f = op.faults(vm);
-  if (type === 'production' && (!atLeast(os, '2016') || Number.parseFloat(vm.def.configVersion) < 6.2)) {
+  if (
+    type === 'production' &&
+    (!atLeast(os, '2016') || Number.parseFloat(vm.def.configVersion) < 6.2)
+  ) {
     return {
       text: `production checkpoints need Windows Server 2016 or later and VM configuration version 6.2 or later ('${vm.def.name}' is version ${vm.def.configVersion} on a Windows Server ${os} host)`,
       details: { hyperVCode: 32770 },
     };
   }
   if (f.integrationServicesOff) {
-    op.event('vssIcDisabled', vm, `The Volume Shadow Copy integration service is not enabled for '${vm.def.name}': the guest cannot be quiesced. ${op.vmText(vm)}`);
+    op.event(
+      'vssIcDisabled',
+      vm,
+      `The Volume Shadow Copy integration service is not enabled for '${vm.def.name}': the guest cannot be quiesced. ${op.vmText(vm)}`,
+    );
     return {
       text: `the Backup (volume shadow copy) integration service is disabled in '${vm.def.name}'`,
       details: { hyperVCode: 32768, event: 4093 },
@@ -96,7 +117,13 @@ function appConsistencyProblem(op: Op, vm: VmRef, type: 'production' | 'recovery
     );
     return {
       text: `the guest VSS writer '${w}' is in a failed, non-retryable state ([11] Failed, 0x800423F4); repair or restart the service that hosts it inside the guest`,
-      details: { hyperVCode: 32768, hresult: '0x800423F4', writer: w, writerState: '[11] Failed', lastError: 'Non-retryable error' },
+      details: {
+        hyperVCode: 32768,
+        hresult: '0x800423F4',
+        writer: w,
+        writerState: '[11] Failed',
+        lastError: 'Non-retryable error',
+      },
     };
   }
   return undefined;
@@ -116,7 +143,13 @@ function newestAvhdx(op: Op, vm: VmRef): string | undefined {
   return best?.path;
 }
 
-export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpointOptions, mayWait: boolean, waitedMs: number): Promise<CheckpointResult> {
+export async function createCheckpoint(
+  op: Op,
+  ref: string,
+  opts: CreateCheckpointOptions,
+  mayWait: boolean,
+  waitedMs: number,
+): Promise<CheckpointResult> {
   const vm = op.vm(ref);
   const os = op.os(vm);
   const faults = op.faults(vm);
@@ -124,24 +157,40 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
   const dids = vmDiskIds(vm);
   const name = opts.name ?? hyperVName(vm.def.name, new Date());
   const failed = (message: string, details: Record<string, unknown>) => {
-    op.event('checkpointFailed', vm, `Checkpoint operation for '${vm.def.name}' failed. ${op.vmText(vm)} ${message}`);
-    return new HvbcError('CHECKPOINT_FAILED', `Checkpoint operation for '${vm.def.name}' failed: ${message}`, { vmId: vm.id, vm: vm.def.name, type: opts.type, ...details });
+    op.event(
+      'checkpointFailed',
+      vm,
+      `Checkpoint operation for '${vm.def.name}' failed. ${op.vmText(vm)} ${message}`,
+    );
+    return new HvbcError(
+      'CHECKPOINT_FAILED',
+      `Checkpoint operation for '${vm.def.name}' failed: ${message}`,
+      { vmId: vm.id, vm: vm.def.name, type: opts.type, ...details },
+    );
   };
 
   if (!['standard', 'production', 'recovery'].includes(opts.type)) {
-    throw new HvbcError('VALIDATION', `Unknown checkpoint type "${String(opts.type)}": use standard, production or recovery.`);
+    throw new HvbcError(
+      'VALIDATION',
+      `Unknown checkpoint type "${String(opts.type)}": use standard, production or recovery.`,
+    );
   }
   if (opts.type !== 'recovery' && vm.def.checkpointType === 'Disabled') {
     throw failed(`Checkpoints have been disabled for '${vm.def.name}'.`, { hyperVCode: 32768 });
   }
-  if (dids.length === 0) throw failed(`'${vm.def.name}' has no virtual disk that can be checkpointed.`, {});
+  if (dids.length === 0)
+    throw failed(`'${vm.def.name}' has no virtual disk that can be checkpointed.`, {});
 
   // Seed 003, issue 1: the .avhdx of an earlier backup is still locked, so the next backup fails.
   if (faults.avhdxLocked) {
     const locked = newestAvhdx(op, vm);
     if (locked) {
       const win = op.win(locked);
-      op.event('fileLocked', vm, `'${vm.def.name}' could not initiate a checkpoint operation: the process cannot access the file '${win}' because it is being used by another process. ${op.vmText(vm)}`);
+      op.event(
+        'fileLocked',
+        vm,
+        `'${vm.def.name}' could not initiate a checkpoint operation: the process cannot access the file '${win}' because it is being used by another process. ${op.vmText(vm)}`,
+      );
       throw new HvbcError(
         'FILE_LOCKED',
         `Checkpoint operation for '${vm.def.name}' failed: '${win}' is locked (in use by another process), so no new checkpoint can be taken. Turn the VM off and on again to release it (seed 003).`,
@@ -156,8 +205,15 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
     const e = VHD_SET_ERRORS[faults.vhdSetError];
     const collection = group?.name ?? 'Hyper-V Collection';
     if (e) {
-      op.event('vhdSetError', vm, `${e.message(collection)}. Error code: '${faults.vhdSetError}'. Reason: ${e.reason} ${op.vmText(vm)}`);
-      throw failed(`Error code: '${faults.vhdSetError}'. ${e.message(collection)}. Reason: ${e.reason}`, { hyperVCode: faults.vhdSetError, reason: e.reason, collection });
+      op.event(
+        'vhdSetError',
+        vm,
+        `${e.message(collection)}. Error code: '${faults.vhdSetError}'. Reason: ${e.reason} ${op.vmText(vm)}`,
+      );
+      throw failed(
+        `Error code: '${faults.vhdSetError}'. ${e.message(collection)}. Reason: ${e.reason}`,
+        { hyperVCode: faults.vhdSetError, reason: e.reason, collection },
+      );
     }
   }
 
@@ -180,11 +236,19 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
     const problem = wanted === 'crash' ? undefined : appConsistencyProblem(op, vm, type);
     if (!problem) reached = wanted;
     else {
-      const strict = opts.requireConsistency === true || (type === 'production' && vm.def.checkpointType === 'ProductionOnly');
+      const strict =
+        opts.requireConsistency === true ||
+        (type === 'production' && vm.def.checkpointType === 'ProductionOnly');
       if (strict) {
-        const why = type === 'production' && vm.def.checkpointType === 'ProductionOnly' ? ' The VM allows production checkpoints only (ProductionOnly), so it does not fall back.' : ' Application consistency was required.';
+        const why =
+          type === 'production' && vm.def.checkpointType === 'ProductionOnly'
+            ? ' The VM allows production checkpoints only (ProductionOnly), so it does not fall back.'
+            : ' Application consistency was required.';
         const code = String(problem.details.hyperVCode ?? 32768);
-        throw failed(`'${vm.def.name}' could not initiate a checkpoint operation: ${problem.text}. Error code: '${code}'.${why}`, problem.details);
+        throw failed(
+          `'${vm.def.name}' could not initiate a checkpoint operation: ${problem.text}. Error code: '${code}'.${why}`,
+          problem.details,
+        );
       }
       reached = 'crash';
       if (type === 'production') {
@@ -211,7 +275,12 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
         const csv = op.def.csvs.find((x) => x.id === c);
         const msg = `Not enough space on ${op.csvName(c)} (C:\\ClusterStorage\\${csv?.volume ?? c}) for the checkpoint of '${vm.def.name}': it needs ${fmtBytes(need)} for its differencing disks and ${fmtBytes(have)} is free. Free up space or move disks to another CSV, then try again.`;
         op.event('outOfSpace', vm, msg);
-        throw new HvbcError('OUT_OF_SPACE', msg, { vmId: vm.id, csvId: c, neededBytes: need, freeBytes: have });
+        throw new HvbcError('OUT_OF_SPACE', msg, {
+          vmId: vm.id,
+          csvId: c,
+          neededBytes: need,
+          freeBytes: have,
+        });
       }
     }
   }
@@ -222,7 +291,9 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
   let csvSnapshots: string[] | undefined;
   if (opts.type === 'recovery' && !atLeast(os, '2016')) {
     const host = op.host(vm);
-    const csvs = [...new Set(dids.map((d) => op.disk(d).csv).filter((c): c is string => c !== null))];
+    const csvs = [
+      ...new Set(dids.map((d) => op.disk(d).csv).filter((c): c is string => c !== null)),
+    ];
     for (const c of csvs) {
       const snap = op.state.csvSnapshots[c];
       if (snap && snap.node !== host) {
@@ -230,20 +301,37 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
         const holders = snap.holders.map((h) => vmName(op, h.vmId));
         const msg = `${op.csvName(c)} is in redirected access: ${snap.node} holds a host-level VSS snapshot of it for the backup of ${holders.join(', ')}. ${host} must own the CSV to snapshot it, and ownership cannot move until that backup ends${waitedMs > 0 ? ` (waited ${waitedMs} ms)` : ''}. Run the backups one after the other, or keep each node's VMs on a CSV that node owns (seed 000).`;
         op.event('csvBusy', vm, msg);
-        throw new HvbcError('CSV_BUSY', msg, { csvId: c, holderNode: snap.node, requestingNode: host, waitedMs });
+        throw new HvbcError('CSV_BUSY', msg, {
+          csvId: c,
+          holderNode: snap.node,
+          requestingNode: host,
+          waitedMs,
+        });
       }
     }
     for (const c of csvs) {
       const owner = op.state.csvOwners[c];
       if (owner !== host) {
         op.state.csvOwners[c] = host;
-        op.event('csvMoved', vm, `Cluster Shared Volume '${op.csvName(c)}' moved from ${owner} to ${host}: the node taking the host-level snapshot for the backup of '${vm.def.name}' must own it.`);
+        op.event(
+          'csvMoved',
+          vm,
+          `Cluster Shared Volume '${op.csvName(c)}' moved from ${owner} to ${host}: the node taking the host-level snapshot for the backup of '${vm.def.name}' must own it.`,
+        );
       }
       const snap = op.state.csvSnapshots[c];
       if (snap) snap.holders.push({ vmId: vm.id, checkpointId: cpId });
       else {
-        op.state.csvSnapshots[c] = { node: host, holders: [{ vmId: vm.id, checkpointId: cpId }], since: new Date().toISOString() };
-        op.event('csvRedirected', vm, `Cluster Shared Volume '${op.csvName(c)}' is now in redirected access: ${host} took a host-level VSS snapshot for the backup of '${vm.def.name}'. Other nodes send their I/O over the network to ${host}.`);
+        op.state.csvSnapshots[c] = {
+          node: host,
+          holders: [{ vmId: vm.id, checkpointId: cpId }],
+          since: new Date().toISOString(),
+        };
+        op.event(
+          'csvRedirected',
+          vm,
+          `Cluster Shared Volume '${op.csvName(c)}' is now in redirected access: ${host} took a host-level VSS snapshot for the backup of '${vm.def.name}'. Other nodes send their I/O over the network to ${host}.`,
+        );
       }
     }
     csvSnapshots = csvs;
@@ -278,12 +366,18 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
       rctIds[did] = await rctSeal(op.dir, did, cpId);
     }
   }
-  for (const did of dids) await appendWriteLog(op.dir, did, [{ m: 'checkpoint', id: cpId, t: now }]);
+  for (const did of dids)
+    await appendWriteLog(op.dir, did, [{ m: 'checkpoint', id: cpId, t: now }]);
   await pausePoint('checkpoint:after-files');
   for (const did of dids) {
     const d = op.disk(did);
     const fid = randomUUID();
-    d.files[fid] = { path: newFiles[did] ?? '', parent: d.active, checkpointId: cpId, created: now };
+    d.files[fid] = {
+      path: newFiles[did] ?? '',
+      parent: d.active,
+      checkpointId: cpId,
+      created: now,
+    };
     frozen[did] = d.active;
     d.active = fid;
     if (d.vhdsPath) await writeVhdsDescriptor(op.dir, d);
@@ -304,8 +398,20 @@ export async function createCheckpoint(op: Op, ref: string, opts: CreateCheckpoi
   (op.state.checkpoints[vm.id] ??= []).push(cp);
   op.state.vmCurrent[vm.id] = cpId;
   op.touch(vm);
-  op.event('checkpointCreated', vm, `Checkpoint '${name}' (${type}, ${reached}-consistent) of '${vm.def.name}' was created; the VM now writes to ${Object.values(newFiles).map((p) => path.posix.basename(p)).join(', ')}. ${op.vmText(vm)}`);
-  return { checkpoint: publicCheckpoint(cp), consistencyReached: reached, ...(fallbackReason ? { fallbackReason } : {}) };
+  op.event(
+    'checkpointCreated',
+    vm,
+    `Checkpoint '${name}' (${type}, ${reached}-consistent) of '${vm.def.name}' was created; the VM now writes to ${Object.values(
+      newFiles,
+    )
+      .map((p) => path.posix.basename(p))
+      .join(', ')}. ${op.vmText(vm)}`,
+  );
+  return {
+    checkpoint: publicCheckpoint(cp),
+    consistencyReached: reached,
+    ...(fallbackReason ? { fallbackReason } : {}),
+  };
 }
 
 function vmName(op: Op, id: string): string {
@@ -320,7 +426,11 @@ function releaseCsvSnapshots(op: Op, vm: VmRef, cp: LabCheckpoint): void {
     snap.holders = snap.holders.filter((h) => h.checkpointId !== cp.id);
     if (snap.holders.length === 0) {
       delete op.state.csvSnapshots[c];
-      op.event('csvDirect', vm, `The host-level snapshot of Cluster Shared Volume '${op.csvName(c)}' was deleted; the CSV is back in direct access on every node.`);
+      op.event(
+        'csvDirect',
+        vm,
+        `The host-level snapshot of Cluster Shared Volume '${op.csvName(c)}' was deleted; the CSV is back in direct access on every node.`,
+      );
     }
   }
   delete cp.csvSnapshots;
@@ -328,7 +438,12 @@ function releaseCsvSnapshots(op: Op, vm: VmRef, cp: LabCheckpoint): void {
 }
 
 /** Remove a checkpoint and merge what no longer needs to be separate. Returns false when the checkpoint lingers (fault). */
-export async function removeCheckpoint(op: Op, vm: VmRef, cp: LabCheckpoint, verb = 'removed'): Promise<boolean> {
+export async function removeCheckpoint(
+  op: Op,
+  vm: VmRef,
+  cp: LabCheckpoint,
+  verb = 'removed',
+): Promise<boolean> {
   const faults = op.faults(vm);
   releaseCsvSnapshots(op, vm, cp);
   if (cp.type === 'recovery' && (faults.recoveryCheckpointNeverMerges || faults.avhdxLocked)) {
@@ -337,7 +452,9 @@ export async function removeCheckpoint(op: Op, vm: VmRef, cp: LabCheckpoint, ver
     const files = Object.entries(cp.frozen)
       .map(([did, fid]) => {
         const d = op.disk(did);
-        const child = Object.values(d.files).find((f) => f.parent === fid && f.checkpointId === cp.id);
+        const child = Object.values(d.files).find(
+          (f) => f.parent === fid && f.checkpointId === cp.id,
+        );
         return child ? op.win(child.path) : undefined;
       })
       .filter((x): x is string => x !== undefined);
@@ -354,7 +471,11 @@ export async function removeCheckpoint(op: Op, vm: VmRef, cp: LabCheckpoint, ver
   for (const c of list) if (c.parentId === cp.id) c.parentId = cp.parentId;
   if (op.state.vmCurrent[vm.id] === cp.id) op.state.vmCurrent[vm.id] = cp.parentId;
   op.touch(vm);
-  op.event('checkpointRemoved', vm, `Checkpoint '${cp.name}' of '${vm.def.name}' was ${verb}. ${op.vmText(vm)}`);
+  op.event(
+    'checkpointRemoved',
+    vm,
+    `Checkpoint '${cp.name}' of '${vm.def.name}' was ${verb}. ${op.vmText(vm)}`,
+  );
   for (const did of Object.keys(cp.frozen)) await consolidate(op, did);
   return true;
 }
@@ -387,10 +508,14 @@ export async function consolidate(op: Op, did: string): Promise<void> {
   const d = op.disk(did);
   const gate = canMergeNow(op, d);
   const pending: string[] = [];
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     pending.length = 0;
-    const needed = new Set(allCheckpoints(op.state).map((c) => c.frozen[did]).filter((x): x is string => x !== undefined));
+    const needed = new Set(
+      allCheckpoints(op.state)
+        .map((c) => c.frozen[did])
+        .filter((x): x is string => x !== undefined),
+    );
     for (const [fid, f] of Object.entries(d.files)) {
       if (fid === d.active || needed.has(fid)) continue;
       const kids = children(d, fid);
@@ -399,7 +524,12 @@ export async function consolidate(op: Op, did: string): Promise<void> {
           pending.push(f.path);
           continue;
         }
-        await runIntent(op, { kind: 'delete', diskId: did, file: fid, started: new Date().toISOString() });
+        await runIntent(op, {
+          kind: 'delete',
+          diskId: did,
+          file: fid,
+          started: new Date().toISOString(),
+        });
         progress = true;
         break;
       }
@@ -410,7 +540,14 @@ export async function consolidate(op: Op, did: string): Promise<void> {
         pending.push(d.files[k]?.path ?? k);
         continue;
       }
-      await runIntent(op, { kind: 'merge', diskId: did, child: k, parent: fid, rebase: grand, started: new Date().toISOString() });
+      await runIntent(op, {
+        kind: 'merge',
+        diskId: did,
+        child: k,
+        parent: fid,
+        rebase: grand,
+        started: new Date().toISOString(),
+      });
       progress = true;
       break;
     }
@@ -419,7 +556,11 @@ export async function consolidate(op: Op, did: string): Promise<void> {
     const why = gate.ok
       ? 'it waits until the newer checkpoints that sit on it are removed (the lab cannot re-point a differencing disk that has children of its own)'
       : `Windows Server 2008 R2 merges checkpoint files only while the VM is turned off (${gate.blockers.join(', ')} running); the files stay until then (seed 000)`;
-    op.event('mergePending', null, `Merge pending for ${d.label}: ${pending.map((p) => op.win(p)).join(', ')} stay on disk: ${why}.`);
+    op.event(
+      'mergePending',
+      null,
+      `Merge pending for ${d.label}: ${pending.map((p) => op.win(p)).join(', ')} stay on disk: ${why}.`,
+    );
   }
   if (d.vhdsPath) await writeVhdsDescriptor(op.dir, d);
 }
@@ -429,7 +570,11 @@ export async function consolidate(op: Op, did: string): Promise<void> {
  * a file no checkpoint needs is consolidated, unless its VM's version merges only while off (2008 R2).
  */
 export async function consolidateLeftovers(op: Op): Promise<void> {
-  const needed = new Set(allCheckpoints(op.state).flatMap((c) => Object.entries(c.frozen).map(([did, f]) => `${did}/${f}`)));
+  const needed = new Set(
+    allCheckpoints(op.state).flatMap((c) =>
+      Object.entries(c.frozen).map(([did, f]) => `${did}/${f}`),
+    ),
+  );
   for (const [did, d] of Object.entries(op.state.disks)) {
     if (!d.materialized || !canMergeNow(op, d).ok) continue;
     if (Object.keys(d.files).some((fid) => fid !== d.active && !needed.has(`${did}/${fid}`))) {
@@ -450,10 +595,11 @@ async function runIntent(op: Op, intent: LabIntent): Promise<void> {
   op.dirty = true;
 }
 
-const exists = (p: string) => fs.stat(p).then(
-  () => true,
-  () => false,
-);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Do (or finish, after a crash) the file work of an intent, then its state change. Idempotent. */
 export async function doIntent(op: Op, intent: LabIntent): Promise<void> {
@@ -464,7 +610,11 @@ export async function doIntent(op: Op, intent: LabIntent): Promise<void> {
     if (f) await fs.rm(op.abs(f.path), { force: true });
     delete d.files[intent.file];
     d.merged[intent.file] = null;
-    op.event('mergeCompleted', null, `Discarded ${f ? op.win(f.path) : intent.file} of ${d.label}: no checkpoint and no running VM uses it any more.`);
+    op.event(
+      'mergeCompleted',
+      null,
+      `Discarded ${f ? op.win(f.path) : intent.file} of ${d.label}: no checkpoint and no running VM uses it any more.`,
+    );
     return;
   }
   if (intent.kind === 'merge') {
@@ -478,14 +628,19 @@ export async function doIntent(op: Op, intent: LabIntent): Promise<void> {
     }
     if (child) {
       if (d.active === intent.child) d.active = intent.parent;
-      for (const c of allCheckpoints(op.state)) if (c.frozen[intent.diskId] === intent.child) c.frozen[intent.diskId] = intent.parent;
+      for (const c of allCheckpoints(op.state))
+        if (c.frozen[intent.diskId] === intent.child) c.frozen[intent.diskId] = intent.parent;
       for (const g of intent.rebase) {
         const gf = d.files[g];
         if (gf) gf.parent = intent.parent;
       }
       delete d.files[intent.child];
       d.merged[intent.child] = intent.parent;
-      op.event('mergeCompleted', null, `Merged ${op.win(child.path)} into ${op.win(parent.path)} (${d.label})${intent.rebase.length ? `; ${intent.rebase.length} newer file(s) now sit on ${path.posix.basename(parent.path)}` : ''}.`);
+      op.event(
+        'mergeCompleted',
+        null,
+        `Merged ${op.win(child.path)} into ${op.win(parent.path)} (${d.label})${intent.rebase.length ? `; ${intent.rebase.length} newer file(s) now sit on ${path.posix.basename(parent.path)}` : ''}.`,
+      );
     }
     return;
   }
@@ -513,10 +668,16 @@ export async function completeIntents(op: Op): Promise<string[]> {
   for (const intent of [...op.state.intents]) {
     await doIntent(op, intent);
     op.state.intents = op.state.intents.filter((i) => i !== intent);
-    done.push(`${intent.kind} on ${op.state.disks[intent.diskId]?.label ?? intent.diskId} (started ${intent.started})`);
+    done.push(
+      `${intent.kind} on ${op.state.disks[intent.diskId]?.label ?? intent.diskId} (started ${intent.started})`,
+    );
   }
   if (done.length > 0) {
-    op.event('labReconciled', null, `Finished ${done.length} operation(s) a stopped process left half done: ${done.join('; ')}.`);
+    op.event(
+      'labReconciled',
+      null,
+      `Finished ${done.length} operation(s) a stopped process left half done: ${done.join('; ')}.`,
+    );
     op.dirty = true;
     await writeLabFile(op.dir, op.lab);
   }
@@ -526,17 +687,24 @@ export async function completeIntents(op: Op): Promise<string[]> {
 /** Apply a checkpoint: each disk starts a new .avhdx on the checkpoint's frozen file; the current state is discarded. */
 export async function applyCheckpoint(op: Op, vm: VmRef, cp: LabCheckpoint): Promise<void> {
   if (cp.type === 'recovery') {
-    throw new HvbcError('VALIDATION', `'${cp.name}' is a recovery (backup) checkpoint; those belong to backup software and cannot be applied. Restore from a backup instead.`);
+    throw new HvbcError(
+      'VALIDATION',
+      `'${cp.name}' is a recovery (backup) checkpoint; those belong to backup software and cannot be applied. Restore from a backup instead.`,
+    );
   }
   if (vm.def.disks.some((d) => d.shared)) {
-    throw new HvbcError('UNSUPPORTED', `'${vm.def.name}' shares a VHD Set with other guest-cluster nodes; applying a checkpoint of one node alone would revert the shared disk under the others.`);
+    throw new HvbcError(
+      'UNSUPPORTED',
+      `'${vm.def.name}' shares a VHD Set with other guest-cluster nodes; applying a checkpoint of one node alone would revert the shared disk under the others.`,
+    );
   }
   const now = new Date().toISOString();
   for (const [did, frozenFid] of Object.entries(cp.frozen)) {
     const d = op.disk(did);
     const parent = d.files[frozenFid];
     const base = d.files.base;
-    if (!parent || !base) throw new HvbcError('INTERNAL', `checkpoint ${cp.id} refers to a missing file of ${d.label}`);
+    if (!parent || !base)
+      throw new HvbcError('INTERNAL', `checkpoint ${cp.id} refers to a missing file of ${d.label}`);
     const fid = randomUUID();
     const stem = path.posix.basename(base.path).replace(/\.vhdx$/i, '');
     const rel = `${path.posix.dirname(base.path)}/${stem}_${fid.toUpperCase()}.avhdx`;
@@ -544,12 +712,20 @@ export async function applyCheckpoint(op: Op, vm: VmRef, cp: LabCheckpoint): Pro
     d.files[fid] = { path: rel, parent: frozenFid, checkpointId: cp.id, created: now };
     d.active = fid;
     if (rctCapable(op.def, op.state, d)) {
-      await rctStart(op.dir, did, `checkpoint '${cp.name}' was applied on ${now}: the disk went back to an earlier state`);
+      await rctStart(
+        op.dir,
+        did,
+        `checkpoint '${cp.name}' was applied on ${now}: the disk went back to an earlier state`,
+      );
     }
   }
   op.state.vmCurrent[vm.id] = cp.id;
   if (cp.type === 'production') op.state.vmStates[vm.id] = 'Off';
   op.touch(vm);
-  op.event('checkpointApplied', vm, `Checkpoint '${cp.name}' was applied to '${vm.def.name}'; changes since then were discarded${cp.type === 'production' ? ' and the VM is off (production checkpoints hold no memory state)' : ''}. ${op.vmText(vm)}`);
+  op.event(
+    'checkpointApplied',
+    vm,
+    `Checkpoint '${cp.name}' was applied to '${vm.def.name}'; changes since then were discarded${cp.type === 'production' ? ' and the VM is off (production checkpoints hold no memory state)' : ''}. ${op.vmText(vm)}`,
+  );
   for (const did of Object.keys(cp.frozen)) await consolidate(op, did);
 }

@@ -70,7 +70,8 @@ function fillPage(dst: Buffer, at: number, label: string, seed: number, diskOffs
   }
   const tag = `HVBC ${label} @${diskOffset.toString(16).padStart(10, '0')} #${seed.toString(16).padStart(8, '0')}`;
   scratch.fill(0x20, 0, TAG_BYTES - 1);
-  for (let i = 0; i < Math.min(tag.length, TAG_BYTES - 1); i++) scratch[i] = tag.charCodeAt(i) & 0xff;
+  for (let i = 0; i < Math.min(tag.length, TAG_BYTES - 1); i++)
+    scratch[i] = tag.charCodeAt(i) & 0xff;
   scratch[TAG_BYTES - 1] = 0x0a;
   dst.set(scratch, at);
 }
@@ -107,7 +108,13 @@ export function writeData(w: WriteSpec, label: string, virtualSize: number): Buf
 }
 
 /** Apply the part of a write that falls inside [offset, offset+dst.length) to dst. */
-export function applyWrite(dst: Buffer, offset: number, w: WriteSpec, label: string, virtualSize: number): void {
+export function applyWrite(
+  dst: Buffer,
+  offset: number,
+  w: WriteSpec,
+  label: string,
+  virtualSize: number,
+): void {
   const s = Math.max(offset, w.o);
   const e = Math.min(offset + dst.length, w.o + w.l);
   if (s >= e) return;
@@ -209,7 +216,9 @@ export function planWrites(opts: IoPlanOptions): PlannedWrite[] {
 }
 
 /** Sort and coalesce ranges (overlapping or touching) into a minimal list. */
-export function unionRanges(ranges: Iterable<{ offset: number; length: number }>): { offset: number; length: number }[] {
+export function unionRanges(
+  ranges: Iterable<{ offset: number; length: number }>,
+): { offset: number; length: number }[] {
   const list = [...ranges].filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
   const out: { offset: number; length: number }[] = [];
   for (const r of list) {

@@ -30,7 +30,9 @@ export const LabDisk = z
     /** CSV id that holds the disk; omitted for local storage. */
     csv: z.string().optional(),
     /** File name of the base disk, e.g. "sql01-data.vhdx". */
-    file: z.string().regex(/^[^\\/:*?"<>|]+\.(vhdx|vhds)$/i, 'a file name ending in .vhdx or .vhds'),
+    file: z
+      .string()
+      .regex(/^[^\\/:*?"<>|]+\.(vhdx|vhds)$/i, 'a file name ending in .vhdx or .vhds'),
     /** Virtual size in bytes. */
     size: Size,
     type: z.enum(['fixed', 'dynamic']).default('dynamic'),
@@ -44,13 +46,18 @@ export type LabDisk = z.infer<typeof LabDisk>;
 export const LabVm = z
   .object({
     id: z.string().uuid().optional(),
-    name: z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, dot, dash or underscore'),
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, dot, dash or underscore'),
     host: z.string(),
     state: z.enum(['Running', 'Off', 'Saved', 'Paused']).default('Running'),
     generation: z.union([z.literal(1), z.literal(2)]).default(2),
     configVersion: z.string().default('9.0'),
     scsiControllers: z.number().int().nonnegative().default(1),
-    checkpointType: z.enum(['Disabled', 'Production', 'ProductionOnly', 'Standard']).default('Production'),
+    checkpointType: z
+      .enum(['Disabled', 'Production', 'ProductionOnly', 'Standard'])
+      .default('Production'),
     automaticCheckpoints: z.boolean().default(false),
     disks: z.array(LabDisk).min(1),
     group: z.string().optional(),
@@ -138,7 +145,9 @@ function pathOf(path: PropertyKey[]): string {
 export function parseLabDefinition(raw: unknown, file: string): LabDefinition {
   const parsed = LabDefinition.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 10).map((i) => `${pathOf(i.path) || '(root)'}: ${i.message}`);
+    const problems = parsed.error.issues
+      .slice(0, 10)
+      .map((i) => `${pathOf(i.path) || '(root)'}: ${i.message}`);
     throw new HvbcError(
       'LAB_INVALID',
       `${file}: ${problems.join('; ')}. Fix the field and start again; nothing was changed.`,
@@ -158,28 +167,56 @@ export function parseLabDefinition(raw: unknown, file: string): LabDefinition {
       seen.add(k);
     }
   };
-  dup('nodes', def.nodes.map((n) => n.name));
-  dup('csvs', def.csvs.map((c) => c.id));
-  dup('csvs (volume)', def.csvs.map((c) => c.volume));
-  dup('vms', def.vms.map((v) => v.name));
+  dup(
+    'nodes',
+    def.nodes.map((n) => n.name),
+  );
+  dup(
+    'csvs',
+    def.csvs.map((c) => c.id),
+  );
+  dup(
+    'csvs (volume)',
+    def.csvs.map((c) => c.volume),
+  );
+  dup(
+    'vms',
+    def.vms.map((v) => v.name),
+  );
   def.csvs.forEach((c, i) => {
-    if (!nodes.has(c.owner)) problems.push(`csvs[${i}].owner: expected one of the node names (${[...nodes].join(', ')}), got "${c.owner}"`);
+    if (!nodes.has(c.owner))
+      problems.push(
+        `csvs[${i}].owner: expected one of the node names (${[...nodes].join(', ')}), got "${c.owner}"`,
+      );
     if (c.used > c.size) problems.push(`csvs[${i}].used: larger than size`);
   });
   def.vms.forEach((vm, i) => {
-    if (!nodes.has(vm.host)) problems.push(`vms[${i}].host: expected one of the node names (${[...nodes].join(', ')}), got "${vm.host}"`);
-    if (vm.group !== undefined && !groups.has(vm.group)) problems.push(`vms[${i}].group: no group named "${vm.group}" in groups`);
+    if (!nodes.has(vm.host))
+      problems.push(
+        `vms[${i}].host: expected one of the node names (${[...nodes].join(', ')}), got "${vm.host}"`,
+      );
+    if (vm.group !== undefined && !groups.has(vm.group))
+      problems.push(`vms[${i}].group: no group named "${vm.group}" in groups`);
     const files = new Set<string>();
     vm.disks.forEach((d, j) => {
-      if (d.csv !== undefined && !csvs.has(d.csv)) problems.push(`vms[${i}].disks[${j}].csv: expected one of the CSV ids (${[...csvs].join(', ')}), got "${d.csv}"`);
-      if (d.size % 1048576 !== 0) problems.push(`vms[${i}].disks[${j}].size: expected a multiple of 1 MiB`);
+      if (d.csv !== undefined && !csvs.has(d.csv))
+        problems.push(
+          `vms[${i}].disks[${j}].csv: expected one of the CSV ids (${[...csvs].join(', ')}), got "${d.csv}"`,
+        );
+      if (d.size % 1048576 !== 0)
+        problems.push(`vms[${i}].disks[${j}].size: expected a multiple of 1 MiB`);
       const key = d.file.toLowerCase();
-      if (files.has(key) && !d.shared) problems.push(`vms[${i}].disks[${j}].file: "${d.file}" used twice in one VM`);
+      if (files.has(key) && !d.shared)
+        problems.push(`vms[${i}].disks[${j}].file: "${d.file}" used twice in one VM`);
       files.add(key);
     });
   });
   if (problems.length > 0) {
-    throw new HvbcError('LAB_INVALID', `${file}: ${problems.slice(0, 10).join('; ')}. Fix the field and start again; nothing was changed.`, { file, problems });
+    throw new HvbcError(
+      'LAB_INVALID',
+      `${file}: ${problems.slice(0, 10).join('; ')}. Fix the field and start again; nothing was changed.`,
+      { file, problems },
+    );
   }
   return def;
 }
@@ -190,7 +227,11 @@ export function parseLabDefinitionText(text: string, file: string): LabDefinitio
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new HvbcError('LAB_INVALID', `${file}: not valid JSON (${(e as Error).message}). Fix the file and start again; nothing was changed.`, { file });
+    throw new HvbcError(
+      'LAB_INVALID',
+      `${file}: not valid JSON (${(e as Error).message}). Fix the file and start again; nothing was changed.`,
+      { file },
+    );
   }
   return parseLabDefinition(raw, file);
 }

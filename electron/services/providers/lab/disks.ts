@@ -20,7 +20,12 @@ export function abs(dir: string, rel: string): string {
 }
 
 /** Write a batch of generated writes into one VHDX file (the disk's active file), then flush. */
-export async function writeToFile(file: string, writes: WriteSpec[], label: string, virtualSize: number): Promise<void> {
+export async function writeToFile(
+  file: string,
+  writes: WriteSpec[],
+  label: string,
+  virtualSize: number,
+): Promise<void> {
   const img = await openVhdx(file, { writable: true });
   try {
     for (const w of writes) await img.write(w.o, writeData(w, label, virtualSize));
@@ -60,7 +65,10 @@ export async function rebaseLeaf(child: string, newParent: string): Promise<void
         if (e.kind === 'parent') continue;
         for (let o = 0; o < e.length; o += chunk) {
           const n = Math.min(chunk, e.length - o);
-          await out.write(e.offset + o, e.kind === 'zero' ? Buffer.alloc(n) : await src.read(e.offset + o, n));
+          await out.write(
+            e.offset + o,
+            e.kind === 'zero' ? Buffer.alloc(n) : await src.read(e.offset + o, n),
+          );
         }
       }
       await out.flush();
@@ -95,15 +103,25 @@ export async function allocatedSize(file: string): Promise<number> {
  * log the seed writes, start change tracking (2016+), and write the VHD Set descriptor for a shared disk.
  * Anything a crashed earlier attempt left behind is removed first, so this is safe to rerun.
  */
-export async function materializeDisk(dir: string, diskIdValue: string, disk: LabDiskState, rct: boolean): Promise<void> {
+export async function materializeDisk(
+  dir: string,
+  diskIdValue: string,
+  disk: LabDiskState,
+  rct: boolean,
+): Promise<void> {
   const base = disk.files.base;
-  if (!base) throw new HvbcError('INTERNAL', `disk ${diskIdValue} has no base file in the lab state`);
+  if (!base)
+    throw new HvbcError('INTERNAL', `disk ${diskIdValue} has no base file in the lab state`);
   const file = abs(dir, base.path);
   await fs.rm(file, { force: true });
   await fs.rm(ioLogPath(dir, diskIdValue), { force: true });
   await fs.rm(rctPath(dir, diskIdValue), { force: true });
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const img = await createVhdx(file, { virtualSize: disk.virtualSize, type: 'dynamic', blockSize: disk.blockSize });
+  const img = await createVhdx(file, {
+    virtualSize: disk.virtualSize,
+    type: 'dynamic',
+    blockSize: disk.blockSize,
+  });
   const writes = seedWrites(disk.virtualSize, disk.seed, SEED_FRACTION);
   try {
     for (const w of writes) await img.write(w.o, writeData(w, disk.label, disk.virtualSize));
@@ -131,7 +149,9 @@ export async function writeVhdsDescriptor(dir: string, disk: LabDiskState): Prom
     label: disk.label,
     virtualSize: disk.virtualSize,
     activeData: active ? path.posix.relative(path.posix.dirname(disk.vhdsPath), active.path) : null,
-    files: Object.values(disk.files).map((f) => path.posix.relative(path.posix.dirname(disk.vhdsPath ?? ''), f.path)),
+    files: Object.values(disk.files).map((f) =>
+      path.posix.relative(path.posix.dirname(disk.vhdsPath ?? ''), f.path),
+    ),
   };
   await fs.mkdir(path.dirname(abs(dir, disk.vhdsPath)), { recursive: true });
   await writeFileAtomic(abs(dir, disk.vhdsPath), JSON.stringify(body, null, 2));
@@ -149,7 +169,12 @@ export function rctCapable(def: LabDefinition, state: LabState, disk: LabDiskSta
 }
 
 /** The informational VM configuration file (what Virtual Machines/<id>.json would hold). */
-export async function writeVmConfig(dir: string, def: LabDefinition, state: LabState, index: number): Promise<void> {
+export async function writeVmConfig(
+  dir: string,
+  def: LabDefinition,
+  state: LabState,
+  index: number,
+): Promise<void> {
   const v = def.vms[index];
   if (!v) return;
   const id = vmId(def, index);
@@ -164,7 +189,12 @@ export async function writeVmConfig(dir: string, def: LabDefinition, state: LabS
     host: state.vmHosts[id],
     state: state.vmStates[id],
     disks: v.disks.map((d) => d.file),
-    checkpoints: (state.checkpoints[id] ?? []).map((c) => ({ id: c.id, name: c.name, type: c.type, parentId: c.parentId })),
+    checkpoints: (state.checkpoints[id] ?? []).map((c) => ({
+      id: c.id,
+      name: c.name,
+      type: c.type,
+      parentId: c.parentId,
+    })),
   };
   await fs.mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, JSON.stringify(body, null, 2));
@@ -174,7 +204,11 @@ export async function writeVmConfig(dir: string, def: LabDefinition, state: LabS
  * Write a new lab: lab.json first (disks marked not yet created), then each disk file, then lab.json again.
  * 'lazy' leaves the disks to be created on first use.
  */
-export async function initLabContent(dir: string, def: LabDefinition, mode: 'eager' | 'lazy' | 'auto'): Promise<LabFile> {
+export async function initLabContent(
+  dir: string,
+  def: LabDefinition,
+  mode: 'eager' | 'lazy' | 'auto',
+): Promise<LabFile> {
   const state = initialState(def);
   const lab: LabFile = { definition: def, state };
   await writeLabFile(dir, lab);

@@ -82,7 +82,10 @@ async function lastSeq(file: string): Promise<number> {
       const len = Math.min(size, tail);
       const buf = Buffer.alloc(len);
       await fh.read(buf, 0, len, size - len);
-      const lines = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+      const lines = buf
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       // The first line of a partial tail may be cut; it only counts when we read the whole file.
       for (let i = lines.length - 1; i >= (len === size ? 0 : 1); i--) {
         try {

@@ -21,7 +21,11 @@ export function effectiveFaults(def: LabDefinition, state: LabState, index: numb
 }
 
 export function csvNearlyFull(def: LabDefinition, state: LabState, csvId: string): boolean {
-  return state.csvFaults[csvId]?.nearlyFull ?? def.csvs.find((c) => c.id === csvId)?.faults?.nearlyFull ?? false;
+  return (
+    state.csvFaults[csvId]?.nearlyFull ??
+    def.csvs.find((c) => c.id === csvId)?.faults?.nearlyFull ??
+    false
+  );
 }
 
 export interface InventoryInputs {
@@ -34,11 +38,16 @@ export interface InventoryInputs {
 }
 
 /** Free bytes per CSV: size − other data − the lab's files on it (capped for the nearly-full fault). */
-export function csvFreeBytes(def: LabDefinition, state: LabState, fileSizes: Record<string, number>): Record<string, number> {
+export function csvFreeBytes(
+  def: LabDefinition,
+  state: LabState,
+  fileSizes: Record<string, number>,
+): Record<string, number> {
   const used: Record<string, number> = {};
   for (const d of Object.values(state.disks)) {
     if (d.csv === null) continue;
-    for (const f of Object.values(d.files)) used[d.csv] = (used[d.csv] ?? 0) + (fileSizes[f.path] ?? 0);
+    for (const f of Object.values(d.files))
+      used[d.csv] = (used[d.csv] ?? 0) + (fileSizes[f.path] ?? 0);
   }
   const out: Record<string, number> = {};
   for (const c of def.csvs) {
@@ -48,8 +57,15 @@ export function csvFreeBytes(def: LabDefinition, state: LabState, fileSizes: Rec
   return out;
 }
 
-export function buildInventory({ def, state, location, fileSizes, now }: InventoryInputs): Inventory {
-  const nodeOs = (name: string) => def.nodes.find((n) => n.name === name)?.osVersion ?? def.cluster.osVersion;
+export function buildInventory({
+  def,
+  state,
+  location,
+  fileSizes,
+  now,
+}: InventoryInputs): Inventory {
+  const nodeOs = (name: string) =>
+    def.nodes.find((n) => n.name === name)?.osVersion ?? def.cluster.osVersion;
 
   const vms: Vm[] = def.vms.map((v, i) => {
     const id = vmId(def, i);
@@ -92,8 +108,17 @@ export function buildInventory({ def, state, location, fileSizes, now }: Invento
     }));
     for (const rp of state.referencePoints[id] ?? []) {
       // Reference points have no parent; rctId lists the per-disk change-tracking ids in disk order, ";"-separated.
-      const ids = v.disks.map((d) => rp.rctIds[diskId(id, d.file, d.shared)]).filter((x): x is string => x !== undefined);
-      checkpoints.push({ id: rp.id, name: `Reference point ${rp.created}`, type: 'reference-point', parentId: null, created: rp.created, rctId: ids.join(';') });
+      const ids = v.disks
+        .map((d) => rp.rctIds[diskId(id, d.file, d.shared)])
+        .filter((x): x is string => x !== undefined);
+      checkpoints.push({
+        id: rp.id,
+        name: `Reference point ${rp.created}`,
+        type: 'reference-point',
+        parentId: null,
+        created: rp.created,
+        rctId: ids.join(';'),
+      });
     }
     return {
       id,
@@ -104,8 +129,16 @@ export function buildInventory({ def, state, location, fileSizes, now }: Invento
       configVersion: v.configVersion,
       scsiControllers: faults.noScsiController ? 0 : v.scsiControllers,
       integrationServices: [
-        { name: 'Heartbeat', enabled: !icOff, status: icOff ? 'Disabled' : running ? 'OK' : 'No Contact' },
-        { name: 'Backup (volume shadow copy)', enabled: !icOff, status: icOff ? 'Disabled' : running ? 'OK' : 'No Contact' },
+        {
+          name: 'Heartbeat',
+          enabled: !icOff,
+          status: icOff ? 'Disabled' : running ? 'OK' : 'No Contact',
+        },
+        {
+          name: 'Backup (volume shadow copy)',
+          enabled: !icOff,
+          status: icOff ? 'Disabled' : running ? 'OK' : 'No Contact',
+        },
         { name: 'Time Synchronization', enabled: true, status: running ? 'OK' : 'No Contact' },
       ],
       checkpointType: v.checkpointType,
@@ -136,7 +169,11 @@ export function buildInventory({ def, state, location, fileSizes, now }: Invento
         redirected && (redirected.node === undefined || redirected.node === n.name)
           ? { node: n.name, state: redirected.state, reason: redirected.reason }
           : snap && n.name !== owner
-            ? { node: n.name, state: 'FileSystemRedirected' as const, reason: `BackupInProgress (snapshot by ${snap.node})` }
+            ? {
+                node: n.name,
+                state: 'FileSystemRedirected' as const,
+                reason: `BackupInProgress (snapshot by ${snap.node})`,
+              }
             : { node: n.name, state: 'Direct' as const, reason: '' },
       ),
     };

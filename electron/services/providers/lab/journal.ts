@@ -78,7 +78,11 @@ async function readLines(file: string): Promise<unknown[] | null> {
 
 // ---------------------------------------------------------------- write log
 
-export async function appendWriteLog(dir: string, diskId: string, lines: (LoggedWrite | LogMarker)[]): Promise<void> {
+export async function appendWriteLog(
+  dir: string,
+  diskId: string,
+  lines: (LoggedWrite | LogMarker)[],
+): Promise<void> {
   await appendLines(ioLogPath(dir, diskId), lines);
 }
 
@@ -96,7 +100,12 @@ export function isWrite(l: LogLine): l is LoggedWrite & { seq: number } {
 export function writtenSince(log: LogLine[], checkpointId: string): ByteRange[] {
   const at = log.findIndex((l) => 'm' in l && l.id === checkpointId);
   if (at < 0) throw new Error(`no checkpoint marker ${checkpointId} in the write log`);
-  return unionRanges(log.slice(at + 1).filter(isWrite).map((w) => ({ offset: w.o, length: w.l })));
+  return unionRanges(
+    log
+      .slice(at + 1)
+      .filter(isWrite)
+      .map((w) => ({ offset: w.o, length: w.l })),
+  );
 }
 
 // ---------------------------------------------------------------- resilient change tracking
@@ -125,14 +134,26 @@ export interface RctStatus {
 }
 
 /** Start (or restart) a disk's change-tracking record. `reason` says why a previous one was dropped. */
-export async function rctStart(dir: string, diskId: string, reason: string | null): Promise<RctStatus> {
-  const header: RctHeader = { h: 1, instance: randomUUID(), created: new Date().toISOString(), reason };
+export async function rctStart(
+  dir: string,
+  diskId: string,
+  reason: string | null,
+): Promise<RctStatus> {
+  const header: RctHeader = {
+    h: 1,
+    instance: randomUUID(),
+    created: new Date().toISOString(),
+    reason,
+  };
   await fs.mkdir(path.join(dir, RCT_DIR), { recursive: true });
   await writeFileAtomic(rctPath(dir, diskId), JSON.stringify(header) + '\n');
   return { instance: header.instance, generation: 0, created: header.created, reason };
 }
 
-async function rctRead(dir: string, diskId: string): Promise<{ header: RctHeader; lines: unknown[] } | null> {
+async function rctRead(
+  dir: string,
+  diskId: string,
+): Promise<{ header: RctHeader; lines: unknown[] } | null> {
   const lines = await readLines(rctPath(dir, diskId));
   const header = lines?.[0] as RctHeader | undefined;
   if (!lines || !header || header.h !== 1 || typeof header.instance !== 'string') return null;
@@ -143,14 +164,23 @@ export async function rctStatus(dir: string, diskId: string): Promise<RctStatus 
   const r = await rctRead(dir, diskId);
   if (!r) return null;
   const generation = r.lines.filter((l) => typeof (l as RctSeal).seal === 'number').length;
-  return { instance: r.header.instance, generation, created: r.header.created, reason: r.header.reason };
+  return {
+    instance: r.header.instance,
+    generation,
+    created: r.header.created,
+    reason: r.header.reason,
+  };
 }
 
 /** Record changed ranges. A lost record is started again (and says so), the way a host rebuilds a missing .rct. */
 export async function rctRecord(dir: string, diskId: string, ranges: ByteRange[]): Promise<void> {
   if (ranges.length === 0) return;
   if (!(await fs.stat(rctPath(dir, diskId)).catch(() => null))) {
-    await rctStart(dir, diskId, `the change-tracking record ${path.join(RCT_DIR, `${diskId}.rct`)} was missing (deleted or lost) and was started again`);
+    await rctStart(
+      dir,
+      diskId,
+      `the change-tracking record ${path.join(RCT_DIR, `${diskId}.rct`)} was missing (deleted or lost) and was started again`,
+    );
   }
   const line: RctRanges = { r: unionRanges(ranges).map((x) => [x.offset, x.length]) };
   await appendLines(rctPath(dir, diskId), [line]);
@@ -159,24 +189,40 @@ export async function rctRecord(dir: string, diskId: string, ranges: ByteRange[]
 /** Seal the current generation: returns its change-tracking id ("<instance>:<generation>"). */
 export async function rctSeal(dir: string, diskId: string, checkpointId: string): Promise<string> {
   let st = await rctStatus(dir, diskId);
-  if (!st) st = await rctStart(dir, diskId, `the change-tracking record was missing (deleted or lost) and was started again`);
+  if (!st)
+    st = await rctStart(
+      dir,
+      diskId,
+      `the change-tracking record was missing (deleted or lost) and was started again`,
+    );
   const seal: RctSeal = { seal: st.generation, cp: checkpointId, t: new Date().toISOString() };
   await appendLines(rctPath(dir, diskId), [seal]);
   return `${st.instance}:${st.generation}`;
 }
 
 /** What changed since the sealed id, or why the caller needs a full backup. */
-export async function rctQuery(dir: string, diskId: string, rctId: string, virtualSize: number): Promise<ChangedRanges> {
+export async function rctQuery(
+  dir: string,
+  diskId: string,
+  rctId: string,
+  virtualSize: number,
+): Promise<ChangedRanges> {
   const rel = path.join(RCT_DIR, `${diskId}.rct`);
   const r = await rctRead(dir, diskId);
   if (!r) {
-    return { kind: 'full-required', reason: `The change-tracking record ${rel} is missing (deleted or lost): the changes since the last backup are unknown, so the next backup must be full.` };
+    return {
+      kind: 'full-required',
+      reason: `The change-tracking record ${rel} is missing (deleted or lost): the changes since the last backup are unknown, so the next backup must be full.`,
+    };
   }
   const [instance, genText] = rctId.split(':');
   const gen = Number(genText);
   if (instance !== r.header.instance) {
     const why = r.header.reason ?? 'it was started again';
-    return { kind: 'full-required', reason: `Change tracking of this disk was reset on ${r.header.created} (${why}); the reference point's id ${rctId} no longer applies, so the next backup must be full.` };
+    return {
+      kind: 'full-required',
+      reason: `Change tracking of this disk was reset on ${r.header.created} (${why}); the reference point's id ${rctId} no longer applies, so the next backup must be full.`,
+    };
   }
   const ranges: ByteRange[] = [];
   let g = 0;
@@ -189,10 +235,14 @@ export async function rctQuery(dir: string, diskId: string, rctId: string, virtu
       continue;
     }
     const rr = (l as Partial<RctRanges>).r;
-    if (Array.isArray(rr) && g > gen) for (const [o, len] of rr) ranges.push({ offset: o, length: len });
+    if (Array.isArray(rr) && g > gen)
+      for (const [o, len] of rr) ranges.push({ offset: o, length: len });
   }
   if (!sealed) {
-    return { kind: 'full-required', reason: `Change-tracking id ${rctId} was never sealed in ${rel}; the next backup must be full.` };
+    return {
+      kind: 'full-required',
+      reason: `Change-tracking id ${rctId} was never sealed in ${rel}; the next backup must be full.`,
+    };
   }
   return { kind: 'ranges', ranges: unionRanges(ranges), virtualSize };
 }

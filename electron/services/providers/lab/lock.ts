@@ -26,9 +26,16 @@ function alive(pid: number): boolean {
 
 export async function readLock(dir: string): Promise<LockInfo | null> {
   try {
-    const raw = JSON.parse(await fs.readFile(path.join(dir, LOCK_FILE), 'utf8')) as Partial<LockInfo>;
+    const raw = JSON.parse(
+      await fs.readFile(path.join(dir, LOCK_FILE), 'utf8'),
+    ) as Partial<LockInfo>;
     if (typeof raw.pid !== 'number' || typeof raw.host !== 'string') return null;
-    return { pid: raw.pid, host: raw.host, time: String(raw.time ?? ''), operation: String(raw.operation ?? '') };
+    return {
+      pid: raw.pid,
+      host: raw.host,
+      time: String(raw.time ?? ''),
+      operation: String(raw.operation ?? ''),
+    };
   } catch {
     return null;
   }
@@ -45,10 +52,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Take the lab lock, waiting up to `waitMs`. Returns a release function.
  * A half-written lock file (crash between create and write) is treated as stale after a second.
  */
-export async function acquireLock(dir: string, operation: string, waitMs: number): Promise<() => Promise<void>> {
+export async function acquireLock(
+  dir: string,
+  operation: string,
+  waitMs: number,
+): Promise<() => Promise<void>> {
   const file = path.join(dir, LOCK_FILE);
   const deadline = Date.now() + waitMs;
-  const me: LockInfo = { pid: process.pid, host: os.hostname(), time: new Date().toISOString(), operation };
+  const me: LockInfo = {
+    pid: process.pid,
+    host: os.hostname(),
+    time: new Date().toISOString(),
+    operation,
+  };
   for (;;) {
     try {
       const fh = await fs.open(file, 'wx');
@@ -59,7 +75,8 @@ export async function acquireLock(dir: string, operation: string, waitMs: number
       }
       return async () => {
         const cur = await readLock(dir);
-        if (cur && cur.pid === me.pid && cur.host === me.host && cur.time === me.time) await fs.rm(file, { force: true });
+        if (cur && cur.pid === me.pid && cur.host === me.host && cur.time === me.time)
+          await fs.rm(file, { force: true });
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -78,7 +95,9 @@ export async function acquireLock(dir: string, operation: string, waitMs: number
       }
     }
     if (Date.now() >= deadline) {
-      const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.operation}, since ${holder.time})` : 'another process';
+      const who = holder
+        ? `process ${holder.pid} on ${holder.host} (${holder.operation}, since ${holder.time})`
+        : 'another process';
       throw new HvbcError(
         'LAB_LOCKED',
         `The lab in ${dir} is busy: ${who} holds ${LOCK_FILE}. Wait for it to finish and try again; if that process is gone, delete ${file}.`,
@@ -92,5 +111,6 @@ export async function acquireLock(dir: string, operation: string, waitMs: number
 async function removeIfUnchanged(file: string, seen: LockInfo): Promise<void> {
   // Re-read right before removing so we do not delete a lock another process just took over.
   const again = await readLock(path.dirname(file));
-  if (again && again.pid === seen.pid && again.time === seen.time) await fs.rm(file, { force: true });
+  if (again && again.pid === seen.pid && again.time === seen.time)
+    await fs.rm(file, { force: true });
 }

@@ -27,10 +27,15 @@ export interface DiskModel {
  * The model of a disk now (active file) or as of a checkpoint (`atCheckpointId`: the chain of the file that checkpoint
  * froze, which is what frozenDisks() hands out and what a backup of that checkpoint must contain).
  */
-export async function diskModel(labDir: string, diskId: string, atCheckpointId?: string): Promise<DiskModel> {
+export async function diskModel(
+  labDir: string,
+  diskId: string,
+  atCheckpointId?: string,
+): Promise<DiskModel> {
   const lab = await readLabFile(labDir);
   const disk = lab.state.disks[diskId];
-  if (!disk) throw new HvbcError('NOT_FOUND', `No disk ${diskId} in the lab at ${labDir}.`, { diskId });
+  if (!disk)
+    throw new HvbcError('NOT_FOUND', `No disk ${diskId} in the lab at ${labDir}.`, { diskId });
   let target = disk.active;
   const log = await readWriteLog(labDir, diskId);
   /** Writes after this log position are not part of the model (a checkpoint that no longer exists). */
@@ -42,7 +47,12 @@ export async function diskModel(labDir: string, diskId: string, atCheckpointId?:
     else {
       // Converted to a reference point or removed since: its marker in the write log still says where it was taken.
       const marker = log.find((l) => !isWrite(l) && l.id === atCheckpointId);
-      if (!marker) throw new HvbcError('NOT_FOUND', `No checkpoint ${atCheckpointId} that covers disk ${diskId}.`, { diskId, checkpointId: atCheckpointId });
+      if (!marker)
+        throw new HvbcError(
+          'NOT_FOUND',
+          `No checkpoint ${atCheckpointId} that covers disk ${diskId}.`,
+          { diskId, checkpointId: atCheckpointId },
+        );
       untilSeq = marker.seq;
     }
   }
@@ -51,7 +61,10 @@ export async function diskModel(labDir: string, diskId: string, atCheckpointId?:
   for (const l of log) {
     if (!isWrite(l) || l.seq > untilSeq) continue;
     const where = resolveFile(disk, l.f);
-    if (where !== null && inChain.has(where)) writes.push(l.k === 'mbr' ? { o: l.o, l: l.l, d: l.d, k: 'mbr' } : { o: l.o, l: l.l, d: l.d });
+    if (where !== null && inChain.has(where))
+      writes.push(
+        l.k === 'mbr' ? { o: l.o, l: l.l, d: l.d, k: 'mbr' } : { o: l.o, l: l.l, d: l.d },
+      );
   }
   const { label, virtualSize } = disk;
   return {
@@ -61,7 +74,8 @@ export async function diskModel(labDir: string, diskId: string, atCheckpointId?:
     file: disk.files[target]?.path ?? '',
     writes,
     read(offset: number, length: number): Buffer {
-      if (offset < 0 || offset + length > virtualSize) throw new RangeError(`range ${offset}+${length} outside the disk (${virtualSize} bytes)`);
+      if (offset < 0 || offset + length > virtualSize)
+        throw new RangeError(`range ${offset}+${length} outside the disk (${virtualSize} bytes)`);
       const b = Buffer.alloc(length);
       for (const w of writes) applyWrite(b, offset, w, label, virtualSize);
       return b;
@@ -71,7 +85,11 @@ export async function diskModel(labDir: string, diskId: string, atCheckpointId?:
 }
 
 /** The whole expected disk as one buffer (virtual size bytes; lab disks are 64–160 MiB). */
-export async function expectedDiskContent(labDir: string, diskId: string, atCheckpointId?: string): Promise<Buffer> {
+export async function expectedDiskContent(
+  labDir: string,
+  diskId: string,
+  atCheckpointId?: string,
+): Promise<Buffer> {
   const m = await diskModel(labDir, diskId, atCheckpointId);
   return m.read(0, m.virtualSize);
 }
@@ -84,9 +102,17 @@ export interface VerifyResult {
 }
 
 /** Compare a reader of disk content (a restored raw disk, a chain…) with the model, 1 MiB at a time. */
-export async function verifyAgainstModel(model: DiskModel, read: (offset: number, length: number) => Promise<Buffer> | Buffer, virtualSize = model.virtualSize): Promise<VerifyResult> {
+export async function verifyAgainstModel(
+  model: DiskModel,
+  read: (offset: number, length: number) => Promise<Buffer> | Buffer,
+  virtualSize = model.virtualSize,
+): Promise<VerifyResult> {
   if (virtualSize !== model.virtualSize) {
-    return { ok: false, bytesCompared: 0, mismatches: [{ offset: 0, length: Math.max(virtualSize, model.virtualSize) }] };
+    return {
+      ok: false,
+      bytesCompared: 0,
+      mismatches: [{ offset: 0, length: Math.max(virtualSize, model.virtualSize) }],
+    };
   }
   const step = 1024 * 1024;
   const bad: ByteRange[] = [];
@@ -100,7 +126,12 @@ export async function verifyAgainstModel(model: DiskModel, read: (offset: number
 }
 
 /** Open the VHDX chain ending at `chainPath` with the engine and compare it with the model of the disk. */
-export async function verifyChain(labDir: string, diskId: string, chainPath: string, atCheckpointId?: string): Promise<VerifyResult> {
+export async function verifyChain(
+  labDir: string,
+  diskId: string,
+  chainPath: string,
+  atCheckpointId?: string,
+): Promise<VerifyResult> {
   const m = await diskModel(labDir, diskId, atCheckpointId);
   const chain = await openChain(chainPath);
   try {
@@ -115,6 +146,7 @@ export async function verifyDiskNow(labDir: string, diskId: string): Promise<Ver
   const lab = await readLabFile(labDir);
   const d = lab.state.disks[diskId];
   const f = d?.files[d.active];
-  if (!d || !f) throw new HvbcError('NOT_FOUND', `No disk ${diskId} in the lab at ${labDir}.`, { diskId });
+  if (!d || !f)
+    throw new HvbcError('NOT_FOUND', `No disk ${diskId} in the lab at ${labDir}.`, { diskId });
   return verifyChain(labDir, diskId, abs(labDir, f.path));
 }

@@ -30,25 +30,49 @@ export function findVm(def: LabDefinition, ref: string): VmRef {
     const id = vmId(def, i);
     if (id.toLowerCase() === want || v.name.toLowerCase() === want) return { index: i, id, def: v };
   }
-  throw new HvbcError('NOT_FOUND', `No VM "${ref}" in the lab. Names: ${def.vms.slice(0, 20).map((v) => v.name).join(', ')}${def.vms.length > 20 ? ', …' : ''}.`, { vm: ref });
+  throw new HvbcError(
+    'NOT_FOUND',
+    `No VM "${ref}" in the lab. Names: ${def.vms
+      .slice(0, 20)
+      .map((v) => v.name)
+      .join(', ')}${def.vms.length > 20 ? ', …' : ''}.`,
+    { vm: ref },
+  );
 }
 
 export function findCsv(def: LabDefinition, ref: string): LabDefinition['csvs'][number] {
   const want = ref.trim().toLowerCase();
-  const c = def.csvs.find((x) => x.id.toLowerCase() === want || x.name.toLowerCase() === want || x.volume.toLowerCase() === want);
-  if (!c) throw new HvbcError('NOT_FOUND', `No CSV "${ref}" in the lab. CSVs: ${def.csvs.map((x) => `${x.id} (${x.name}, ${x.volume})`).join(', ')}.`, { csv: ref });
+  const c = def.csvs.find(
+    (x) =>
+      x.id.toLowerCase() === want ||
+      x.name.toLowerCase() === want ||
+      x.volume.toLowerCase() === want,
+  );
+  if (!c)
+    throw new HvbcError(
+      'NOT_FOUND',
+      `No CSV "${ref}" in the lab. CSVs: ${def.csvs.map((x) => `${x.id} (${x.name}, ${x.volume})`).join(', ')}.`,
+      { csv: ref },
+    );
   return c;
 }
 
 export function findNode(def: LabDefinition, ref: string): LabDefinition['nodes'][number] {
   const n = def.nodes.find((x) => x.name.toLowerCase() === ref.trim().toLowerCase());
-  if (!n) throw new HvbcError('NOT_FOUND', `No node "${ref}" in the cluster. Nodes: ${def.nodes.map((x) => x.name).join(', ')}.`, { node: ref });
+  if (!n)
+    throw new HvbcError(
+      'NOT_FOUND',
+      `No node "${ref}" in the cluster. Nodes: ${def.nodes.map((x) => x.name).join(', ')}.`,
+      { node: ref },
+    );
   return n;
 }
 
 /** Disk ids of a VM in definition order (virtual disks only unless `all`). */
 export function vmDiskIds(vm: VmRef, all = false): string[] {
-  return vm.def.disks.filter((d) => all || d.attachment === 'virtual').map((d) => diskId(vm.id, d.file, d.shared));
+  return vm.def.disks
+    .filter((d) => all || d.attachment === 'virtual')
+    .map((d) => diskId(vm.id, d.file, d.shared));
 }
 
 /** A disk of a VM by disk id or file name. */
@@ -58,7 +82,11 @@ export function findDisk(vm: VmRef, ref: string): string {
     const id = diskId(vm.id, d.file, d.shared);
     if (id === want || d.file.toLowerCase() === want) return id;
   }
-  throw new HvbcError('NOT_FOUND', `VM ${vm.def.name} has no disk "${ref}". Disks: ${vm.def.disks.map((d) => d.file).join(', ')}.`, { disk: ref });
+  throw new HvbcError(
+    'NOT_FOUND',
+    `VM ${vm.def.name} has no disk "${ref}". Disks: ${vm.def.disks.map((d) => d.file).join(', ')}.`,
+    { disk: ref },
+  );
 }
 
 export function hostOs(def: LabDefinition, state: LabState, vm: VmRef): HostOsVersion {
@@ -113,7 +141,11 @@ export class Op {
 
   checkpoint(vm: VmRef, id: string): LabCheckpoint {
     const cp = (this.state.checkpoints[vm.id] ?? []).find((c) => c.id === id || c.name === id);
-    if (!cp) throw new HvbcError('NOT_FOUND', `VM ${vm.def.name} has no checkpoint "${id}".`, { vmId: vm.id, checkpointId: id });
+    if (!cp)
+      throw new HvbcError('NOT_FOUND', `VM ${vm.def.name} has no checkpoint "${id}".`, {
+        vmId: vm.id,
+        checkpointId: id,
+      });
     return cp;
   }
 
@@ -161,7 +193,11 @@ export class Op {
     const sizes: Record<string, number> = {};
     await Promise.all(
       Object.values(this.state.disks).flatMap((d) =>
-        d.csv === null ? [] : Object.values(d.files).map(async (f) => void (sizes[f.path] = await allocatedSize(this.abs(f.path)))),
+        d.csv === null
+          ? []
+          : Object.values(d.files).map(
+              async (f) => void (sizes[f.path] = await allocatedSize(this.abs(f.path))),
+            ),
       ),
     );
     return csvFreeBytes(this.def, this.state, sizes);

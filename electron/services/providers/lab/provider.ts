@@ -19,14 +19,34 @@ import type {
   FrozenDisk,
   ReferencePoint,
 } from '../types';
-import { applyCheckpoint, completeIntents, consolidate, consolidateLeftovers, createCheckpoint, CsvWait, doIntent, removeCheckpoint } from './checkpoints';
+import {
+  applyCheckpoint,
+  completeIntents,
+  consolidate,
+  consolidateLeftovers,
+  createCheckpoint,
+  CsvWait,
+  doIntent,
+  removeCheckpoint,
+} from './checkpoints';
 import { hash32, mix32, planWrites, unionRanges } from './content';
 import type { LabFaults } from './definition';
 import { abs, allocatedSize, rctCapable, writeToFile, writeVmConfig } from './disks';
 import { appendEvents, EVENTS_FILE, readEvents } from './events';
 import { buildInventory, effectiveFaults } from './inventory';
 import { appendWriteLog, rctQuery, rctRecord, rctStart, type LoggedWrite } from './journal';
-import { atLeast, findCsv, findDisk, findNode, findVm, fmtBytes, hostOs, Op, vmDiskIds, type VmRef } from './op';
+import {
+  atLeast,
+  findCsv,
+  findDisk,
+  findNode,
+  findVm,
+  fmtBytes,
+  hostOs,
+  Op,
+  vmDiskIds,
+  type VmRef,
+} from './op';
 import { acquireLock } from './lock';
 import { EAGER_DISK_LIMIT, readLabFile, writeLabFile, type LabFile } from './store';
 import { diskFolder, vmConfigPath } from './state';
@@ -81,15 +101,70 @@ export interface ReconcileReport {
 type VmFaultKey = keyof LabFaults;
 
 /** Faults that can be switched at runtime, by CLI name. */
-export const LAB_FAULTS: { name: string; target: 'vm' | 'csv'; key: VmFaultKey | 'nearlyFull'; value?: string; description: string }[] = [
-  { name: 'failed-vss-writer', target: 'vm', key: 'failedVssWriter', value: 'writer name (default SqlServerWriter)', description: 'A guest VSS writer in [11] Failed / Non-retryable error: production and application-consistent checkpoints fail (32768) or fall back (seed 003).' },
-  { name: 'integration-services-off', target: 'vm', key: 'integrationServicesOff', description: 'The backup integration service is disabled (event 4093): no application consistency.' },
-  { name: 'no-scsi', target: 'vm', key: 'noScsiController', description: 'The VM has no SCSI controller: on 2012 R2 it cannot be hot backed up (event 10103).' },
-  { name: 'recovery-checkpoint-never-merges', target: 'vm', key: 'recoveryCheckpointNeverMerges', description: 'Removing a recovery checkpoint fails to merge (event 19100): it stays listed, its .avhdx stays (seed 003, issue 2).' },
-  { name: 'avhdx-locked', target: 'vm', key: 'avhdxLocked', description: "A backup's .avhdx stays locked: the next backup checkpoint fails with FILE_LOCKED until the VM is turned off and on (seed 003, issue 1)." },
-  { name: 'vhd-set-error', target: 'vm', key: 'vhdSetError', value: '32768 | 32770 | 32775 (default 32768)', description: 'Guest cluster VHD Set checkpoint errors with their documented reasons (seed 003).' },
-  { name: 'heartbeat-fails', target: 'vm', key: 'heartbeatFails', description: 'A restored copy of the VM never reports a heartbeat (restore drills).' },
-  { name: 'csv-nearly-full', target: 'csv', key: 'nearlyFull', description: 'The CSV has almost no free space: a checkpoint that needs more fails with OUT_OF_SPACE.' },
+export const LAB_FAULTS: {
+  name: string;
+  target: 'vm' | 'csv';
+  key: VmFaultKey | 'nearlyFull';
+  value?: string;
+  description: string;
+}[] = [
+  {
+    name: 'failed-vss-writer',
+    target: 'vm',
+    key: 'failedVssWriter',
+    value: 'writer name (default SqlServerWriter)',
+    description:
+      'A guest VSS writer in [11] Failed / Non-retryable error: production and application-consistent checkpoints fail (32768) or fall back (seed 003).',
+  },
+  {
+    name: 'integration-services-off',
+    target: 'vm',
+    key: 'integrationServicesOff',
+    description:
+      'The backup integration service is disabled (event 4093): no application consistency.',
+  },
+  {
+    name: 'no-scsi',
+    target: 'vm',
+    key: 'noScsiController',
+    description:
+      'The VM has no SCSI controller: on 2012 R2 it cannot be hot backed up (event 10103).',
+  },
+  {
+    name: 'recovery-checkpoint-never-merges',
+    target: 'vm',
+    key: 'recoveryCheckpointNeverMerges',
+    description:
+      'Removing a recovery checkpoint fails to merge (event 19100): it stays listed, its .avhdx stays (seed 003, issue 2).',
+  },
+  {
+    name: 'avhdx-locked',
+    target: 'vm',
+    key: 'avhdxLocked',
+    description:
+      "A backup's .avhdx stays locked: the next backup checkpoint fails with FILE_LOCKED until the VM is turned off and on (seed 003, issue 1).",
+  },
+  {
+    name: 'vhd-set-error',
+    target: 'vm',
+    key: 'vhdSetError',
+    value: '32768 | 32770 | 32775 (default 32768)',
+    description:
+      'Guest cluster VHD Set checkpoint errors with their documented reasons (seed 003).',
+  },
+  {
+    name: 'heartbeat-fails',
+    target: 'vm',
+    key: 'heartbeatFails',
+    description: 'A restored copy of the VM never reports a heartbeat (restore drills).',
+  },
+  {
+    name: 'csv-nearly-full',
+    target: 'csv',
+    key: 'nearlyFull',
+    description:
+      'The CSV has almost no free space: a checkpoint that needs more fails with OUT_OF_SPACE.',
+  },
 ];
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -144,7 +219,12 @@ export class LabProvider implements EstateProvider {
 
   // ------------------------------------------------------------------ plumbing
 
-  private async mutate<T>(operation: string, taskId: string | undefined, fn: (op: Op) => Promise<T>, lockWaitMs = this.lockWaitMs): Promise<T> {
+  private async mutate<T>(
+    operation: string,
+    taskId: string | undefined,
+    fn: (op: Op) => Promise<T>,
+    lockWaitMs = this.lockWaitMs,
+  ): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.closed) throw new HvbcError('CONFLICT', 'The lab provider is closed.');
       const release = await acquireLock(this.dir, operation, lockWaitMs);
@@ -202,52 +282,80 @@ export class LabProvider implements EstateProvider {
    * orphans (left for the doctor), listed files that are gone are missing. Logged as an event when it changes.
    */
   async reconcile(lockWaitMs = this.lockWaitMs): Promise<ReconcileReport> {
-    return this.mutate('reconcile', undefined, async (op) => {
-      const completed = op.events.filter((e) => e.kind === 'labReconciled').map((e) => e.message);
-      await consolidateLeftovers(op);
-      // A lab whose creation was interrupted (or written by an older version) gets its missing disks now, unless it
-      // is a large lab that creates them on first use.
-      const lazy = Object.keys(op.state.disks).length > EAGER_DISK_LIMIT;
-      if (!lazy) {
-        for (const id of Object.keys(op.state.disks)) if (!op.disk(id).materialized) await op.ensureDisk(id);
-      }
-      const known = new Set<string>();
-      const missing: string[] = [];
-      for (const d of Object.values(op.state.disks)) {
-        if (d.vhdsPath) known.add(d.vhdsPath);
-        for (const f of Object.values(d.files)) {
-          known.add(f.path);
-          if (d.materialized && !(await fs.stat(op.abs(f.path)).catch(() => null))) missing.push(f.path);
+    return this.mutate(
+      'reconcile',
+      undefined,
+      async (op) => {
+        const completed = op.events.filter((e) => e.kind === 'labReconciled').map((e) => e.message);
+        await consolidateLeftovers(op);
+        // A lab whose creation was interrupted (or written by an older version) gets its missing disks now, unless it
+        // is a large lab that creates them on first use.
+        const lazy = Object.keys(op.state.disks).length > EAGER_DISK_LIMIT;
+        if (!lazy) {
+          for (const id of Object.keys(op.state.disks))
+            if (!op.disk(id).materialized) await op.ensureDisk(id);
         }
-      }
-      const orphans: string[] = [];
-      const walk = async (rel: string): Promise<void> => {
-        const entries = await fs.readdir(op.abs(rel), { withFileTypes: true }).catch(() => []);
-        for (const e of entries) {
-          const r = `${rel}/${e.name}`;
-          if (e.isDirectory()) await walk(r);
-          else if (/\.(a?vhdx|vhds)$|\.rebase\.tmp$|\.hvbc-merge\.json$/i.test(e.name) && !known.has(r)) orphans.push(r);
+        const known = new Set<string>();
+        const missing: string[] = [];
+        for (const d of Object.values(op.state.disks)) {
+          if (d.vhdsPath) known.add(d.vhdsPath);
+          for (const f of Object.values(d.files)) {
+            known.add(f.path);
+            if (d.materialized && !(await fs.stat(op.abs(f.path)).catch(() => null)))
+              missing.push(f.path);
+          }
         }
-      };
-      await walk('ClusterStorage');
-      await walk('Local');
-      orphans.sort();
-      missing.sort();
-      const before = op.state.lastReconcile;
-      if (JSON.stringify(before ?? { orphans: [], missing: [] }) !== JSON.stringify({ orphans, missing })) {
-        op.state.lastReconcile = { orphans, missing };
-        op.dirty = true;
-        if (orphans.length + missing.length > 0) {
-          op.event(
-            'labReconciled',
-            null,
-            `Lab check: ${orphans.length} file(s) on disk that no VM uses (left for the doctor)${orphans.length ? `: ${orphans.slice(0, 5).map((o) => op.win(o)).join(', ')}` : ''}; ${missing.length} listed file(s) missing${missing.length ? `: ${missing.slice(0, 5).map((m) => op.win(m)).join(', ')}` : ''}.`,
-          );
+        const orphans: string[] = [];
+        const walk = async (rel: string): Promise<void> => {
+          const entries = await fs.readdir(op.abs(rel), { withFileTypes: true }).catch(() => []);
+          for (const e of entries) {
+            const r = `${rel}/${e.name}`;
+            if (e.isDirectory()) await walk(r);
+            else if (
+              /\.(a?vhdx|vhds)$|\.rebase\.tmp$|\.hvbc-merge\.json$/i.test(e.name) &&
+              !known.has(r)
+            )
+              orphans.push(r);
+          }
+        };
+        await walk('ClusterStorage');
+        await walk('Local');
+        orphans.sort();
+        missing.sort();
+        const before = op.state.lastReconcile;
+        if (
+          JSON.stringify(before ?? { orphans: [], missing: [] }) !==
+          JSON.stringify({ orphans, missing })
+        ) {
+          op.state.lastReconcile = { orphans, missing };
+          op.dirty = true;
+          if (orphans.length + missing.length > 0) {
+            op.event(
+              'labReconciled',
+              null,
+              `Lab check: ${orphans.length} file(s) on disk that no VM uses (left for the doctor)${
+                orphans.length
+                  ? `: ${orphans
+                      .slice(0, 5)
+                      .map((o) => op.win(o))
+                      .join(', ')}`
+                  : ''
+              }; ${missing.length} listed file(s) missing${
+                missing.length
+                  ? `: ${missing
+                      .slice(0, 5)
+                      .map((m) => op.win(m))
+                      .join(', ')}`
+                  : ''
+              }.`,
+            );
+          }
         }
-      }
-      this.lastReconcile = { orphans, missing, completed };
-      return this.lastReconcile;
-    }, lockWaitMs);
+        this.lastReconcile = { orphans, missing, completed };
+        return this.lastReconcile;
+      },
+      lockWaitMs,
+    );
   }
 
   // ------------------------------------------------------------------ reads
@@ -256,9 +364,19 @@ export class LabProvider implements EstateProvider {
     const lab = await this.read();
     const fileSizes: Record<string, number> = {};
     await Promise.all(
-      Object.values(lab.state.disks).flatMap((d) => Object.values(d.files).map(async (f) => void (fileSizes[f.path] = await allocatedSize(abs(this.dir, f.path))))),
+      Object.values(lab.state.disks).flatMap((d) =>
+        Object.values(d.files).map(
+          async (f) => void (fileSizes[f.path] = await allocatedSize(abs(this.dir, f.path))),
+        ),
+      ),
     );
-    return buildInventory({ def: lab.definition, state: lab.state, location: this.dir, fileSizes, now: new Date().toISOString() });
+    return buildInventory({
+      def: lab.definition,
+      state: lab.state,
+      location: this.dir,
+      fileSizes,
+      now: new Date().toISOString(),
+    });
   }
 
   async events(filter?: EventFilter): Promise<HyperVEvent[]> {
@@ -306,7 +424,16 @@ export class LabProvider implements EstateProvider {
       const detail = r.ok
         ? `Byte for byte equal to the lab's model of the disk at checkpoint ${at.checkpointId ?? '(now)'} (${model.writes.length} writes replayed).`
         : `${r.mismatches.length} range(s) differ from the lab's model, first at byte ${r.mismatches[0]?.offset ?? 0}.`;
-      return { match: r.ok, detail, evidence: { bytesCompared: r.bytesCompared, writesInModel: model.writes.length, mismatches: r.mismatches.slice(0, 10), checkpointId: at.checkpointId ?? null } };
+      return {
+        match: r.ok,
+        detail,
+        evidence: {
+          bytesCompared: r.bytesCompared,
+          writesInModel: model.writes.length,
+          mismatches: r.mismatches.slice(0, 10),
+          checkpointId: at.checkpointId ?? null,
+        },
+      };
     } finally {
       await chain.close();
     }
@@ -316,11 +443,20 @@ export class LabProvider implements EstateProvider {
     const lab = await this.read();
     const vm = findVm(lab.definition, vmRef);
     const cp = (lab.state.checkpoints[vm.id] ?? []).find((c) => c.id === checkpointId);
-    if (!cp) throw new HvbcError('NOT_FOUND', `VM ${vm.def.name} has no checkpoint ${checkpointId}.`, { vmId: vm.id, checkpointId });
+    if (!cp)
+      throw new HvbcError('NOT_FOUND', `VM ${vm.def.name} has no checkpoint ${checkpointId}.`, {
+        vmId: vm.id,
+        checkpointId,
+      });
     return Object.entries(cp.frozen).map(([did, fid]) => {
       const d = lab.state.disks[did];
       const f = d?.files[fid];
-      if (!d || !f) throw new HvbcError('CHAIN_BROKEN', `Checkpoint ${cp.name} refers to a file of disk ${did} the lab no longer has.`, { diskId: did });
+      if (!d || !f)
+        throw new HvbcError(
+          'CHAIN_BROKEN',
+          `Checkpoint ${cp.name} refers to a file of disk ${did} the lab no longer has.`,
+          { diskId: did },
+        );
       return { diskId: did, chainPath: abs(this.dir, f.path), virtualSize: d.virtualSize };
     });
   }
@@ -331,23 +467,41 @@ export class LabProvider implements EstateProvider {
     return structuredClone(lab.state.referencePoints[vm.id] ?? []);
   }
 
-  async changedRanges(vmRef: string, diskRef: string, referencePointId: string): Promise<ChangedRanges> {
+  async changedRanges(
+    vmRef: string,
+    diskRef: string,
+    referencePointId: string,
+  ): Promise<ChangedRanges> {
     const lab = await this.read();
     const vm = findVm(lab.definition, vmRef);
     const did = findDisk(vm, diskRef);
     const os = hostOs(lab.definition, lab.state, vm);
     if (!atLeast(os, '2016')) {
-      return { kind: 'full-required', reason: `Windows Server ${os} has no native change tracking (resilient change tracking arrived with Windows Server 2016): every backup of '${vm.def.name}' reads the whole disk.` };
+      return {
+        kind: 'full-required',
+        reason: `Windows Server ${os} has no native change tracking (resilient change tracking arrived with Windows Server 2016): every backup of '${vm.def.name}' reads the whole disk.`,
+      };
     }
     const d = lab.state.disks[did];
     if (!d) throw new HvbcError('NOT_FOUND', `No disk ${did}.`);
     if (!rctCapable(lab.definition, lab.state, d)) {
-      return { kind: 'full-required', reason: `'${vm.def.name}' has configuration version ${vm.def.configVersion}; resilient change tracking needs 6.2 or later (Update-VMVersion), so every backup is full.` };
+      return {
+        kind: 'full-required',
+        reason: `'${vm.def.name}' has configuration version ${vm.def.configVersion}; resilient change tracking needs 6.2 or later (Update-VMVersion), so every backup is full.`,
+      };
     }
     const rp = (lab.state.referencePoints[vm.id] ?? []).find((r) => r.id === referencePointId);
-    if (!rp) return { kind: 'full-required', reason: `Reference point ${referencePointId} of '${vm.def.name}' does not exist (removed, or never made): the next backup must be full.` };
+    if (!rp)
+      return {
+        kind: 'full-required',
+        reason: `Reference point ${referencePointId} of '${vm.def.name}' does not exist (removed, or never made): the next backup must be full.`,
+      };
     const rctId = rp.rctIds[did];
-    if (!rctId) return { kind: 'full-required', reason: `The disk ${d.label} was not change-tracked when reference point ${referencePointId} was made: the next backup must be full.` };
+    if (!rctId)
+      return {
+        kind: 'full-required',
+        reason: `The disk ${d.label} was not change-tracked when reference point ${referencePointId} was made: the next backup must be full.`,
+      };
     return rctQuery(this.dir, did, rctId, d.virtualSize);
   }
 
@@ -355,14 +509,19 @@ export class LabProvider implements EstateProvider {
     const lab = await this.read();
     const vm = findVm(lab.definition, vmRef);
     if (lab.state.vmStates[vm.id] !== 'Running') {
-      throw new HvbcError('CONFLICT', `'${vm.def.name}' is ${lab.state.vmStates[vm.id]}: guest VSS writers can be listed only while the guest runs.`, { vmId: vm.id });
+      throw new HvbcError(
+        'CONFLICT',
+        `'${vm.def.name}' is ${lab.state.vmStates[vm.id]}: guest VSS writers can be listed only while the guest runs.`,
+        { vmId: vm.id },
+      );
     }
     const faults = effectiveFaults(lab.definition, lab.state, vm.index);
     const names = ['System Writer', 'Registry Writer', 'COM+ REGDB Writer', 'WMI Writer'];
     const text = `${vm.def.name} ${vm.def.tags.join(' ')}`.toLowerCase();
     if (text.includes('sql')) names.push('SqlServerWriter');
     if (/\bdc\d*\b/.test(text)) names.push('NTDS');
-    if (faults.failedVssWriter && !names.includes(faults.failedVssWriter)) names.push(faults.failedVssWriter);
+    if (faults.failedVssWriter && !names.includes(faults.failedVssWriter))
+      names.push(faults.failedVssWriter);
     return names.map((name) => {
       const failed = name === faults.failedVssWriter;
       const id = WRITERS[name];
@@ -385,7 +544,9 @@ export class LabProvider implements EstateProvider {
       opts.signal?.throwIfAborted();
       const waited = Date.now() - start;
       try {
-        return await this.mutate('checkpoint', opts.taskId, (op) => createCheckpoint(op, vmRef, opts, waited < waitMs, waited));
+        return await this.mutate('checkpoint', opts.taskId, (op) =>
+          createCheckpoint(op, vmRef, opts, waited < waitMs, waited),
+        );
       } catch (e) {
         if (!(e instanceof CsvWait)) throw e;
         await sleep(Math.max(1, Math.min(50, waitMs - waited)));
@@ -393,34 +554,63 @@ export class LabProvider implements EstateProvider {
     }
   }
 
-  async removeCheckpoint(vmRef: string, checkpointId: string, opts: { taskId?: string } = {}): Promise<void> {
+  async removeCheckpoint(
+    vmRef: string,
+    checkpointId: string,
+    opts: { taskId?: string } = {},
+  ): Promise<void> {
     await this.mutate('remove-checkpoint', opts.taskId, async (op) => {
       const vm = op.vm(vmRef);
       await removeCheckpoint(op, vm, op.checkpoint(vm, checkpointId));
     });
   }
 
-  async applyCheckpoint(vmRef: string, checkpointId: string, opts: { taskId?: string } = {}): Promise<void> {
+  async applyCheckpoint(
+    vmRef: string,
+    checkpointId: string,
+    opts: { taskId?: string } = {},
+  ): Promise<void> {
     await this.mutate('apply-checkpoint', opts.taskId, async (op) => {
       const vm = op.vm(vmRef);
       await applyCheckpoint(op, vm, op.checkpoint(vm, checkpointId));
     });
   }
 
-  async convertToReferencePoint(vmRef: string, checkpointId: string, opts: { taskId?: string } = {}): Promise<ReferencePoint> {
+  async convertToReferencePoint(
+    vmRef: string,
+    checkpointId: string,
+    opts: { taskId?: string } = {},
+  ): Promise<ReferencePoint> {
     return this.mutate('convert-to-reference-point', opts.taskId, async (op) => {
       const vm = op.vm(vmRef);
       const os = op.os(vm);
       if (!atLeast(os, '2016')) {
-        throw new HvbcError('UNSUPPORTED', `Reference points need Windows Server 2016 or later ('${vm.def.name}' runs on ${os}). Remove the checkpoint instead; the next backup of this VM is full.`, { vmId: vm.id });
+        throw new HvbcError(
+          'UNSUPPORTED',
+          `Reference points need Windows Server 2016 or later ('${vm.def.name}' runs on ${os}). Remove the checkpoint instead; the next backup of this VM is full.`,
+          { vmId: vm.id },
+        );
       }
       const cp = op.checkpoint(vm, checkpointId);
       if (cp.type !== 'recovery') {
-        throw new HvbcError('VALIDATION', `Only recovery checkpoints can be converted to reference points; '${cp.name}' is a ${cp.type} checkpoint.`, { checkpointId });
+        throw new HvbcError(
+          'VALIDATION',
+          `Only recovery checkpoints can be converted to reference points; '${cp.name}' is a ${cp.type} checkpoint.`,
+          { checkpointId },
+        );
       }
-      const rp: ReferencePoint = { id: randomUUID(), vmId: vm.id, created: new Date().toISOString(), rctIds: { ...(cp.rctIds ?? {}) } };
+      const rp: ReferencePoint = {
+        id: randomUUID(),
+        vmId: vm.id,
+        created: new Date().toISOString(),
+        rctIds: { ...(cp.rctIds ?? {}) },
+      };
       (op.state.referencePoints[vm.id] ??= []).push(rp);
-      op.event('referencePointCreated', vm, `Recovery checkpoint '${cp.name}' of '${vm.def.name}' was converted to reference point ${rp.id}. ${op.vmText(vm)}`);
+      op.event(
+        'referencePointCreated',
+        vm,
+        `Recovery checkpoint '${cp.name}' of '${vm.def.name}' was converted to reference point ${rp.id}. ${op.vmText(vm)}`,
+      );
       await removeCheckpoint(op, vm, cp, 'converted to a reference point');
       op.touch(vm);
       return rp;
@@ -432,10 +622,18 @@ export class LabProvider implements EstateProvider {
       const vm = op.vm(vmRef);
       const list = op.state.referencePoints[vm.id] ?? [];
       if (!list.some((r) => r.id === referencePointId)) {
-        throw new HvbcError('NOT_FOUND', `VM ${vm.def.name} has no reference point ${referencePointId}.`, { vmId: vm.id, referencePointId });
+        throw new HvbcError(
+          'NOT_FOUND',
+          `VM ${vm.def.name} has no reference point ${referencePointId}.`,
+          { vmId: vm.id, referencePointId },
+        );
       }
       op.state.referencePoints[vm.id] = list.filter((r) => r.id !== referencePointId);
-      op.event('referencePointRemoved', vm, `Reference point ${referencePointId} of '${vm.def.name}' was removed. ${op.vmText(vm)}`);
+      op.event(
+        'referencePointRemoved',
+        vm,
+        `Reference point ${referencePointId} of '${vm.def.name}' was removed. ${op.vmText(vm)}`,
+      );
       op.touch(vm);
     });
   }
@@ -446,19 +644,31 @@ export class LabProvider implements EstateProvider {
     await this.mutate('move-csv', undefined, async (op) => {
       const csv = findCsv(op.def, csvRef);
       const n = findNode(op.def, node);
-      if (n.state !== 'Up') throw new HvbcError('CONFLICT', `Node ${n.name} is ${n.state}; a CSV can move only to a node that is Up.`);
+      if (n.state !== 'Up')
+        throw new HvbcError(
+          'CONFLICT',
+          `Node ${n.name} is ${n.state}; a CSV can move only to a node that is Up.`,
+        );
       const snap = op.state.csvSnapshots[csv.id];
       if (snap) {
         const holders = snap.holders.map((h) => findVm(op.def, h.vmId).def.name).join(', ');
         const msg = `${csv.name} is in redirected access: ${snap.node} holds a host-level VSS snapshot of it (backup of ${holders}). Its ownership cannot move to ${n.name} until that backup ends (seed 000).`;
         op.event('csvBusy', null, msg);
-        throw new HvbcError('CSV_BUSY', msg, { csvId: csv.id, holderNode: snap.node, requestedNode: n.name });
+        throw new HvbcError('CSV_BUSY', msg, {
+          csvId: csv.id,
+          holderNode: snap.node,
+          requestedNode: n.name,
+        });
       }
       const from = op.state.csvOwners[csv.id] ?? csv.owner;
       if (from === n.name) return;
       op.state.csvOwners[csv.id] = n.name;
       op.dirty = true;
-      op.event('csvMoved', null, `Cluster Shared Volume '${csv.name}' (C:\\ClusterStorage\\${csv.volume}) moved from ${from} to ${n.name}.`);
+      op.event(
+        'csvMoved',
+        null,
+        `Cluster Shared Volume '${csv.name}' (C:\\ClusterStorage\\${csv.volume}) moved from ${from} to ${n.name}.`,
+      );
     });
   }
 
@@ -466,13 +676,22 @@ export class LabProvider implements EstateProvider {
     await this.mutate('live-migrate', undefined, async (op) => {
       const vm = op.vm(vmRef);
       const n = findNode(op.def, node);
-      if (n.state !== 'Up') throw new HvbcError('CONFLICT', `Node ${n.name} is ${n.state}; VMs can move only to a node that is Up.`);
+      if (n.state !== 'Up')
+        throw new HvbcError(
+          'CONFLICT',
+          `Node ${n.name} is ${n.state}; VMs can move only to a node that is Up.`,
+        );
       const from = op.host(vm);
-      if (from === n.name) throw new HvbcError('VALIDATION', `'${vm.def.name}' already runs on ${n.name}.`);
+      if (from === n.name)
+        throw new HvbcError('VALIDATION', `'${vm.def.name}' already runs on ${n.name}.`);
       op.state.vmHosts[vm.id] = n.name;
       op.touch(vm);
       const how = op.running(vm) ? 'Live migration' : 'Move (the VM is not running)';
-      op.event('liveMigrated', vm, `${how} of '${vm.def.name}' from ${from} to ${n.name} completed; change tracking continues. ${op.vmText(vm)}`);
+      op.event(
+        'liveMigrated',
+        vm,
+        `${how} of '${vm.def.name}' from ${from} to ${n.name} completed; change tracking continues. ${op.vmText(vm)}`,
+      );
     });
   }
 
@@ -483,7 +702,8 @@ export class LabProvider implements EstateProvider {
       const did = findDisk(vm, diskRef);
       const target = findCsv(op.def, csvRef);
       const d = await op.ensureDisk(did);
-      if (d.csv === target.id) throw new HvbcError('VALIDATION', `${d.label} is already on ${target.name}.`);
+      if (d.csv === target.id)
+        throw new HvbcError('VALIDATION', `${d.label} is already on ${target.name}.`);
       const dd = vm.def.disks.find((x) => findDisk(vm, x.file) === did);
       if (!dd) throw new HvbcError('INTERNAL', `disk ${did} not in definition`);
       let need = 0;
@@ -492,10 +712,22 @@ export class LabProvider implements EstateProvider {
       if (need > free) {
         const msg = `Not enough space on ${target.name} to move ${d.label}: it needs ${fmtBytes(need)}, ${fmtBytes(free)} is free.`;
         op.event('outOfSpace', vm, msg);
-        throw new HvbcError('OUT_OF_SPACE', msg, { csvId: target.id, neededBytes: need, freeBytes: free });
+        throw new HvbcError('OUT_OF_SPACE', msg, {
+          csvId: target.id,
+          neededBytes: need,
+          freeBytes: free,
+        });
       }
-      const folder = diskFolder(op.def, vm.def.name, { csv: target.id, shared: dd.shared }, op.host(vm));
-      const moves = Object.entries(d.files).map(([fid, f]) => ({ file: fid, to: `${folder}/${path.posix.basename(f.path)}` }));
+      const folder = diskFolder(
+        op.def,
+        vm.def.name,
+        { csv: target.id, shared: dd.shared },
+        op.host(vm),
+      );
+      const moves = Object.entries(d.files).map(([fid, f]) => ({
+        file: fid,
+        to: `${folder}/${path.posix.basename(f.path)}`,
+      }));
       const intent = {
         kind: 'move' as const,
         diskId: did,
@@ -510,12 +742,25 @@ export class LabProvider implements EstateProvider {
       await writeLabFile(op.dir, op.lab);
       await doIntent(op, intent);
       op.state.intents = op.state.intents.filter((i) => i !== intent);
-      if (vmConfigPath(op.def, vm.index, op.state) !== oldConfig) await fs.rm(op.abs(oldConfig), { force: true });
+      if (vmConfigPath(op.def, vm.index, op.state) !== oldConfig)
+        await fs.rm(op.abs(oldConfig), { force: true });
       op.touch(vm);
-      op.event('storageMigrated', vm, `Storage migration of ${d.label} from ${from ? op.csvName(from) : 'local storage'} to ${target.name} completed (${moves.length} file(s)). ${op.vmText(vm)}`);
+      op.event(
+        'storageMigrated',
+        vm,
+        `Storage migration of ${d.label} from ${from ? op.csvName(from) : 'local storage'} to ${target.name} completed (${moves.length} file(s)). ${op.vmText(vm)}`,
+      );
       if (rctCapable(op.def, op.state, d)) {
-        await rctStart(op.dir, did, `storage migration of ${d.label} from ${from ? op.csvName(from) : 'local storage'} to ${target.name} on ${new Date().toISOString()}`);
-        op.event('rctReset', vm, `Change tracking of ${d.label} was reset by the storage migration: the next backup of this disk must be full.`);
+        await rctStart(
+          op.dir,
+          did,
+          `storage migration of ${d.label} from ${from ? op.csvName(from) : 'local storage'} to ${target.name} on ${new Date().toISOString()}`,
+        );
+        op.event(
+          'rctReset',
+          vm,
+          `Change tracking of ${d.label} was reset by the storage migration: the next backup of this disk must be full.`,
+        );
       }
     });
   }
@@ -545,16 +790,25 @@ export class LabProvider implements EstateProvider {
         op.state.checkpoints[vm.id] = list.filter((c) => c.id !== cp.id);
         for (const c of list) if (c.parentId === cp.id) c.parentId = cp.parentId;
         if (op.state.vmCurrent[vm.id] === cp.id) op.state.vmCurrent[vm.id] = cp.parentId;
-        op.event('checkpointRemoved', vm, `The locked recovery checkpoint '${cp.name}' of '${vm.def.name}' was released by the power-off and removed. ${op.vmText(vm)}`);
+        op.event(
+          'checkpointRemoved',
+          vm,
+          `The locked recovery checkpoint '${cp.name}' of '${vm.def.name}' was released by the power-off and removed. ${op.vmText(vm)}`,
+        );
       }
-      for (const did of vmDiskIds(vm)) if (op.state.disks[did]?.materialized) await consolidate(op, did);
+      for (const did of vmDiskIds(vm))
+        if (op.state.disks[did]?.materialized) await consolidate(op, did);
     });
   }
 
   /** Switch a fault on or off at runtime. `target` is a VM (id or name) or, for csv-nearly-full, a CSV. */
   async setFault(target: string, fault: string, on: boolean, value?: string): Promise<void> {
     const f = LAB_FAULTS.find((x) => x.name === fault);
-    if (!f) throw new HvbcError('VALIDATION', `Unknown fault "${fault}". Faults: ${LAB_FAULTS.map((x) => x.name).join(', ')}.`);
+    if (!f)
+      throw new HvbcError(
+        'VALIDATION',
+        `Unknown fault "${fault}". Faults: ${LAB_FAULTS.map((x) => x.name).join(', ')}.`,
+      );
     await this.mutate('set-fault', undefined, async (op) => {
       if (f.target === 'csv') {
         const csv = findCsv(op.def, target);
@@ -570,13 +824,25 @@ export class LabProvider implements EstateProvider {
       else if (f.key === 'failedVssWriter') current.failedVssWriter = value ?? 'SqlServerWriter';
       else if (f.key === 'vhdSetError') {
         const code = Number(value ?? 32768);
-        if (code !== 32768 && code !== 32770 && code !== 32775) throw new HvbcError('VALIDATION', `vhd-set-error takes 32768, 32770 or 32775, not "${value}".`);
-        if (!vm.def.disks.some((d) => d.shared)) throw new HvbcError('VALIDATION', `'${vm.def.name}' has no shared VHD Set; vhd-set-error applies to guest-cluster nodes.`);
+        if (code !== 32768 && code !== 32770 && code !== 32775)
+          throw new HvbcError(
+            'VALIDATION',
+            `vhd-set-error takes 32768, 32770 or 32775, not "${value}".`,
+          );
+        if (!vm.def.disks.some((d) => d.shared))
+          throw new HvbcError(
+            'VALIDATION',
+            `'${vm.def.name}' has no shared VHD Set; vhd-set-error applies to guest-cluster nodes.`,
+          );
         current.vhdSetError = code;
       } else rec[f.key] = true;
       op.state.faults[vm.id] = current;
       op.touch(vm);
-      op.event('faultChanged', vm, `Fault ${fault} ${on ? `on${value ? ` (${value})` : ''}` : 'off'} for '${vm.def.name}'. ${op.vmText(vm)}`);
+      op.event(
+        'faultChanged',
+        vm,
+        `Fault ${fault} ${on ? `on${value ? ` (${value})` : ''}` : 'off'} for '${vm.def.name}'. ${op.vmText(vm)}`,
+      );
     });
   }
 
@@ -584,10 +850,16 @@ export class LabProvider implements EstateProvider {
 
   /** Write `bytes` into the VM's active disk files now (deterministic for a seed), logging every write. */
   async ioBurst(vmRef: string, opts: IoOptions): Promise<IoResult> {
-    if (!Number.isFinite(opts.bytes) || opts.bytes <= 0) throw new HvbcError('VALIDATION', `--bytes must be a positive number, got ${opts.bytes}.`);
+    if (!Number.isFinite(opts.bytes) || opts.bytes <= 0)
+      throw new HvbcError('VALIDATION', `--bytes must be a positive number, got ${opts.bytes}.`);
     return this.mutate('io', opts.taskId, async (op) => {
       const vm = op.vm(vmRef);
-      if (!op.running(vm)) throw new HvbcError('CONFLICT', `'${vm.def.name}' is ${op.state.vmStates[vm.id]}; guest I/O needs a running VM. Start it first.`, { vmId: vm.id });
+      if (!op.running(vm))
+        throw new HvbcError(
+          'CONFLICT',
+          `'${vm.def.name}' is ${op.state.vmStates[vm.id]}; guest I/O needs a running VM. Start it first.`,
+          { vmId: vm.id },
+        );
       const ids = opts.disk ? [findDisk(vm, opts.disk)] : vmDiskIds(vm);
       const n = op.state.ioBursts[vm.id] ?? 0;
       op.state.ioBursts[vm.id] = n + 1;
@@ -595,7 +867,12 @@ export class LabProvider implements EstateProvider {
       const seed = opts.seed ?? mix32(hash32(vm.id) ^ n);
       const disks: { id: string; virtualSize: number }[] = [];
       for (const id of ids) disks.push({ id, virtualSize: (await op.ensureDisk(id)).virtualSize });
-      const plan = planWrites({ bytes: opts.bytes, pattern: opts.pattern ?? 'scattered', seed, disks });
+      const plan = planWrites({
+        bytes: opts.bytes,
+        pattern: opts.pattern ?? 'scattered',
+        seed,
+        disks,
+      });
       const result: IoResult = { vmId: vm.id, seed, bytes: 0, writes: 0, perDisk: {} };
       for (const id of ids) {
         const writes = plan.filter((w) => w.diskId === id);
@@ -603,10 +880,21 @@ export class LabProvider implements EstateProvider {
         const d = op.disk(id);
         const active = d.files[d.active];
         if (!active) throw new HvbcError('INTERNAL', `disk ${id} has no active file`);
-        const logged: LoggedWrite[] = writes.map((w) => ({ o: w.o, l: w.l, d: w.d, f: d.active, s: `io:${vm.id}:${n}` }));
+        const logged: LoggedWrite[] = writes.map((w) => ({
+          o: w.o,
+          l: w.l,
+          d: w.d,
+          f: d.active,
+          s: `io:${vm.id}:${n}`,
+        }));
         // Write-ahead: the write log and the change-tracking record first, so a crash can over-report but never miss a change.
         await appendWriteLog(op.dir, id, logged);
-        if (rctCapable(op.def, op.state, d)) await rctRecord(op.dir, id, unionRanges(writes.map((w) => ({ offset: w.o, length: w.l }))));
+        if (rctCapable(op.def, op.state, d))
+          await rctRecord(
+            op.dir,
+            id,
+            unionRanges(writes.map((w) => ({ offset: w.o, length: w.l }))),
+          );
         await writeToFile(op.abs(active.path), writes, d.label, d.virtualSize);
         const bytes = writes.reduce((s, w) => s + w.l, 0);
         result.perDisk[id] = { file: op.abs(active.path), writes: writes.length, bytes };
@@ -621,8 +909,21 @@ export class LabProvider implements EstateProvider {
    * Keep writing at `rateMBps` (MiB/s) in bursts every `tickMs` until `seconds` pass or stop(). Burst k uses the seed
    * derived from `seed` and k, so a run is repeatable.
    */
-  startIo(vmRef: string, opts: { rateMBps: number; seconds?: number; pattern?: 'scattered' | 'hotspot'; seed?: number; tickMs?: number }): IoRun {
-    if (!(opts.rateMBps > 0)) throw new HvbcError('VALIDATION', `--rate must be a positive number of MiB/s, got ${opts.rateMBps}.`);
+  startIo(
+    vmRef: string,
+    opts: {
+      rateMBps: number;
+      seconds?: number;
+      pattern?: 'scattered' | 'hotspot';
+      seed?: number;
+      tickMs?: number;
+    },
+  ): IoRun {
+    if (!(opts.rateMBps > 0))
+      throw new HvbcError(
+        'VALIDATION',
+        `--rate must be a positive number of MiB/s, got ${opts.rateMBps}.`,
+      );
     const tick = opts.tickMs ?? 250;
     const perTick = Math.max(4096, Math.round((opts.rateMBps * 1024 * 1024 * tick) / 1000));
     const totals = { bursts: 0, bytes: 0, writes: 0 };
@@ -634,7 +935,9 @@ export class LabProvider implements EstateProvider {
         const r = await this.ioBurst(vmRef, {
           bytes: perTick,
           pattern: opts.pattern ?? 'scattered',
-          ...(opts.seed === undefined ? {} : { seed: mix32(opts.seed ^ Math.imul(totals.bursts + 1, 0x9e3779b1)) }),
+          ...(opts.seed === undefined
+            ? {}
+            : { seed: mix32(opts.seed ^ Math.imul(totals.bursts + 1, 0x9e3779b1)) }),
         });
         totals.bursts++;
         totals.bytes += r.bytes;

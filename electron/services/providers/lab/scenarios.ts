@@ -20,7 +20,12 @@ function vm(v: VmInput): LabVm {
   };
 }
 
-function disk(csv: string | undefined, file: string, sizeMiB: number, extra: Partial<LabVm['disks'][number]> = {}) {
+function disk(
+  csv: string | undefined,
+  file: string,
+  sizeMiB: number,
+  extra: Partial<LabVm['disks'][number]> = {},
+) {
   return {
     ...(csv === undefined ? {} : { csv }),
     file,
@@ -34,11 +39,21 @@ function disk(csv: string | undefined, file: string, sizeMiB: number, extra: Par
 }
 
 function csv(n: number, owner: string, sizeGiB = 512) {
-  return { id: `csv${n}`, name: `Cluster Disk ${n}`, volume: `Volume${n}`, owner, fileSystem: 'NTFS' as const, size: sizeGiB * GiB, used: 0 };
+  return {
+    id: `csv${n}`,
+    name: `Cluster Disk ${n}`,
+    volume: `Volume${n}`,
+    owner,
+    fileSystem: 'NTFS' as const,
+    size: sizeGiB * GiB,
+    used: 0,
+  };
 }
 
 /** Seed 000's example 4 ("real life"): VMs spread over nodes, disks spread over CSVs, owners that do not match. */
-export function defaultScenario(osVersion: LabDefinition['cluster']['osVersion'] = '2019'): LabDefinition {
+export function defaultScenario(
+  osVersion: LabDefinition['cluster']['osVersion'] = '2019',
+): LabDefinition {
   const nodes = ['HV-A', 'HV-B', 'HV-C'];
   return {
     schema: 1,
@@ -50,14 +65,36 @@ export function defaultScenario(osVersion: LabDefinition['cluster']['osVersion']
     nodes: nodes.map((name) => ({ name, state: 'Up' as const })),
     csvs: [csv(1, 'HV-A'), csv(2, 'HV-B'), csv(3, 'HV-C'), csv(4, 'HV-A', 256)],
     vms: [
-      vm({ name: 'DC01', host: 'HV-A', disks: [disk('csv1', 'DC01.vhdx', 96)], tags: ['infra'], rtoSeconds: 600 }),
-      vm({ name: 'SQL01', host: 'HV-A', disks: [disk('csv1', 'SQL01-os.vhdx', 96), disk('csv2', 'SQL01-data.vhdx', 128)], tags: ['sql', 'prod'], rtoSeconds: 900 }),
-      vm({ name: 'FILE01', host: 'HV-B', disks: [disk('csv2', 'FILE01-os.vhdx', 64), disk('csv3', 'FILE01-data.vhdx', 160)], tags: ['prod'] }),
+      vm({
+        name: 'DC01',
+        host: 'HV-A',
+        disks: [disk('csv1', 'DC01.vhdx', 96)],
+        tags: ['infra'],
+        rtoSeconds: 600,
+      }),
+      vm({
+        name: 'SQL01',
+        host: 'HV-A',
+        disks: [disk('csv1', 'SQL01-os.vhdx', 96), disk('csv2', 'SQL01-data.vhdx', 128)],
+        tags: ['sql', 'prod'],
+        rtoSeconds: 900,
+      }),
+      vm({
+        name: 'FILE01',
+        host: 'HV-B',
+        disks: [disk('csv2', 'FILE01-os.vhdx', 64), disk('csv3', 'FILE01-data.vhdx', 160)],
+        tags: ['prod'],
+      }),
       vm({ name: 'WEB01', host: 'HV-B', disks: [disk('csv2', 'WEB01.vhdx', 64)], tags: ['web'] }),
       vm({ name: 'WEB02', host: 'HV-C', disks: [disk('csv2', 'WEB02.vhdx', 64)], tags: ['web'] }),
       vm({ name: 'APP01', host: 'HV-C', disks: [disk('csv3', 'APP01.vhdx', 64)], tags: ['app'] }),
       vm({ name: 'APP02', host: 'HV-A', disks: [disk('csv3', 'APP02.vhdx', 64)], tags: ['app'] }),
-      vm({ name: 'EXCH01', host: 'HV-B', disks: [disk('csv4', 'EXCH01-os.vhdx', 64), disk('csv1', 'EXCH01-logs.vhdx', 64)], tags: ['prod'] }),
+      vm({
+        name: 'EXCH01',
+        host: 'HV-B',
+        disks: [disk('csv4', 'EXCH01-os.vhdx', 64), disk('csv1', 'EXCH01-logs.vhdx', 64)],
+        tags: ['prod'],
+      }),
       vm({
         name: 'LEGACY01',
         host: 'HV-C',
@@ -68,9 +105,34 @@ export function defaultScenario(osVersion: LabDefinition['cluster']['osVersion']
         disks: [disk('csv4', 'LEGACY01.vhdx', 64, { controller: 'IDE' })],
         tags: ['legacy'],
       }),
-      vm({ name: 'BUILD01', host: 'HV-C', state: 'Off', disks: [disk('csv3', 'BUILD01.vhdx', 64)], tags: ['dev'], automaticCheckpoints: true }),
-      vm({ name: 'SQLCL-N1', host: 'HV-A', group: 'SQLCL', disks: [disk('csv1', 'SQLCL-N1.vhdx', 64), disk('csv4', 'SQLCL-shared.vhds', 64, { shared: true })], tags: ['sql', 'guest-cluster'] }),
-      vm({ name: 'SQLCL-N2', host: 'HV-B', group: 'SQLCL', disks: [disk('csv2', 'SQLCL-N2.vhdx', 64), disk('csv4', 'SQLCL-shared.vhds', 64, { shared: true })], tags: ['sql', 'guest-cluster'] }),
+      vm({
+        name: 'BUILD01',
+        host: 'HV-C',
+        state: 'Off',
+        disks: [disk('csv3', 'BUILD01.vhdx', 64)],
+        tags: ['dev'],
+        automaticCheckpoints: true,
+      }),
+      vm({
+        name: 'SQLCL-N1',
+        host: 'HV-A',
+        group: 'SQLCL',
+        disks: [
+          disk('csv1', 'SQLCL-N1.vhdx', 64),
+          disk('csv4', 'SQLCL-shared.vhds', 64, { shared: true }),
+        ],
+        tags: ['sql', 'guest-cluster'],
+      }),
+      vm({
+        name: 'SQLCL-N2',
+        host: 'HV-B',
+        group: 'SQLCL',
+        disks: [
+          disk('csv2', 'SQLCL-N2.vhdx', 64),
+          disk('csv4', 'SQLCL-shared.vhds', 64, { shared: true }),
+        ],
+        tags: ['sql', 'guest-cluster'],
+      }),
       vm({ name: 'MON01', host: 'HV-A', disks: [disk('csv4', 'MON01.vhdx', 64)], tags: ['infra'] }),
     ],
     groups: [{ name: 'SQLCL', kind: 'guest-cluster', vhdSet: 'csv4/SQLCL-shared.vhds' }],
@@ -83,7 +145,8 @@ export function scenario2012R2(): LabDefinition {
   return {
     ...def,
     name: '2012r2',
-    description: 'Windows Server 2012 R2: host-level VSS snapshots, CSV redirected access, no resilient change tracking.',
+    description:
+      'Windows Server 2012 R2: host-level VSS snapshots, CSV redirected access, no resilient change tracking.',
     vms: def.vms
       .filter((v) => v.group === undefined)
       .map((v) => ({ ...v, configVersion: '5.0', checkpointType: 'Standard' as const })),
@@ -93,7 +156,12 @@ export function scenario2012R2(): LabDefinition {
 
 /** A Windows Server 2016 cluster with a guest cluster on a VHD Set. */
 export function scenario2016(): LabDefinition {
-  return { ...defaultScenario('2016'), name: '2016', description: 'Windows Server 2016: RCT, recovery checkpoints, reference points; a guest cluster on a VHD Set.' };
+  return {
+    ...defaultScenario('2016'),
+    name: '2016',
+    description:
+      'Windows Server 2016: RCT, recovery checkpoints, reference points; a guest cluster on a VHD Set.',
+  };
 }
 
 /** Scale: 8 nodes, 16 CSVs, 1,000 VMs with small disks (spread deterministically). */
@@ -106,7 +174,15 @@ export function scenarioLarge(): LabDefinition {
     const c1 = `csv${(i % 16) + 1}`;
     const disks = [disk(c1, `VM${i + 1}.vhdx`, 8)];
     if (i % 7 === 0) disks.push(disk(`csv${((i + 5) % 16) + 1}`, `VM${i + 1}-data.vhdx`, 8));
-    vms.push(vm({ name: `VM${String(i + 1).padStart(4, '0')}`, host, disks, state: i % 11 === 0 ? 'Off' : 'Running', tags: [i % 3 === 0 ? 'prod' : 'dev'] }));
+    vms.push(
+      vm({
+        name: `VM${String(i + 1).padStart(4, '0')}`,
+        host,
+        disks,
+        state: i % 11 === 0 ? 'Off' : 'Running',
+        tags: [i % 3 === 0 ? 'prod' : 'dev'],
+      }),
+    );
   }
   return {
     schema: 1,

@@ -63,17 +63,34 @@ export interface LabCsvSnapshot {
 
 export type LabIntent =
   /** Merge file `child` into `parent`, then re-base the child's own children (leaves) onto the parent. */
-  | { kind: 'merge'; diskId: string; child: string; parent: string; rebase: string[]; started: string }
+  | {
+      kind: 'merge';
+      diskId: string;
+      child: string;
+      parent: string;
+      rebase: string[];
+      started: string;
+    }
   /** Discard file `file` (no checkpoint needs it and nothing is written to it). */
   | { kind: 'delete'; diskId: string; file: string; started: string }
   /** Storage migration: move every file of the disk (renames) to another CSV. */
-  | { kind: 'move'; diskId: string; csv: string | null; moves: { file: string; to: string }[]; vhdsTo?: string; started: string };
+  | {
+      kind: 'move';
+      diskId: string;
+      csv: string | null;
+      moves: { file: string; to: string }[];
+      vhdsTo?: string;
+      started: string;
+    };
 
 export interface LabState {
   version: 2;
   csvOwners: Record<string, string>;
   /** Per CSV: redirected access set explicitly (e.g. lost storage connectivity), on every node or on one. */
-  csvRedirected: Record<string, { state: Exclude<CsvAccess, 'Direct'>; reason: string; node?: string }>;
+  csvRedirected: Record<
+    string,
+    { state: Exclude<CsvAccess, 'Direct'>; reason: string; node?: string }
+  >;
   /** Host-level VSS snapshots of CSVs (2008 R2 – 2012 R2 backups): every node but the owner is redirected meanwhile. */
   csvSnapshots: Record<string, LabCsvSnapshot>;
   vmHosts: Record<string, string>;
@@ -101,17 +118,28 @@ export function vmId(def: LabDefinition, index: number): string {
 }
 
 export function diskId(vmGuid: string, file: string, shared: boolean): string {
-  return shared ? stableGuid('shared-disk', file.toLowerCase()) : stableGuid('disk', vmGuid, file.toLowerCase());
+  return shared
+    ? stableGuid('shared-disk', file.toLowerCase())
+    : stableGuid('disk', vmGuid, file.toLowerCase());
 }
 
 /** Lab-relative root of a CSV ("ClusterStorage/Volume2") or of a node's local storage. */
-export function storageRoot(def: LabDefinition, csvId: string | null | undefined, host: string): string {
+export function storageRoot(
+  def: LabDefinition,
+  csvId: string | null | undefined,
+  host: string,
+): string {
   const csv = csvId == null ? undefined : def.csvs.find((c) => c.id === csvId);
   return csv ? `ClusterStorage/${csv.volume}` : `Local/${host}`;
 }
 
 /** Where a disk's base file lives, relative to the lab folder. */
-export function diskFolder(def: LabDefinition, vmName: string, d: { csv?: string | null; shared: boolean }, host: string): string {
+export function diskFolder(
+  def: LabDefinition,
+  vmName: string,
+  d: { csv?: string | null; shared: boolean },
+  host: string,
+): string {
   const root = storageRoot(def, d.csv, host);
   return d.shared ? `${root}/Shared` : `${root}/${vmName}/Virtual Hard Disks`;
 }
@@ -122,7 +150,9 @@ export function vmConfigPath(def: LabDefinition, index: number, state: LabState)
   if (!v) throw new Error(`no VM at index ${index}`);
   const id = vmId(def, index);
   const first = v.disks[0];
-  const csv = first ? (state.disks[diskId(id, first.file, first.shared)]?.csv ?? first.csv) : undefined;
+  const csv = first
+    ? (state.disks[diskId(id, first.file, first.shared)]?.csv ?? first.csv)
+    : undefined;
   return `${storageRoot(def, csv, v.host)}/${v.name}/Virtual Machines/${id.toUpperCase()}.json`;
 }
 
@@ -176,7 +206,12 @@ export function initialState(def: LabDefinition): LabState {
         seed: hash32(`${def.seed}:${did}`),
         ...(d.shared ? { vhdsPath: `${folder}/${d.file}` } : {}),
         files: {
-          base: { path: `${folder}/${d.shared ? vhdSetDataName(d.file) : d.file}`, parent: null, checkpointId: null, created: now },
+          base: {
+            path: `${folder}/${d.shared ? vhdSetDataName(d.file) : d.file}`,
+            parent: null,
+            checkpointId: null,
+            created: now,
+          },
         },
         active: 'base',
         merged: {},

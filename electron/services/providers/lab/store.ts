@@ -38,17 +38,29 @@ export interface CreateLabOptions {
  * (see disks.ts). Refuses to overwrite an existing lab. A crash part-way leaves a lab whose missing disks
  * are created on first use.
  */
-export async function createLabFile(dir: string, definition: LabDefinition, opts: CreateLabOptions = {}): Promise<LabFile> {
+export async function createLabFile(
+  dir: string,
+  definition: LabDefinition,
+  opts: CreateLabOptions = {},
+): Promise<LabFile> {
   // Validate first (a hand-made definition object may be wrong): nothing is created for an invalid lab.
   const def = parseLabDefinition(definition, `lab definition "${definition.name ?? '?'}"`);
   if (await labExists(dir)) {
-    throw new HvbcError('CONFLICT', `A lab already exists in ${dir}. Use "hvbc lab reset" to start it again, or pick another folder.`, { dir });
+    throw new HvbcError(
+      'CONFLICT',
+      `A lab already exists in ${dir}. Use "hvbc lab reset" to start it again, or pick another folder.`,
+      { dir },
+    );
   }
   await fs.mkdir(dir, { recursive: true });
   const release = await acquireLock(dir, 'create lab', opts.lockWaitMs ?? 5000);
   try {
     if (await labExists(dir)) {
-      throw new HvbcError('CONFLICT', `A lab already exists in ${dir}. Use "hvbc lab reset" to start it again, or pick another folder.`, { dir });
+      throw new HvbcError(
+        'CONFLICT',
+        `A lab already exists in ${dir}. Use "hvbc lab reset" to start it again, or pick another folder.`,
+        { dir },
+      );
     }
     const { initLabContent } = await import('./disks');
     return await initLabContent(dir, def, opts.disks ?? 'auto');
@@ -59,7 +71,12 @@ export async function createLabFile(dir: string, definition: LabDefinition, opts
 
 /** Remove a lab's files under the lab lock (keeps the folder). Refuses folders that are not labs. */
 export async function removeLabContent(dir: string, lockWaitMs = 5000): Promise<void> {
-  if (!(await labExists(dir))) throw new HvbcError('NOT_FOUND', `No lab in ${dir} (missing ${LAB_FILE}); nothing was removed.`, { dir });
+  if (!(await labExists(dir)))
+    throw new HvbcError(
+      'NOT_FOUND',
+      `No lab in ${dir} (missing ${LAB_FILE}); nothing was removed.`,
+      { dir },
+    );
   const release = await acquireLock(dir, 'remove lab', lockWaitMs);
   try {
     // lab.json first: a crash part-way leaves a folder that is no longer a lab, never a lab with files missing.
@@ -85,13 +102,21 @@ export async function readLabFile(dir: string): Promise<LabFile> {
     if (cache && cache.file === file && cache.key === key) return structuredClone(cache.lab);
     text = await fs.readFile(file, 'utf8');
   } catch {
-    throw new HvbcError('NOT_FOUND', `No lab in ${dir} (missing ${LAB_FILE}). Run "hvbc lab init --lab ${dir}" to create one.`, { dir });
+    throw new HvbcError(
+      'NOT_FOUND',
+      `No lab in ${dir} (missing ${LAB_FILE}). Run "hvbc lab init --lab ${dir}" to create one.`,
+      { dir },
+    );
   }
   let raw: { definition?: unknown; state?: unknown };
   try {
     raw = JSON.parse(text) as typeof raw;
   } catch (e) {
-    throw new HvbcError('LAB_INVALID', `${file}: not valid JSON (${(e as Error).message}). Restore it or run "hvbc lab reset"; nothing was changed.`, { file });
+    throw new HvbcError(
+      'LAB_INVALID',
+      `${file}: not valid JSON (${(e as Error).message}). Restore it or run "hvbc lab reset"; nothing was changed.`,
+      { file },
+    );
   }
   const definition = parseLabDefinition(raw.definition, `${file} (definition)`);
   const state = upgradeState(definition, raw.state);
@@ -103,5 +128,8 @@ export async function readLabFile(dir: string): Promise<LabFile> {
 export async function writeLabFile(dir: string, lab: LabFile): Promise<void> {
   cache = undefined;
   // Readable for labs of ordinary size; compact for the 1,000-VM scale lab.
-  await writeFileAtomic(path.join(dir, LAB_FILE), JSON.stringify(lab, null, lab.definition.vms.length <= 100 ? 1 : undefined));
+  await writeFileAtomic(
+    path.join(dir, LAB_FILE),
+    JSON.stringify(lab, null, lab.definition.vms.length <= 100 ? 1 : undefined),
+  );
 }

@@ -31,7 +31,8 @@ async function load(dir: string): Promise<ScriptLibrary> {
   };
   const common = await read('_Common.ps1');
   const scripts = {} as Record<ScriptName, string>;
-  for (const name of SCRIPT_NAMES) scripts[name] = spliceCommon(name, await read(`${name}.ps1`), common);
+  for (const name of SCRIPT_NAMES)
+    scripts[name] = spliceCommon(name, await read(`${name}.ps1`), common);
   return { bootstrap: await read('_Bootstrap.ps1'), scripts };
 }
 
@@ -40,7 +41,10 @@ export const INCLUDE_LINE = /^#hvbc-include _Common\.ps1\b.*$/m;
 
 export function spliceCommon(name: string, text: string, common: string): string {
   if (!INCLUDE_LINE.test(text)) {
-    throw new HvbcError('INTERNAL', `PowerShell script ${name}.ps1 lacks its "#hvbc-include _Common.ps1" line.`);
+    throw new HvbcError(
+      'INTERNAL',
+      `PowerShell script ${name}.ps1 lacks its "#hvbc-include _Common.ps1" line.`,
+    );
   }
   return text.replace(INCLUDE_LINE, () => common.replace(/^(#[^\n]*\n)+(?=#region)/, '').trimEnd());
 }
