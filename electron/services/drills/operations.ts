@@ -57,15 +57,11 @@ export async function startDrill(
     }
     return sealed;
   });
-  void s.tasks
-    .wait(rec.id)
-    .then((t) =>
-      s.history.append(
-        historyRecordOf(t, {
-          vmIds: req.vmIds,
-          summary: (t.result as DrillRecord | undefined)?.status ?? t.state,
-        }),
-      ),
-    );
+  const record = async (): Promise<void> => {
+    const t = await s.tasks.wait(rec.id);
+    const summary = (t.result as DrillRecord | undefined)?.status ?? t.state;
+    await s.history.append(historyRecordOf(t, { vmIds: req.vmIds, summary }));
+  };
+  void record();
   return rec;
 }
