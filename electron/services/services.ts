@@ -132,32 +132,8 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
     emit('estate.changed', { reason: c.reason });
     if (c.event) emit('estate.event', c.event);
   });
-  const services: Services = {
-    provider,
-    tasks,
-    repos,
-    history,
-    drills,
-    policies,
-    notifier,
-    makeSandbox,
-    scheduler: null as unknown as Scheduler,
-    dataDir,
-    labDir,
-    onEvent(l) {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    async close() {
-      offTasks();
-      offProvider();
-      await services.scheduler.stop();
-      await tasks.shutdown();
-      await repos.close();
-      await provider.close();
-    },
-  };
-  services.scheduler = new Scheduler({
+  // The scheduler's runs need the finished services; it only calls run() after createServices returns.
+  const scheduler: Scheduler = new Scheduler({
     store: policies,
     now: opts.now ?? (() => new Date()),
     run: (p, slot, onStart) => runPolicy(services, p, slot, onStart),
@@ -173,7 +149,32 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
       );
     },
   });
-  if (opts.scheduler) services.scheduler.start();
+  const services: Services = {
+    provider,
+    tasks,
+    repos,
+    history,
+    drills,
+    policies,
+    notifier,
+    makeSandbox,
+    scheduler,
+    dataDir,
+    labDir,
+    onEvent(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    async close() {
+      offTasks();
+      offProvider();
+      await services.scheduler.stop();
+      await tasks.shutdown();
+      await repos.close();
+      await provider.close();
+    },
+  };
+  if (opts.scheduler) scheduler.start();
   return services;
 }
 
