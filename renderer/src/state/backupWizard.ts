@@ -11,11 +11,8 @@ export const WIZARD_STEPS: Array<{ step: WizardStep; label: string }> = [
   { step: 'run', label: 'Run' },
 ];
 
-export interface Override {
-  ruleId: string;
-  vmId?: string;
-  reason: string;
-}
+import type { Override } from '../../../shared/preflight-gate';
+export type { Override };
 
 interface WizardState {
   step: WizardStep;

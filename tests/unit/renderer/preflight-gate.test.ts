@@ -1,7 +1,7 @@
 // The backup wizard's pre-flight gate: errors block, warnings need an override with a reason, infos never block.
 import { describe, expect, it } from 'vitest';
 import type { PreflightReport, PreflightResult } from '../../../shared/planner';
-import { gate, overrideFor } from '../../../renderer/src/pages/Backup/preflightGate';
+import { gate, overrideFor } from '../../../shared/preflight-gate';
 
 const res = (
   id: string,

@@ -6,7 +6,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { isUnavailable } from '../../components/errorText';
 import { plannerKeys, usePreflight } from '../../features/planner/queries';
 import { useWizard } from '../../state/backupWizard';
-import { gate, MIN_REASON, overrideFor } from './preflightGate';
+import { gate, MIN_REASON, overrideFor } from '../../../../shared/preflight-gate';
 
 function ResultRow({ r, overridable }: { r: PreflightResult; overridable: boolean }) {
   const o = useWizard((s) => s.overrides[r.id]);

@@ -1,6 +1,13 @@
 // Pure: whether a backup may start after pre-flight — errors block, each warning needs an override with a reason.
-import type { PreflightReport, PreflightResult } from '../../../../shared/planner';
-import type { Override } from '../../state/backupWizard';
+// The wizard shows it; the service applies the same rule to every backup.start call.
+import type { PreflightReport, PreflightResult } from './planner';
+
+/** An admin's decision to go on despite a pre-flight warning, with the reason that is recorded. */
+export interface Override {
+  ruleId: string;
+  vmId?: string;
+  reason: string;
+}
 
 export const MIN_REASON = 3;
 
@@ -42,4 +49,21 @@ export function gate(report: PreflightReport, overrides: Record<string, Override
       reason: (overrides[r.id] as Override).reason.trim(),
     })),
   };
+}
+
+/** The per-result override map the gate takes, built from a request's override list. */
+export function overridesByResult(
+  report: PreflightReport,
+  list: Override[],
+): Record<string, Override> {
+  const out: Record<string, Override> = {};
+  for (const r of report.results) {
+    const o = list.find(
+      (x) =>
+        x.ruleId === r.ruleId &&
+        (r.target.kind !== 'vm' || x.vmId === undefined || x.vmId === r.target.id),
+    );
+    if (o) out[r.id] = o;
+  }
+  return out;
 }
