@@ -34,6 +34,21 @@ export function runsOf(indices: number[], max: number): Array<{ first: number; c
   return runs;
 }
 
+/** Group runs into batches of at most `max` chunks (a run longer than that is already split by runsOf). */
+export function batchesOf<R extends { count: number }>(runs: R[], max: number): R[][] {
+  const out: R[][] = [];
+  let size = max;
+  for (const run of runs) {
+    if (size + run.count > max) {
+      out.push([]);
+      size = 0;
+    }
+    (out[out.length - 1] as R[]).push(run);
+    size += run.count;
+  }
+  return out;
+}
+
 /**
  * Copy the given chunks from the chain to the writer. Chunks not listed are either zeros (full backup: marked
  * zero) or unchanged (incremental: inherited from the base point by the writer).
@@ -54,45 +69,51 @@ export async function copyChunks(
       await writer.markZero(next * chunkSize, Math.min(end * chunkSize, vs) - next * chunkSize);
     next = Math.max(next, end);
   };
-  const runs = runsOf(indices, BATCH_CHUNKS);
-  // Double buffering with two reused buffers: run k+1 is read into one while the writer hashes run k from the
-  // other. writeChunk resolves once it copied (or dropped) the chunk, so a buffer is free again once every
-  // write of its run resolved. Reusing buffers avoids fresh 8 MiB allocations (page faults, GC pressure).
+  // Batches of up to BATCH_CHUNKS chunks (one or more runs): scattered changes still keep several chunks in flight.
+  const batches = batchesOf(runsOf(indices, BATCH_CHUNKS), BATCH_CHUNKS);
   const buffers = [0, 1].map(() =>
     Buffer.allocUnsafe(Math.min(BATCH_CHUNKS * chunkSize, Math.max(chunkSize, vs))),
   );
-  const readRun = (k: number): Promise<Buffer> | null => {
-    const run = runs[k];
-    if (!run) return null;
-    const offset = run.first * chunkSize;
-    const buf = (buffers[k & 1] as Buffer).subarray(
-      0,
-      Math.min(run.count * chunkSize, vs - offset),
-    );
-    const p = chain.readInto(buf, offset).then(() => buf);
+  /** Read batch k into buffer k % 2; returns each run's slice. */
+  const readBatch = (k: number): Promise<Buffer[]> | null => {
+    const batch = batches[k];
+    if (!batch) return null;
+    const buf = buffers[k & 1] as Buffer;
+    let at = 0;
+    const parts = batch.map((run) => {
+      const offset = run.first * chunkSize;
+      const slice = buf.subarray(at, at + Math.min(run.count * chunkSize, vs - offset));
+      at += run.count * chunkSize;
+      return chain.readInto(slice, offset).then(() => slice);
+    });
+    const p = Promise.all(parts);
     p.catch(() => undefined); // observed when its turn comes
     return p;
   };
-  let reading = readRun(0);
-  for (let k = 0; k < runs.length; k++) {
-    const run = runs[k] as { first: number; count: number };
+  let reading = readBatch(0);
+  for (let k = 0; k < batches.length; k++) {
+    const batch = batches[k] as Array<{ first: number; count: number }>;
     if (opts.signal.aborted) throw Object.assign(new Error('canceled'), { name: 'AbortError' });
-    await markZeroUpTo(run.first);
-    const offset = run.first * chunkSize;
-    const length = Math.min(run.count * chunkSize, vs - offset);
-    const buf = await (reading as Promise<Buffer>);
-    reading = readRun(k + 1); // the other buffer: its run's writes all resolved in the previous iteration
+    const slices = await (reading as Promise<Buffer[]>);
+    reading = readBatch(k + 1); // the other buffer: its batch's writes all resolved in the previous iteration
     const writes: Array<Promise<unknown>> = [];
-    for (let c = 0; c < run.count; c++) {
-      const start = c * chunkSize;
-      if (start >= length) break;
-      writes.push(
-        writer.writeChunk(offset + start, buf.subarray(start, Math.min(start + chunkSize, length))),
-      );
+    for (const [r, run] of batch.entries()) {
+      // Zero marks and chunk writes are issued in disk order (the writer hashes the whole disk in order).
+      await markZeroUpTo(run.first);
+      const offset = run.first * chunkSize;
+      const buf = slices[r] as Buffer;
+      for (let start = 0; start < buf.length; start += chunkSize) {
+        writes.push(
+          writer.writeChunk(
+            offset + start,
+            buf.subarray(start, Math.min(start + chunkSize, buf.length)),
+          ),
+        );
+      }
+      done += buf.length;
+      next = run.first + run.count;
     }
     await Promise.all(writes);
-    done += length;
-    next = run.first + run.count;
     opts.onProgress(done, total);
   }
   await markZeroUpTo(Math.ceil(vs / chunkSize));
