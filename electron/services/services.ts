@@ -11,6 +11,7 @@ import type { SecretStore } from './providers/powershell/secrets';
 import { LabSandbox, type Sandbox } from './drills/sandbox';
 import { DrillStore } from './drills/store';
 import { createNotifier, type Notifier } from './notify';
+import { effectiveFaults } from './providers/lab/inventory';
 import { readLabFile } from './providers/lab/store';
 import { runPolicy } from './scheduler/policy-runner';
 import { PolicyStore } from './scheduler/policy-store';
@@ -201,9 +202,6 @@ async function estateFromEnv(): Promise<EstateChoice> {
 /** The lab's drill fault: a VM whose restored copy never reports a heartbeat. */
 async function labHeartbeatFails(labDir: string, vmId: string): Promise<boolean> {
   const lab = await readLabFile(labDir);
-  const i = lab.definition.vms.findIndex((v, k) => (v.id ?? vmIdOf(lab.definition, k)) === vmId);
-  const state = lab.state as unknown as { faults?: Record<string, { heartbeatFails?: boolean }> };
-  return (
-    state.faults?.[vmId]?.heartbeatFails ?? lab.definition.vms[i]?.faults.heartbeatFails ?? false
-  );
+  const i = lab.definition.vms.findIndex((_v, k) => vmIdOf(lab.definition, k) === vmId);
+  return i >= 0 && effectiveFaults(lab.definition, lab.state, i).heartbeatFails === true;
 }

@@ -2,7 +2,7 @@
 import type { DrillRecord, DrillRequest } from '../../../shared/drills';
 import { HvbcError } from '../../../shared/errors';
 import type { TaskRecord } from '../../../shared/tasks';
-import { historyRecordOf } from '../engine/job-history';
+import { recordWhenDone } from '../engine/operations';
 import type { Services } from '../services';
 import { runDrill } from './drill';
 
@@ -57,11 +57,7 @@ export async function startDrill(
     }
     return sealed;
   });
-  const record = async (): Promise<void> => {
-    const t = await s.tasks.wait(rec.id);
-    const summary = (t.result as DrillRecord | undefined)?.status ?? t.state;
-    await s.history.append(historyRecordOf(t, { vmIds: req.vmIds, summary }));
-  };
-  void record();
-  return rec;
+  return recordWhenDone(s, rec, req.vmIds, (t) => ({
+    summary: (t.result as DrillRecord | undefined)?.status ?? t.state,
+  }));
 }

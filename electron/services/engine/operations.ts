@@ -1,5 +1,10 @@
 // Long operations started as tasks (backup, restore, check, gc, retention), shared by handlers, CLI and scheduler.
-import type { BackupRequest, BackupRunResult, RestoreRequest } from '../../../shared/backup';
+import type {
+  BackupRequest,
+  BackupRunResult,
+  JobHistoryRecord,
+  RestoreRequest,
+} from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
 import type { TaskRecord } from '../../../shared/tasks';
 import { selectRetention } from '../repository/retention';
@@ -8,30 +13,37 @@ import { runBackup } from './backup';
 import { historyRecordOf } from './job-history';
 import { restorePoint } from './restore';
 
-/** Record every finished task of these kinds in the job history. */
-function recordWhenDone(s: Services, rec: TaskRecord, vmIds: string[]): TaskRecord {
-  void s.tasks.wait(rec.id).then(async (t) => {
-    const r = t.result as Partial<BackupRunResult> | undefined;
-    const disks = (r?.vms ?? []).flatMap((v) => v.disks);
-    const read = disks.reduce((a, d) => a + d.bytesRead, 0);
-    const logical = disks.reduce((a, d) => a + d.virtualSize, 0);
-    const changed = disks.reduce((a, d) => a + d.changedBytes, 0);
-    const stored = disks.reduce((a, d) => a + d.bytesStored, 0);
-    await s.history.append(
-      historyRecordOf(t, {
-        vmIds,
-        ...(disks.length
-          ? {
-              bytesRead: read,
-              bytesWritten: stored,
-              logicalBytes: logical,
-              changedBytes: changed,
-              dedupeRatio: stored > 0 ? read / stored : null,
-            }
-          : {}),
-      }),
+/** Bytes a finished backup read and stored, for the history charts (nothing for other tasks). */
+function backupFigures(t: TaskRecord): Partial<JobHistoryRecord> {
+  const r = t.result as Partial<BackupRunResult> | undefined;
+  const disks = (r?.vms ?? []).flatMap((v) => v.disks ?? []);
+  if (disks.length === 0) return {};
+  const read = disks.reduce((a, d) => a + d.bytesRead, 0);
+  const stored = disks.reduce((a, d) => a + d.bytesStored, 0);
+  return {
+    bytesRead: read,
+    bytesWritten: stored,
+    logicalBytes: disks.reduce((a, d) => a + d.virtualSize, 0),
+    changedBytes: disks.reduce((a, d) => a + d.changedBytes, 0),
+    dedupeRatio: stored > 0 ? read / stored : null,
+  };
+}
+
+/** Record a task in the job history when it ends; a failed write is reported, never an unhandled rejection. */
+export function recordWhenDone(
+  s: Services,
+  rec: TaskRecord,
+  vmIds: string[],
+  extra: (t: TaskRecord) => Partial<JobHistoryRecord> = () => ({}),
+): TaskRecord {
+  s.tasks
+    .wait(rec.id)
+    .then((t) => s.history.append(historyRecordOf(t, { vmIds, ...backupFigures(t), ...extra(t) })))
+    .catch((e: unknown) =>
+      process.emitWarning(
+        `Could not record task ${rec.id} in the job history: ${(e as Error).message}`,
+      ),
     );
-  });
   return rec;
 }
 

@@ -132,6 +132,15 @@ describe('restore drills and scheduled policies on the lab', () => {
     expect(await s.drills.verify()).toMatchObject({ ok: false, brokenAt: edited.id });
   });
 
+  it('records finished backups and drills in the job history with their figures', async () => {
+    const history = await s.history.list();
+    const backups = history.filter((h) => h.kind === 'backup' && h.status === 'succeeded');
+    expect(backups.length).toBeGreaterThanOrEqual(2);
+    expect(backups.every((h) => h.bytesRead > 0 && h.logicalBytes > 0)).toBe(true);
+    const drills = history.filter((h) => h.kind === 'drill');
+    expect(drills.map((h) => h.summary)).toEqual(expect.arrayContaining(['passed', 'failed']));
+  });
+
   it('fires a scheduled policy on a test clock, reports a missed slot, and never overlaps runs', async () => {
     await fs.rm(path.join(tmp.dir, 'drills'), { recursive: true, force: true });
     const policy = BackupPolicy.parse({
