@@ -73,7 +73,7 @@ export class Scheduler {
         }
       });
     }
-    await store.write(file);
+    if (file.policies.some((p) => p.enabled)) await store.write(file); // nothing to record otherwise
     for (const r of out) {
       if (r.status === 'running') continue;
       await store.appendRun(r);
