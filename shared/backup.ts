@@ -36,7 +36,8 @@ export interface DiskBackupOutcome {
   chunksNew: number;
   chunksReused: number;
   changedBytes: number;
-  sha256?: string;
+  /** Content digest of the disk as backed up (chunk-table SHA-256; see the repository README). */
+  digest?: string;
 }
 
 export interface VmBackupOutcome {
@@ -84,20 +85,38 @@ export interface RestoredDisk {
   diskKey: string;
   path: string;
   virtualSize: number;
-  sha256: string;
-  expectedSha256?: string;
+  /** Content digest recomputed from the restored file (chunk-table SHA-256; see the repository README). */
+  digest: string;
+  expectedDigest?: string;
   verified: boolean;
+}
+
+/** What an in-place restore replaced (lab only). */
+export interface InPlaceRestoreInfo {
+  /** Where the replaced files of the first disk went (<disk folder>/.hvbc-replaced/<time>); all in replacedFilesDirs. */
+  replacedFilesDir: string;
+  replacedFilesDirs: string[];
+  /** Every file of the old disk chains: where it was, where it is now. Nothing was deleted. */
+  movedFiles: Array<{ from: string; to: string }>;
+  checkpointsRemoved: number;
+  removedCheckpoints: Array<{ id: string; name: string; type: string }>;
+  /** Change tracking restarted: the next backup of the VM is full. */
+  changeTrackingReset: boolean;
 }
 
 export interface RestoreResult {
   pointId: string;
   vmId: string;
+  /** The original VM's id when restored in place. */
   newVmId: string;
   vmName: string;
+  /** In place: the folder of the VM's (first) disk. */
   targetDir: string;
   configPath: string;
   disks: RestoredDisk[];
   durationSeconds: number;
+  /** Present when the point was restored over the original VM's disks. */
+  inPlace?: InPlaceRestoreInfo;
 }
 
 /** One finished job, kept in the job history for charts and audits. */
@@ -127,7 +146,7 @@ export interface PointSummary {
   /** When the backup began (ISO); retention uses it. */
   time: string;
   committedAt: string;
-  disks: Array<{ key: string; virtualSize: number; sha256?: string; basePointId?: string }>;
+  disks: Array<{ key: string; virtualSize: number; digest?: string; basePointId?: string }>;
   /** Sum of the disks' virtual sizes. */
   logicalBytes: number;
   /** Bytes in non-zero chunks. */

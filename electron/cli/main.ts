@@ -26,7 +26,7 @@ export const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/backup')).backupCommand,
   },
   restore: {
-    summary: 'Restore a point as a new VM, verified by hash',
+    summary: 'Restore a point as a new VM, verified by hash (or in place on the lab)',
     load: async () => (await import('./commands/backup')).restoreCommand,
   },
   points: {

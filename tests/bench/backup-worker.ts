@@ -1,6 +1,5 @@
 // Benchmark worker: one step of our data path (full, incremental, restore) in its own process, so its peak
 // memory is measured alone. Prints one JSON line.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dataChunks, copyChunks } from '../../electron/services/engine/read-disk';
 import { chunkRangesFor } from '../../electron/services/repository/chunking';
@@ -57,6 +56,7 @@ async function restore(): Promise<Record<string, unknown>> {
   const out = await createVhdx(arg ?? '', {
     type: 'dynamic',
     virtualSize: point.disks[0]?.virtualSize ?? 0,
+    directIo: true,
   });
   const batched = new BatchedWriter(out);
   const r = await repo.readDisk(point.id, 'disk', async (offset, data) => {
@@ -70,17 +70,18 @@ async function restore(): Promise<Record<string, unknown>> {
   return {
     seconds: (performance.now() - t0) / 1000,
     closeAndFsyncSeconds: closeSeconds,
-    sha256: r.sha256,
+    digest: r.digest,
   };
 }
 
+/** The content digest of a VHDX as the repository computes it (to compare a restored file with the source). */
 async function hash(): Promise<Record<string, unknown>> {
+  const repo = await Repository.open(repoDir ?? '');
   const chain = await openChain(disk ?? '');
-  const h = createHash('sha256');
-  for (let o = 0; o < chain.virtualSize; o += 8 << 20)
-    h.update(await chain.read(o, Math.min(8 << 20, chain.virtualSize - o)));
+  const digest = await repo.digestOf(chain);
   await chain.close();
-  return { sha256: h.digest('hex') };
+  await repo.close();
+  return { digest };
 }
 
 const run =

@@ -100,7 +100,7 @@ function ours(
   repo: string,
   disk: string,
   arg = '',
-): Record<string, number> & { sha256?: string } {
+): Record<string, number> & { digest?: string } {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(here, 'backup-worker.ts'), step, repo, disk, arg],
@@ -192,10 +192,10 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     };
   }
 
-  const expected = ours('hash', repo, disk).sha256;
+  const expected = ours('hash', repo, disk).digest;
   const outOurs = path.join(tmp, 'restored.vhdx');
   const oRes = ours('restore', repo, disk, outOurs);
-  const restoredHash = ours('hash', repo, outOurs).sha256;
+  const restoredHash = ours('hash', repo, outOurs).digest;
   await fs.rm(outOurs);
   const rDir = path.join(tmp, 'restic-restore');
   const rRes = timed(

@@ -1,4 +1,5 @@
 // `hvbc backup`, `hvbc restore`, `hvbc points` and `hvbc repo …`: the backup engine from the command line.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BackupRequest,
@@ -6,7 +7,7 @@ import {
   type BackupRunResult,
   type RestoreResult,
 } from '../../../shared/backup';
-import { HvbcError } from '../../../shared/errors';
+import { HvbcError, toErrorData } from '../../../shared/errors';
 import {
   startBackup,
   startCheck,
@@ -14,6 +15,8 @@ import {
   startGc,
   startRestore,
 } from '../../services/engine/operations';
+import { previewInPlace } from '../../services/engine/restore-in-place';
+import type { Services } from '../../services/services';
 import type { CliIO } from '../io';
 import { commonOptions, withServices } from '../with-services';
 import { exitCodeOf, followTask } from '../task-progress';
@@ -98,33 +101,116 @@ export async function restoreCommand(argv: string[], io: CliIO): Promise<number>
       to: { type: 'string' },
       'new-id': { type: 'boolean' },
       'keep-id': { type: 'boolean' },
+      'in-place': { type: 'boolean' },
+      confirm: { type: 'string' },
     },
   });
   if (values.help || positionals.length !== 1) {
     io.log(
-      'hvbc restore <point> [--to FOLDER] [--new-id|--keep-id] [--lab PATH] [--repo PATH] [--json]\n  Restore a point as a new VM (new id by default) into a folder, verified by hash.',
+      "hvbc restore <point> [--to FOLDER] [--new-id|--keep-id] [--lab PATH] [--repo PATH] [--json]\n  Restore a point as a new VM (new id by default) into a folder, verified by hash.\nhvbc restore <point> --in-place [--confirm <vm name>] [--lab PATH] [--repo PATH] [--json]\n  Lab only: restore over the original VM's disks (the VM must be off). Without --confirm, shows what would be\n  replaced and changes nothing. Replaced files are kept in .hvbc-replaced; the VM's checkpoints are removed.",
     );
     return values.help ? 0 : 2;
   }
-  const req = RestoreRequest.parse({
-    pointId: positionals[0],
-    ...(values.to ? { targetDir: values.to } : {}),
-    newId: !values['keep-id'],
-  });
+  const inPlace = values['in-place'] ?? false;
+  if (!inPlace && values.confirm !== undefined)
+    throw new HvbcError(
+      'VALIDATION',
+      '--confirm goes with --in-place (restore over the original VM); a restore as a new VM needs no confirmation.',
+    );
+  if (inPlace && (values.to !== undefined || values['new-id'] || values['keep-id']))
+    throw new HvbcError(
+      'VALIDATION',
+      '--in-place restores over the original VM, in its own folder and with its own id: leave out --to, --new-id and --keep-id.',
+    );
+  const json = values.json ?? false;
+  const req = RestoreRequest.parse(
+    inPlace
+      ? {
+          pointId: positionals[0],
+          inPlace: true,
+          newId: false,
+          ...(values.confirm !== undefined ? { confirmVmName: values.confirm } : {}),
+        }
+      : {
+          pointId: positionals[0],
+          ...(values.to ? { targetDir: values.to } : {}),
+          newId: !values['keep-id'],
+        },
+  );
   return withServices(values.lab, values.repo, async (s) => {
-    const done = await followTask(s, await startRestore(s, req), io, values.json ?? false);
+    if (inPlace && values.confirm === undefined) return inPlacePreview(s, req.pointId, io, json);
+    let rec;
+    try {
+      rec = await startRestore(s, req);
+    } catch (e) {
+      if (!json) throw e;
+      io.log(JSON.stringify({ state: 'refused', error: toErrorData(e) }, null, 2));
+      return 1;
+    }
+    const done = await followTask(s, rec, io, json);
     const r = done.result as RestoreResult | undefined;
-    if (values.json)
-      io.log(JSON.stringify({ state: done.state, error: done.error, result: r }, null, 2));
-    else if (r) {
+    if (json) io.log(JSON.stringify({ state: done.state, error: done.error, result: r }, null, 2));
+    else if (r?.inPlace) {
+      io.log(
+        `Restored ${r.vmName} in place from ${r.pointId} (${r.durationSeconds.toFixed(1)} s); ${r.inPlace.checkpointsRemoved} checkpoint(s) removed${r.inPlace.changeTrackingReset ? ', change tracking reset (the next backup is full)' : ''}.`,
+      );
+      for (const d of r.disks)
+        io.log(`  ${d.path}: ${d.verified ? 'verified' : 'MISMATCH'} digest ${d.digest}`);
+      io.log(`  Replaced files kept in: ${r.inPlace.replacedFilesDirs.join(', ')}`);
+    } else if (r) {
       io.log(
         `Restored ${r.vmName} as ${r.newVmId} in ${r.targetDir} (${r.durationSeconds.toFixed(1)} s)`,
       );
       for (const d of r.disks)
-        io.log(`  ${d.path}: ${d.verified ? 'verified' : 'MISMATCH'} sha256 ${d.sha256}`);
+        io.log(`  ${d.path}: ${d.verified ? 'verified' : 'MISMATCH'} digest ${d.digest}`);
     } else io.error(`Restore ${done.state}: ${done.error?.message ?? ''}`);
     return exitCodeOf(done);
   });
+}
+
+/** `--in-place` without `--confirm`: what would be replaced and removed, and what stands in the way. Exit 2. */
+async function inPlacePreview(
+  s: Services,
+  pointId: string,
+  io: CliIO,
+  json: boolean,
+): Promise<number> {
+  const { point, plan } = await previewInPlace(await s.repos.get(), s.provider, pointId);
+  const message = `Nothing was changed. Add --confirm ${quoteArg(point.vmName)} to restore ${point.vmName} in place.`;
+  if (json) {
+    io.log(JSON.stringify({ state: 'not-confirmed', message, point, plan }, null, 2));
+    return 2;
+  }
+  io.log(
+    `In-place restore of ${plan.vmName} (${plan.vmId}, now ${plan.state}) from ${point.id} (${point.kind}, ${point.createdAt}) would:`,
+  );
+  for (const d of plan.disks) {
+    io.log(`  replace ${d.label} (${gib(d.virtualSize)}) with the point's copy, at ${d.basePath}`);
+    io.log(`    moving ${d.files.length} file(s) to ${d.replacedRoot}${path.sep}<time>:`);
+    for (const f of d.files) io.log(`      ${f}`);
+  }
+  io.log(
+    plan.checkpoints.length === 0
+      ? '  remove no checkpoint (the VM has none)'
+      : `  remove ${plan.checkpoints.length} checkpoint(s): ${plan.checkpoints.map((c) => `'${c.name}' (${c.type}${c.lingering ? `, lingering: ${c.lingering}` : ''})`).join(', ')}`,
+  );
+  if (plan.otherDisks.length > 0)
+    io.log(
+      `  leave ${plan.otherDisks.join(', ')} as they are (not in the point; their checkpoint files are merged)`,
+    );
+  io.log('  reset change tracking of the replaced disks (the next backup is full)');
+  for (const p of plan.problems) io.error(`  ! [${p.code}] ${p.message}`);
+  io.error(
+    plan.problems.length > 0
+      ? `Fix the problem(s) above first. ${message}`
+      : `${message} The VM's current disks are kept in .hvbc-replaced; everything written since the point is no longer in use.`,
+  );
+  return 2;
+}
+
+/** A VM name as the admin would type it on a command line. */
+function quoteArg(s: string): string {
+  return /^[A-Za-z0-9._-]+$/.test(s) ? s : `"${s.replace(/"/g, '\\"')}"`;
 }
 
 export async function pointsCommand(argv: string[], io: CliIO): Promise<number> {
@@ -156,6 +242,18 @@ export async function pointsCommand(argv: string[], io: CliIO): Promise<number> 
   });
 }
 
+/** "256K", "1M", "262144" → bytes (the repository validates the value). */
+function parseChunkSize(text: string): number {
+  const m = /^(\d+)\s*([KkMm])?(?:i?B)?$/.exec(text.trim());
+  if (!m)
+    throw new HvbcError(
+      'VALIDATION',
+      `--chunk-size "${text}" is not a size. Use 256K, 512K, 1M, 2M or 4M.`,
+    );
+  const unit = (m[2] ?? '').toUpperCase();
+  return Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 * 1024 : 1);
+}
+
 export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
@@ -165,6 +263,7 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
       'read-data': { type: 'boolean' },
       path: { type: 'string' },
       encrypt: { type: 'boolean' },
+      'chunk-size': { type: 'string' },
       'keep-last': { type: 'string' },
       daily: { type: 'string' },
       weekly: { type: 'string' },
@@ -175,7 +274,7 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
   });
   if (!sub || values.help || !['init', 'check', 'gc', 'stats', 'forget'].includes(sub)) {
     io.log(
-      'hvbc repo init [--path P] [--encrypt]   (passphrase from HVBC_REPO_PASSPHRASE)\nhvbc repo check [--read-data]\nhvbc repo gc\nhvbc repo stats\nhvbc repo forget --keep-last N [--daily N --weekly N --monthly N --yearly N] [--apply]\n  (all take --repo PATH, --lab PATH, --json)',
+      'hvbc repo init [--path P] [--encrypt] [--chunk-size 256K|512K|1M|2M|4M]   (passphrase from HVBC_REPO_PASSPHRASE)\nhvbc repo check [--read-data]\nhvbc repo gc\nhvbc repo stats\nhvbc repo forget --keep-last N [--daily N --weekly N --monthly N --yearly N] [--apply]\n  (all take --repo PATH, --lab PATH, --json)',
     );
     return values.help ? 0 : 2;
   }
@@ -188,8 +287,10 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
           'VALIDATION',
           '--encrypt needs the passphrase in HVBC_REPO_PASSPHRASE (never on the command line).',
         );
+      const chunkSize = values['chunk-size'] ? parseChunkSize(values['chunk-size']) : undefined;
       const repo = await s.repos.init({
         ...((values.path ?? values.repo) ? { path: values.path ?? values.repo } : {}),
+        ...(chunkSize ? { chunkSize } : {}),
         ...(values.encrypt && passphrase ? { passphrase } : {}),
       });
       io.log(

@@ -156,7 +156,7 @@ export async function runDrill(
             },
             { signal: ctx.signal },
           );
-          disks.push({ disk: key, dataChunksRehashed: chunks, bytes, sha256: r.sha256 });
+          disks.push({ disk: key, dataChunksRehashed: chunks, bytes, digest: r.digest });
         }
         return { ok: true, evidence: { pointId, disks } };
       });
@@ -178,7 +178,7 @@ export async function runDrill(
             targetDir: restored.targetDir,
             disks: restored.disks.map((d) => ({
               path: path.relative(folder, d.path),
-              sha256: d.sha256,
+              digest: d.digest,
             })),
           },
         };
@@ -232,15 +232,15 @@ export async function runDrill(
               ...r.evidence,
             });
           } else {
-            const expected = manifest.disks[d.diskKey]?.sha256;
+            const expected = manifest.disks[d.diskKey]?.digest;
             out.push({
               disk: d.diskKey,
-              match: expected !== undefined && expected === d.sha256,
+              match: expected !== undefined && expected === d.digest,
               detail: expected
-                ? 'compared with the hash read from the source when the point was written'
-                : 'the point recorded no whole-disk hash',
-              against: 'backup-time hash',
-              sha256: d.sha256,
+                ? 'compared with the content digest of the source when the point was written'
+                : 'the point recorded no content digest',
+              against: 'backup-time digest',
+              digest: d.digest,
               expected,
             });
           }

@@ -281,7 +281,7 @@ async function backupOneVm(
           chunksReused: fin.chunksReused,
           changedBytes: changed ? bytesIn(changed) : fin.bytesRead,
           ...(fullReason ? { fullReason } : {}),
-          ...(fin.sha256 ? { sha256: fin.sha256 } : {}),
+          digest: fin.digest,
         };
         outcome.disks.push(o);
         if (item)

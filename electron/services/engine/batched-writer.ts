@@ -1,5 +1,6 @@
 // Coalesces consecutive restored chunks into large writes and keeps a couple in flight, so decompression (ahead)
-// overlaps disk writes (behind). Data is copied in, since the repository reuses its buffers once the sink returns.
+// overlaps disk writes (behind). Data is copied in, since the repository reuses its buffers once the sink returns;
+// the batch buffers themselves are reused (a fresh 8 MiB buffer per write made the garbage collector the bottleneck).
 export interface RandomWriter {
   write(offset: number, data: Buffer): Promise<void>;
 }
@@ -10,6 +11,7 @@ export class BatchedWriter {
   private used = 0;
   private inflight: Promise<void>[] = [];
   private failed: unknown = null;
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly target: RandomWriter,
@@ -44,18 +46,24 @@ export class BatchedWriter {
   }
 
   private async issue(): Promise<void> {
-    const data = this.buf.subarray(0, this.used);
+    const full = this.buf;
+    const data = full.subarray(0, this.used);
     const at = this.start;
-    this.buf = Buffer.allocUnsafe(this.batchBytes);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(this.batchBytes);
     this.used = 0;
-    await this.push(at, data);
+    await this.push(at, data, full);
   }
 
-  private async push(offset: number, data: Buffer): Promise<void> {
+  private async push(offset: number, data: Buffer, reuse?: Buffer): Promise<void> {
     while (this.inflight.length >= this.maxInflight) await this.inflight.shift();
-    const p = this.target.write(offset, data).catch((e: unknown) => {
-      this.failed ??= e;
-    });
+    const p = this.target
+      .write(offset, data)
+      .then(() => {
+        if (reuse) this.spare.push(reuse);
+      })
+      .catch((e: unknown) => {
+        this.failed ??= e;
+      });
     this.inflight.push(p);
   }
 }

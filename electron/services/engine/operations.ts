@@ -12,6 +12,7 @@ import type { Services } from '../services';
 import { runBackup } from './backup';
 import { historyRecordOf } from './job-history';
 import { restorePoint } from './restore';
+import { assertInPlacePossible } from './restore-in-place';
 
 /** Bytes a finished backup read and stored, for the history charts (nothing for other tasks). */
 function backupFigures(t: TaskRecord): Partial<JobHistoryRecord> {
@@ -64,8 +65,11 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
 export async function startRestore(s: Services, req: RestoreRequest): Promise<TaskRecord> {
   const repo = await s.repos.get();
   const point = await repo.getPoint(req.pointId);
-  const rec = s.tasks.start('restore', `Restore ${point.vmName} from ${point.createdAt}`, (ctx) =>
-    restorePoint(repo, req, { dataDir: s.dataDir, ctx }),
+  // In place: refuse at once (no task) what the restore would refuse before writing anything; the task checks again.
+  if (req.inPlace) await assertInPlacePossible(repo, s.provider, point.id, req.confirmVmName);
+  const title = `Restore ${point.vmName}${req.inPlace ? ' in place' : ''} from ${point.createdAt}`;
+  const rec = s.tasks.start('restore', title, (ctx) =>
+    restorePoint(repo, req, { dataDir: s.dataDir, ctx, provider: s.provider }),
   );
   return recordWhenDone(s, rec, [point.vmId]);
 }

@@ -1,25 +1,25 @@
-// Restores a point as a new VM: each disk into a new dynamic VHDX, verified by hash, plus the VM configuration.
-import { createHash, randomUUID } from 'node:crypto';
+// Restores a point as a new VM: each disk into a new dynamic VHDX, verified by content digest, plus the VM configuration.
+// In place (lab only) is restore-in-place.ts.
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RestoreRequest, RestoreResult, RestoredDisk } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
-import type { Repository } from '../repository/repository';
+import type { EstateProvider } from '../providers/types';
+import type { DiskManifest, Repository } from '../repository/repository';
 import type { TaskContext } from '../tasks/task-manager';
 import { createVhdx, openChain } from '../vhdx';
 import { BatchedWriter } from './batched-writer';
 
-/** SHA-256 of a VHDX's whole virtual content, read sequentially. */
-export async function hashVhdx(file: string, signal?: AbortSignal): Promise<string> {
+/** Content digest of a VHDX (or chain) as the repository computes it for a point's disk. */
+export async function digestVhdx(
+  repo: Repository,
+  file: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const chain = await openChain(file);
   try {
-    const h = createHash('sha256');
-    const step = 8 * 1024 * 1024;
-    for (let off = 0; off < chain.virtualSize; off += step) {
-      if (signal?.aborted) throw new HvbcError('CANCELED', 'Verification was canceled.');
-      h.update(await chain.read(off, Math.min(step, chain.virtualSize - off)));
-    }
-    return h.digest('hex');
+    return await repo.digestOf(chain, signal ? { signal } : {});
   } finally {
     await chain.close();
   }
@@ -29,18 +29,77 @@ function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
 }
 
+/**
+ * Write one disk of a point into a new dynamic VHDX at `file` and verify it by content digest against what the repository
+ * read and what the point recorded (REPO_CORRUPT when they differ). Progress counts from `doneBefore` of `total`.
+ */
+export async function restoreDiskTo(
+  repo: Repository,
+  pointId: string,
+  key: string,
+  d: DiskManifest,
+  file: string,
+  opts: { ctx: TaskContext; doneBefore: number; total: number; blockSize?: number },
+): Promise<RestoredDisk> {
+  const { ctx, doneBefore, total } = opts;
+  const vhdx = await createVhdx(file, {
+    type: 'dynamic',
+    virtualSize: d.virtualSize,
+    directIo: true,
+    ...(opts.blockSize === undefined ? {} : { blockSize: opts.blockSize }),
+  });
+  let read: { digest: string };
+  const out = new BatchedWriter(vhdx);
+  try {
+    read = await repo.readDisk(
+      pointId,
+      key,
+      async (offset, data, length) => {
+        if (data) await out.add(offset, data);
+        ctx.progress({
+          phase: 'restore',
+          message: `Writing ${path.basename(file)}`,
+          fraction: total ? (doneBefore + offset + length) / total : null,
+          counters: { bytesRestored: doneBefore + offset + length },
+        });
+      },
+      { signal: ctx.signal },
+    );
+    await out.finish();
+  } finally {
+    await vhdx.close();
+  }
+  ctx.progress({ phase: 'verify', message: `Verifying ${path.basename(file)}` });
+  const digest = await digestVhdx(repo, file, ctx.signal);
+  const expected = d.digest ?? read.digest;
+  const verified = digest === read.digest && (d.digest === undefined || d.digest === digest);
+  if (!verified) {
+    throw new HvbcError(
+      'REPO_CORRUPT',
+      `The restored ${path.basename(file)} does not match the restore point (digest ${digest.slice(0, 12)}…, expected ${expected.slice(0, 12)}…). Run "hvbc repo check --read-data".`,
+    );
+  }
+  return {
+    diskKey: key,
+    path: file,
+    virtualSize: d.virtualSize,
+    digest,
+    expectedDigest: expected,
+    verified,
+  };
+}
+
 export async function restorePoint(
   repo: Repository,
   req: RestoreRequest,
-  opts: { dataDir: string; ctx: TaskContext },
+  opts: { dataDir: string; ctx: TaskContext; provider?: EstateProvider },
 ): Promise<RestoreResult> {
   const { ctx } = opts;
   const t0 = Date.now();
   if (req.inPlace) {
-    throw new HvbcError(
-      'UNSUPPORTED',
-      'In-place restore is not available yet: restore as a new VM (the default), then swap disks after checking it.',
-    );
+    // Imported on use: restore-in-place.ts builds on this module's functions.
+    const { restoreInPlace } = await import('./restore-in-place');
+    return restoreInPlace(repo, req, opts);
   }
   const point = await repo.getPoint(req.pointId);
   const stamp = point.createdAt.replace(/[:.]/g, '-');
@@ -67,46 +126,7 @@ export async function restorePoint(
     const meta = (d.meta ?? {}) as { file?: string };
     const base = safeName((meta.file ?? `${key}.vhdx`).replace(/\.(a?vhdx|vhds)$/i, ''));
     const file = path.join(diskDir, `${base}.vhdx`);
-    const vhdx = await createVhdx(file, { type: 'dynamic', virtualSize: d.virtualSize });
-    let read: { sha256: string };
-    const out = new BatchedWriter(vhdx);
-    try {
-      read = await repo.readDisk(
-        req.pointId,
-        key,
-        async (offset, data, length) => {
-          if (data) await out.add(offset, data);
-          ctx.progress({
-            phase: 'restore',
-            message: `Writing ${path.basename(file)}`,
-            fraction: total ? (doneBefore + offset + length) / total : null,
-            counters: { bytesRestored: doneBefore + offset + length },
-          });
-        },
-        { signal: ctx.signal },
-      );
-      await out.finish();
-    } finally {
-      await vhdx.close();
-    }
-    ctx.progress({ phase: 'verify', message: `Verifying ${path.basename(file)}` });
-    const sha256 = await hashVhdx(file, ctx.signal);
-    const expected = d.sha256 ?? read.sha256;
-    const verified = sha256 === read.sha256 && (d.sha256 === undefined || d.sha256 === sha256);
-    disks.push({
-      diskKey: key,
-      path: file,
-      virtualSize: d.virtualSize,
-      sha256,
-      expectedSha256: expected,
-      verified,
-    });
-    if (!verified) {
-      throw new HvbcError(
-        'REPO_CORRUPT',
-        `The restored ${path.basename(file)} does not match the restore point (hash ${sha256.slice(0, 12)}…, expected ${expected.slice(0, 12)}…). Run "hvbc repo check --read-data".`,
-      );
-    }
+    disks.push(await restoreDiskTo(repo, req.pointId, key, d, file, { ctx, doneBefore, total }));
     doneBefore += d.virtualSize;
   }
   const vmConfig = (point.meta.vmConfig ?? {}) as Record<string, unknown>;

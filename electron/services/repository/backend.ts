@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { HvbcError } from '../../../shared/errors';
+import { AppendWriter } from '../direct-io';
 
 export interface BackendStat {
   size: number;
@@ -31,6 +32,8 @@ export interface Backend {
    * commit() is putIfAbsent of everything written; abort() discards it. Nothing is visible before commit.
    */
   openWrite?(key: string): Promise<ObjectWriter>;
+  /** Optional: the object's path on a local or mounted filesystem (restores then read packs on worker threads). */
+  localPath?(key: string): string;
 }
 
 export interface ObjectWriter {
@@ -64,6 +67,10 @@ export class LocalFolderBackend implements Backend {
     if (key.includes('..') || path.isAbsolute(key))
       throw new Error(`Invalid repository key: ${key}`);
     return path.join(this.root, ...key.split('/'));
+  }
+
+  localPath(key: string): string {
+    return this.file(key);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -218,10 +225,14 @@ export class LocalFolderBackend implements Backend {
     await this.ensureDir(dir);
     const tmp = path.join(dir, `${TMP_MARK}${randomBytes(8).toString('hex')}`);
     const fh = await fs.open(tmp, 'wx');
-    let pos = 0;
+    // Packs are large sequential writes: unbuffered where the filesystem allows (direct-io.ts).
+    const out = await AppendWriter.open(fh, tmp);
     let closed = false;
     const close = async (): Promise<void> => {
-      if (!closed) await fh.close().catch(() => undefined);
+      if (!closed) {
+        await out.release();
+        await fh.close().catch(() => undefined);
+      }
       closed = true;
     };
     const abort = async (): Promise<void> => {
@@ -239,12 +250,7 @@ export class LocalFolderBackend implements Backend {
     return {
       write: async (data: Uint8Array): Promise<void> => {
         try {
-          let done = 0;
-          while (done < data.length) {
-            const { bytesWritten } = await fh.write(data, done, data.length - done, pos + done);
-            done += bytesWritten;
-          }
-          pos += data.length;
+          await out.append(data);
         } catch (e) {
           await abort();
           throw space(e);
@@ -252,7 +258,7 @@ export class LocalFolderBackend implements Backend {
       },
       commit: async (): Promise<boolean> => {
         try {
-          await fh.sync();
+          await out.finish();
         } catch (e) {
           await abort();
           throw space(e);

@@ -40,17 +40,25 @@ export function zstdFrameContentSize(buf: Uint8Array): number {
   return fcsBytes === 2 ? v + 256 : v;
 }
 
-/** Compress with zstd when it helps by at least 1/32; probe incompressible (random/encrypted) data cheaply first. */
+/** True when the previous chunk did not compress: the next one is probed before a full compression. */
+let lastRaw = false;
+
+/**
+ * Compress with zstd when it helps by at least 1/32. Incompressible (random, encrypted, already compressed) data
+ * comes in runs, so after a chunk that did not compress, two 16 KiB samples are tried first and a chunk whose
+ * samples do not shrink is stored raw without compressing it whole; compressible runs pay no probe.
+ */
 export function compressChunk(raw: Uint8Array, level: number): { data: Uint8Array; codec: Codec } {
-  if (raw.length >= 256 * 1024) {
-    const probe = 32 * 1024;
+  if (lastRaw && raw.length >= 64 * 1024) {
+    const probe = 16 * 1024;
     const mid = (raw.length >> 1) - (probe >> 1);
     const a = compress(raw.subarray(0, probe), level).length;
     const b = compress(raw.subarray(mid, mid + probe), level).length;
     if (a > probe * 0.97 && b > probe * 0.97) return { data: raw, codec: CODEC_RAW };
   }
   const c = compress(raw, level);
-  if (c.length >= raw.length - (raw.length >> 5)) return { data: raw, codec: CODEC_RAW };
+  lastRaw = c.length >= raw.length - (raw.length >> 5);
+  if (lastRaw) return { data: raw, codec: CODEC_RAW };
   return { data: c, codec: CODEC_ZSTD };
 }
 

@@ -1,16 +1,15 @@
 // Hash + compress + encrypt chunks off the main thread: a small worker_threads pool (one worker per core, at
-// most 4) plus one thread for whole-disk SHA-256. A chunk is copied once into a slot of a SharedArrayBuffer;
-// the chunk worker hashes it there (its id decides dedupe), then seals (compresses/encrypts) or drops it, and
-// the disk-hash thread reads the same slot. No per-chunk allocation or structured clone on the main thread.
-// With `threads: 0` the same work runs inline (also the fallback when workers cannot start).
+// most 4). A chunk is copied once into a slot of a SharedArrayBuffer; the chunk worker hashes it there (its id
+// decides dedupe), then seals (compresses/encrypts) or drops it. No per-chunk allocation or structured clone on
+// the main thread. With `threads: 0` the same work runs inline (also the fallback when workers cannot start).
 
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { promises as fs } from 'node:fs';
 import { HvbcError } from '../../../shared/errors';
 import { chunkId } from './crypto';
-import { encodeBlob, ensureZstd, type Codec } from './blob';
+import { decodeBlob, encodeBlob, ensureZstd, type Codec } from './blob';
 
 export interface Ticket {
   id: string;
@@ -35,29 +34,41 @@ export interface Verified {
   release(): void;
 }
 
-export interface DiskHasher {
-  /** Hash `length` zero bytes (in call order with the chunks given to hash()). */
-  zeros(length: number): void;
-  digest(): Promise<string>;
-  abandon(): void;
+/** Where a stored chunk is: a byte range of a local pack file, and how to decode it. */
+export interface StoredChunk {
+  file: string;
+  offset: number;
+  length: number;
+  codec: number;
+  rawLength: number;
+  id: string;
+}
+
+/** A chunk being read back: `status` says whether it decoded to its id; `view` holds it until release(). */
+export interface Loaded {
+  status: Promise<'ok' | 'damaged' | 'unreadable'>;
+  view: Buffer;
+  release(): void;
 }
 
 export interface ChunkProcessor {
   readonly threads: number;
-  /**
-   * Hash a chunk (the caller may reuse `data` once this resolves) and feed it to `disk`. `onQueued` is called
-   * as soon as the chunk is queued for the disk hash, so the caller can order later zero ranges after it.
-   */
-  hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket>;
+  /** Hash a chunk (the caller may reuse `data` once this resolves). */
+  hash(data: Buffer): Promise<Ticket>;
   seal(t: Ticket): Promise<Sealed>;
   drop(t: Ticket): void;
   /**
-   * Re-hash a chunk being read back (its id) and feed it to `disk`; queued synchronously, never waits for a
-   * slot. `view` holds the same bytes as `data` and stays valid until release().
+   * Re-hash a chunk being read back (its id); queued synchronously, never waits for a slot. `view` holds the
+   * same bytes as `data` and stays valid until release().
    */
-  verify(data: Buffer, disk?: DiskHasher | null): Verified;
-  /** A streaming SHA-256 of a whole disk. */
-  diskHasher(): DiskHasher;
+  verify(data: Buffer): Verified;
+  /**
+   * Read, decrypt, decompress and re-hash a stored chunk off the main thread (restores). Waits for a free slot,
+   * so release earlier chunks as you go. Call closeFiles() when done with the packs.
+   */
+  load(c: StoredChunk): Promise<Loaded>;
+  /** Close pack files that load() kept open. */
+  closeFiles(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,30 +100,11 @@ export async function createChunkProcessor(opts: PoolOptions): Promise<ChunkProc
 
 // ---- inline ------------------------------------------------------------------------------------------------------
 
-const ZEROS = Buffer.alloc(1 << 20);
-
-class InlineDiskHasher implements DiskHasher {
-  private readonly h = createHash('sha256');
-  update(data: Uint8Array): void {
-    this.h.update(data);
-  }
-  zeros(length: number): void {
-    for (let n = length; n > 0; n -= ZEROS.length)
-      this.h.update(ZEROS.subarray(0, Math.min(n, ZEROS.length)));
-  }
-  async digest(): Promise<string> {
-    return this.h.digest('hex');
-  }
-  abandon(): void {}
-}
-
 class InlineProcessor implements ChunkProcessor {
   readonly threads = 0;
   private seq = 0;
   constructor(private readonly opts: PoolOptions) {}
-  async hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket> {
-    if (disk instanceof InlineDiskHasher) disk.update(data);
-    onQueued?.();
+  async hash(data: Buffer): Promise<Ticket> {
     return {
       id: chunkId(data, this.opts.idKey),
       seq: this.seq++,
@@ -131,17 +123,34 @@ class InlineProcessor implements ChunkProcessor {
   drop(t: Ticket): void {
     t.data = undefined;
   }
-  verify(data: Buffer, disk?: DiskHasher | null): Verified {
-    if (disk instanceof InlineDiskHasher) disk.update(data);
+  verify(data: Buffer): Verified {
     return {
       id: Promise.resolve(chunkId(data, this.opts.idKey)),
       view: data,
       release: () => undefined,
     };
   }
-  diskHasher(): DiskHasher {
-    return new InlineDiskHasher();
+  async load(c: StoredChunk): Promise<Loaded> {
+    const view = Buffer.alloc(c.rawLength);
+    let blob: Buffer;
+    try {
+      const fh = await fs.open(c.file, 'r');
+      try {
+        blob = Buffer.alloc(c.length);
+        const { bytesRead } = await fh.read(blob, 0, c.length, c.offset);
+        if (bytesRead !== c.length) throw new Error('short read');
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      return { status: Promise.resolve('unreadable'), view, release: () => undefined };
+    }
+    const raw = decodeBlob(blob, c.id, c.codec, c.rawLength, this.opts.dataKey);
+    const ok = raw !== null && chunkId(raw, this.opts.idKey) === c.id;
+    if (raw) raw.copy(view);
+    return { status: Promise.resolve(ok ? 'ok' : 'damaged'), view, release: () => undefined };
   }
+  async closeFiles(): Promise<void> {}
   async close(): Promise<void> {}
 }
 
@@ -156,17 +165,85 @@ const zstd = require(workerData.zstdPath);
 const idKey = workerData.idKey ? Buffer.from(workerData.idKey) : null;
 const dataKey = workerData.dataKey ? Buffer.from(workerData.dataKey) : null;
 const { level, sab, slotSize } = workerData;
+const fs = require('node:fs');
 const held = new Map();
 const ready = zstd.init();
+// load: pack files kept open between chunks (closed on 'closeFiles'), one read buffer reused.
+const fds = new Map();
+let rbuf = Buffer.alloc(0);
+function fdOf(file) {
+  let fd = fds.get(file);
+  if (fd === undefined) {
+    if (fds.size >= 16) { const [k, v] = fds.entries().next().value; fds.delete(k); fs.closeSync(v); }
+    fd = fs.openSync(file, 'r');
+    fds.set(file, fd);
+  }
+  return fd;
+}
+// Same rule as zstdFrameContentSize (blob.ts): the size a frame header declares, -1 when absent.
+function frameSize(b) {
+  if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return -1;
+  const fhd = b[4], fcsFlag = fhd >> 6, single = (fhd >> 5) & 1, dict = [0, 1, 2, 4][fhd & 3];
+  let pos = 5 + (single ? 0 : 1) + dict;
+  const n = fcsFlag === 0 ? (single ? 1 : 0) : [0, 2, 4, 8][fcsFlag];
+  if (n === 0 || pos + n > b.length) return -1;
+  let v = 0, mul = 1;
+  for (let i = 0; i < n; i++, pos++) { v += b[pos] * mul; mul *= 256; }
+  return n === 2 ? v + 256 : v;
+}
+function load(m) {
+  let blob;
+  try {
+    if (rbuf.length < m.length) rbuf = Buffer.allocUnsafe(Math.max(m.length, slotSize + 64));
+    const fd = fdOf(m.file);
+    let got = 0;
+    while (got < m.length) {
+      const n = fs.readSync(fd, rbuf, got, m.length - got, m.offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== m.length) return 'unreadable';
+    blob = rbuf.subarray(0, m.length);
+  } catch (e) {
+    return 'unreadable';
+  }
+  let payload = blob;
+  if (dataKey) {
+    if (blob.length < 28) return 'damaged';
+    try {
+      const d = crypto.createDecipheriv('aes-256-gcm', dataKey, blob.subarray(0, 12));
+      d.setAAD(Buffer.from(m.id, 'hex'));
+      d.setAuthTag(blob.subarray(blob.length - 16));
+      payload = Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
+    } catch (e) {
+      return 'damaged';
+    }
+  }
+  const out = new Uint8Array(sab, m.slot * slotSize, m.rawLength);
+  if (m.codec === 0) {
+    if (payload.length !== m.rawLength) return 'damaged';
+    out.set(payload);
+  } else if (m.codec === 1) {
+    if (frameSize(payload) !== m.rawLength) return 'damaged';
+    let raw;
+    try { raw = zstd.decompress(payload); } catch (e) { return 'damaged'; }
+    if (raw.length !== m.rawLength) return 'damaged';
+    out.set(raw);
+  } else return 'damaged';
+  const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+  return h.update(out).digest('hex') === m.id ? 'ok' : 'damaged';
+}
+let lastRaw = false;
 function compressChunk(raw) {
-  if (raw.length >= 256 * 1024) {
-    const probe = 32 * 1024, mid = (raw.length >> 1) - (probe >> 1);
+  if (lastRaw && raw.length >= 64 * 1024) {
+    const probe = 16 * 1024, mid = (raw.length >> 1) - (probe >> 1);
     const a = zstd.compress(raw.subarray(0, probe), level).length;
     const b = zstd.compress(raw.subarray(mid, mid + probe), level).length;
     if (a > probe * 0.97 && b > probe * 0.97) return { data: raw, codec: 0 };
   }
   const c = zstd.compress(raw, level);
-  if (c.length >= raw.length - (raw.length >> 5)) return { data: raw, codec: 0 };
+  lastRaw = c.length >= raw.length - (raw.length >> 5);
+  if (lastRaw) return { data: raw, codec: 0 };
   return { data: c, codec: 1 };
 }
 parentPort.on('message', async (m) => {
@@ -203,6 +280,12 @@ parentPort.on('message', async (m) => {
       parentPort.postMessage({ seq: m.seq, id: h.update(data).digest('hex') });
     } else if (m.t === 'drop') {
       held.delete(m.seq);
+    } else if (m.t === 'load') {
+      parentPort.postMessage({ seq: m.seq, status: load(m) });
+    } else if (m.t === 'closeFiles') {
+      for (const fd of fds.values()) fs.closeSync(fd);
+      fds.clear();
+      parentPort.postMessage({ seq: m.seq });
     }
   } catch (e) {
     parentPort.postMessage({ seq: m.seq, error: String((e && e.stack) || e) });
@@ -210,42 +293,17 @@ parentPort.on('message', async (m) => {
 });
 `;
 
-const HASH_WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const { sab, slotSize } = workerData;
-const hs = new Map();
-const Z = Buffer.alloc(1 << 20);
-parentPort.on('message', (m) => {
-  let h = hs.get(m.h);
-  if (!h && m.t !== 'x') { h = crypto.createHash('sha256'); hs.set(m.h, h); }
-  if (m.t === 'u') { h.update(new Uint8Array(sab, m.slot * slotSize, m.len)); parentPort.postMessage({ h: m.h, slot: m.slot }); }
-  else if (m.t === 'ub') { h.update(new Uint8Array(m.buf)); }
-  else if (m.t === 'z') { for (let n = m.n; n > 0; n -= Z.length) h.update(Z.subarray(0, Math.min(n, Z.length))); }
-  else if (m.t === 'd') { hs.delete(m.h); parentPort.postMessage({ h: m.h, digest: h.digest('hex') }); }
-  else if (m.t === 'x') hs.delete(m.h);
-});
-`;
-
-interface Pending {
-  resolve: (v: { id?: string; blob?: ArrayBuffer; codec?: number; inSlot?: boolean }) => void;
-  reject: (e: Error) => void;
+interface Reply {
+  id?: string;
+  blob?: ArrayBuffer;
+  codec?: number;
+  inSlot?: boolean;
+  status?: 'ok' | 'damaged' | 'unreadable';
 }
 
-class PoolDiskHasher implements DiskHasher {
-  constructor(
-    private readonly pool: WorkerPool,
-    readonly h: number,
-  ) {}
-  zeros(length: number): void {
-    if (length > 0) this.pool.postHash({ t: 'z', h: this.h, n: length });
-  }
-  digest(): Promise<string> {
-    return this.pool.digest(this.h);
-  }
-  abandon(): void {
-    this.pool.postHash({ t: 'x', h: this.h });
-  }
+interface Pending {
+  resolve: (v: Reply) => void;
+  reject: (e: Error) => void;
 }
 
 class WorkerPool implements ChunkProcessor {
@@ -253,63 +311,36 @@ class WorkerPool implements ChunkProcessor {
   private rr = 0;
   private readonly pending: Array<Map<number, Pending>>;
   private failed: Error | null = null;
-  // Shared slots: refcounted (chunk worker + disk-hash thread), handed out FIFO.
-  private readonly refs: number[];
+  /** Shared slots: in use (by a chunk worker) or free, handed out FIFO. */
+  private readonly used: boolean[];
   private readonly free: number[];
   private readonly slotWaiters: Array<(slot: number) => void> = [];
-  private readonly digests = new Map<
-    number,
-    { resolve: (d: string) => void; reject: (e: Error) => void }
-  >();
-  private nextHasher = 0;
 
   private constructor(
     private readonly workers: Worker[],
-    private readonly hashWorker: Worker,
     private readonly sab: SharedArrayBuffer,
     private readonly slotSize: number,
     slots: number,
     private readonly idKey: Buffer | null,
   ) {
     this.pending = workers.map(() => new Map());
-    this.refs = new Array<number>(slots).fill(0);
+    this.used = new Array<boolean>(slots).fill(false);
     this.free = Array.from({ length: slots }, (_, i) => i);
     workers.forEach((w, i) => {
-      w.on(
-        'message',
-        (m: {
-          seq: number;
-          id?: string;
-          blob?: ArrayBuffer;
-          codec?: number;
-          inSlot?: boolean;
-          error?: string;
-        }) => {
-          const p = this.pending[i]?.get(m.seq);
-          if (!p) return;
-          this.pending[i]?.delete(m.seq);
-          this.updateRef();
-          if (m.error) p.reject(new HvbcError('INTERNAL', `Chunk worker failed: ${m.error}`));
-          else p.resolve(m);
-        },
-      );
+      w.on('message', (m: Reply & { seq: number; error?: string }) => {
+        const p = this.pending[i]?.get(m.seq);
+        if (!p) return;
+        this.pending[i]?.delete(m.seq);
+        this.updateRef();
+        if (m.error) p.reject(new HvbcError('INTERNAL', `Chunk worker failed: ${m.error}`));
+        else p.resolve(m);
+      });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
         if (this.pending[i]?.size) this.fail(new Error(`exit code ${code}`));
       });
       w.unref();
     });
-    hashWorker.on('message', (m: { h: number; slot?: number; digest?: string }) => {
-      if (m.digest !== undefined) {
-        this.digests.get(m.h)?.resolve(m.digest);
-        this.digests.delete(m.h);
-      } else if (m.slot !== undefined) {
-        this.release(m.slot);
-      }
-      this.updateRef();
-    });
-    hashWorker.on('error', (e) => this.fail(e));
-    hashWorker.unref();
   }
 
   private fail(e: Error): void {
@@ -319,8 +350,6 @@ class WorkerPool implements ChunkProcessor {
       for (const p of m.values()) p.reject(err);
       m.clear();
     }
-    for (const d of this.digests.values()) d.reject(err);
-    this.digests.clear();
   }
 
   get threads(): number {
@@ -348,21 +377,14 @@ class WorkerPool implements ChunkProcessor {
         }),
       );
     }
-    const hashWorker = new Worker(HASH_WORKER_SOURCE, {
-      eval: true,
-      workerData: { sab, slotSize },
-    });
-    const pool = new WorkerPool(workers, hashWorker, sab, slotSize, slots, opts.idKey);
+    const pool = new WorkerPool(workers, sab, slotSize, slots, opts.idKey);
     // Prove the workers run (module resolution, WASM) before relying on them.
     try {
       const probe = Buffer.from('hvbc');
-      const hasher = pool.diskHasher();
-      const t = await pool.hash(probe, hasher);
+      const t = await pool.hash(probe);
       if (t.id !== chunkId(probe, opts.idKey)) throw new Error('worker hash mismatch');
       const sealed = await pool.seal(t);
       sealed.done();
-      if ((await hasher.digest()) !== createHash('sha256').update(probe).digest('hex'))
-        throw new Error('hash thread mismatch');
     } catch (e) {
       await pool.close();
       throw e;
@@ -371,9 +393,8 @@ class WorkerPool implements ChunkProcessor {
   }
 
   private updateRef(): void {
-    const busy =
-      this.pending.some((m) => m.size > 0) || this.digests.size > 0 || this.refs.some((r) => r > 0);
-    for (const w of [...this.workers, this.hashWorker]) {
+    const busy = this.pending.some((m) => m.size > 0) || this.used.some(Boolean);
+    for (const w of this.workers) {
       if (busy) w.ref();
       else w.unref();
     }
@@ -385,21 +406,22 @@ class WorkerPool implements ChunkProcessor {
     return new Promise((resolve) => this.slotWaiters.push(resolve));
   }
 
-  private release(slot: number): void {
-    const r = (this.refs[slot] ?? 0) - 1;
-    this.refs[slot] = r;
-    if (r > 0) return;
-    const w = this.slotWaiters.shift();
-    if (w) w(slot);
-    else this.free.push(slot);
+  private take(slot: number): void {
+    this.used[slot] = true;
   }
 
-  private call(
-    i: number,
-    seq: number,
-    msg: object,
-    transfer: ArrayBuffer[] = [],
-  ): Promise<{ id?: string; blob?: ArrayBuffer; codec?: number; inSlot?: boolean }> {
+  private release(slot: number): void {
+    if (!this.used[slot]) return;
+    this.used[slot] = false;
+    const w = this.slotWaiters.shift();
+    if (w) {
+      this.used[slot] = true;
+      w(slot);
+    } else this.free.push(slot);
+    this.updateRef();
+  }
+
+  private call(i: number, seq: number, msg: object, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.failed)
       return Promise.reject(
         new HvbcError('INTERNAL', `Chunk worker stopped: ${this.failed.message}`),
@@ -411,23 +433,7 @@ class WorkerPool implements ChunkProcessor {
     });
   }
 
-  postHash(msg: { t: string; h: number; [k: string]: unknown }): void {
-    this.hashWorker.postMessage(msg);
-  }
-
-  digest(h: number): Promise<string> {
-    if (this.failed)
-      return Promise.reject(
-        new HvbcError('INTERNAL', `Hash thread stopped: ${this.failed.message}`),
-      );
-    return new Promise((resolve, reject) => {
-      this.digests.set(h, { resolve, reject });
-      this.updateRef();
-      this.hashWorker.postMessage({ t: 'd', h });
-    });
-  }
-
-  async hash(data: Buffer, disk?: DiskHasher | null, onQueued?: () => void): Promise<Ticket> {
+  async hash(data: Buffer): Promise<Ticket> {
     if (data.length > this.slotSize)
       throw new HvbcError(
         'VALIDATION',
@@ -435,11 +441,8 @@ class WorkerPool implements ChunkProcessor {
       );
     const got = this.acquire();
     const slot = typeof got === 'number' ? got : await got;
+    this.take(slot);
     new Uint8Array(this.sab, slot * this.slotSize, data.length).set(data);
-    const toHasher = disk instanceof PoolDiskHasher;
-    this.refs[slot] = toHasher ? 2 : 1;
-    if (toHasher) this.postHash({ t: 'u', h: disk.h, slot, len: data.length });
-    onQueued?.();
     const best = this.pickWorker(); // least busy, round-robin among equals
     const seq = this.seq++;
     try {
@@ -490,25 +493,18 @@ class WorkerPool implements ChunkProcessor {
     return best;
   }
 
-  verify(data: Buffer, disk?: DiskHasher | null): Verified {
-    const toHasher = disk instanceof PoolDiskHasher;
+  verify(data: Buffer): Verified {
     const slot = data.length <= this.slotSize ? this.free.shift() : undefined;
     if (slot === undefined) {
       // No free slot (never wait: the caller's own slots are only released as it goes on): do it here.
-      if (toHasher) {
-        const ab = new ArrayBuffer(data.length);
-        new Uint8Array(ab).set(data);
-        this.hashWorker.postMessage({ t: 'ub', h: disk.h, buf: ab }, [ab]);
-      }
       return {
         id: Promise.resolve(chunkId(data, this.idKey)),
         view: data,
         release: () => undefined,
       };
     }
+    this.take(slot);
     new Uint8Array(this.sab, slot * this.slotSize, data.length).set(data);
-    this.refs[slot] = toHasher ? 2 : 1;
-    if (toHasher) this.postHash({ t: 'u', h: disk.h, slot, len: data.length });
     const seq = this.seq++;
     const id = this.call(this.pickWorker(), seq, { t: 'verify', seq, slot, len: data.length }).then(
       (r) => r.id ?? '',
@@ -524,11 +520,41 @@ class WorkerPool implements ChunkProcessor {
     };
   }
 
-  diskHasher(): DiskHasher {
-    return new PoolDiskHasher(this, this.nextHasher++);
+  async load(c: StoredChunk): Promise<Loaded> {
+    if (c.rawLength > this.slotSize)
+      throw new HvbcError(
+        'REPO_CORRUPT',
+        `Chunk ${c.id} claims ${c.rawLength} bytes, more than a chunk.`,
+      );
+    const got = this.acquire();
+    const slot = typeof got === 'number' ? got : await got;
+    this.take(slot);
+    const seq = this.seq++;
+    const status = this.call(this.pickWorker(), seq, { t: 'load', seq, slot, ...c }).then(
+      (r) => r.status ?? 'damaged',
+    );
+    let released = false;
+    return {
+      status,
+      view: Buffer.from(this.sab, slot * this.slotSize, c.rawLength),
+      release: () => {
+        // The slot is free once the worker is done with it (even when the caller gives up early).
+        if (!released) void status.finally(() => this.release(slot)).catch(() => undefined);
+        released = true;
+      },
+    };
+  }
+
+  async closeFiles(): Promise<void> {
+    await Promise.all(
+      this.workers.map((_, i) => {
+        const seq = this.seq++;
+        return this.call(i, seq, { t: 'closeFiles', seq });
+      }),
+    );
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers.map((w) => w.terminate()), this.hashWorker.terminate()]);
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -8,10 +8,12 @@ import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
 import {
   createChunkProcessor,
   type ChunkProcessor,
-  type DiskHasher,
+  type Loaded,
   type Ticket,
+  type Verified,
 } from './chunk-pool';
 import { chunkCount } from './chunking';
+import { isZero, tableDigest } from './digest';
 import {
   chunkId,
   createWrappedKey,
@@ -104,7 +106,6 @@ export interface PointWriter {
       virtualSize: number;
       basePointId?: string;
       meta?: Record<string, unknown>;
-      sha256?: boolean;
     },
   ): Promise<DiskWriter>;
   commit(extraMeta?: Record<string, unknown>): Promise<PointSummary>;
@@ -115,7 +116,8 @@ export interface DiskWriter {
   writeChunk(offset: number, data: Buffer): Promise<{ stored: boolean; bytes: number }>;
   markZero(offset: number, length: number): Promise<void>;
   finish(): Promise<{
-    sha256?: string;
+    /** Content digest of the whole disk (see digest.ts). */
+    digest: string;
     chunksNew: number;
     chunksReused: number;
     bytesRead: number;
@@ -133,7 +135,7 @@ function summarize(m: PointManifest): PointSummary {
   const disks = Object.entries(m.disks).map(([key, d]) => ({
     key,
     virtualSize: d.virtualSize,
-    ...(d.sha256 ? { sha256: d.sha256 } : {}),
+    ...(d.digest ? { digest: d.digest } : {}),
     ...(d.basePointId ? { basePointId: d.basePointId } : {}),
   }));
   const tags = Array.isArray(m.meta.tags)
@@ -166,7 +168,6 @@ export class Repository {
   private gcPending = new Set<string>();
   private gcPendingTime = 0;
   private readonly manifests = new Map<string, PointManifest>();
-  private readonly zeroChunk: Buffer;
   private pool: Promise<ChunkProcessor> | null = null;
   private packs: PackStore | null = null;
   private readonly timing: LockTiming;
@@ -180,7 +181,6 @@ export class Repository {
     private readonly opts: RepoOptions,
   ) {
     this.chunkSize = config.chunkSize;
-    this.zeroChunk = Buffer.alloc(config.chunkSize);
     this.timing = { ...DEFAULT_LOCK_TIMING, ...opts.lockTiming };
   }
 
@@ -547,15 +547,15 @@ export class Repository {
   /**
    * Read a disk of a point: `sink` is called for every chunk in order (null data = zeros). Every chunk is
    * verified (re-hashed to its id) before the sink sees it. `data` is valid only until the sink's promise
-   * settles (it may live in memory shared with the worker threads): copy it to keep it. Returns the SHA-256
-   * of the whole virtual disk.
+   * settles (it may live in memory shared with the worker threads): copy it to keep it. Returns the disk's
+   * content digest (digest.ts), which equals the point's when its chunk table is intact.
    */
   async readDisk(
     pointId: string,
     diskKey: string,
     sink: (offset: number, data: Buffer | null, length: number) => Promise<void>,
     opts: { signal?: AbortSignal } = {},
-  ): Promise<{ sha256: string }> {
+  ): Promise<{ digest: string }> {
     this.assertOpen();
     const m = await this.getPoint(pointId);
     const d = m.disks[diskKey];
@@ -588,99 +588,183 @@ export class Repository {
       }
       return (await r).read(offset, length);
     };
-    const hasher = (await this.getPool()).diskHasher();
-    let hashed = false;
     try {
       await this.refreshIndex();
       const pool = await this.getPool();
       const table = await this.loadTable(pointId, diskKey, d);
-      const n = d.chunkCount;
-      const idAt = (i: number): string => table.toString('hex', i * 32, i * 32 + 32);
+      const digest = tableDigest(table, d.chunkSize, d.virtualSize);
+      if (d.digest && d.digest !== digest)
+        throw new HvbcError(
+          'REPO_CORRUPT',
+          `The chunk table of ${pointId}/${diskKey} does not match the point's digest. Run a repository check.`,
+          { pointId, diskKey },
+        );
       const where = (i: number): string => `${pointId}/${diskKey} offset ${i * d.chunkSize}`;
-      // Stage 1 (prefetch window): read + decrypt + decompress. Stage 2 (in order): re-hash on a worker and feed
-      // the whole-disk hash. Stage 3 (in order): hand to the sink once the chunk proved to be the right one.
-      const fetches = new Map<number, Promise<Buffer>>();
-      let ahead = 0;
-      const prefetch = (upTo: number): void => {
-        for (; ahead < Math.min(n, upTo); ahead++) {
-          const id = idAt(ahead);
-          if (id === ZERO_ID) continue;
-          const i = ahead;
-          const e = this.index.get(id);
-          const p = (async () => {
-            if (!e)
-              throw new HvbcError(
-                'REPO_CORRUPT',
-                `Chunk ${id} (${where(i)}) is missing from the repository index. Run a repository check to see which restore points are affected.`,
-                { chunk: id },
-              );
-            let blob: Buffer;
-            try {
-              blob = await readRange(e.pack, e.offset, e.length);
-            } catch {
-              throw new HvbcError(
-                'REPO_CORRUPT',
-                `Pack ${e.pack} holding chunk ${id} (${where(i)}) cannot be read. Run a repository check.`,
-                { chunk: id, pack: e.pack },
-              );
-            }
-            const raw =
-              blob.length === e.length
-                ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey)
-                : null;
-            if (!raw) throw this.damaged(id, e.pack, where(i));
-            return raw;
-          })();
-          p.catch(() => undefined); // observed below
-          fetches.set(i, p);
-        }
-      };
-      const queue: Array<{
-        i: number;
-        length: number;
-        v: ReturnType<ChunkProcessor['verify']> | null;
-      }> = [];
-      const deliver = async (): Promise<void> => {
-        const q = queue.shift();
-        if (!q) return;
-        try {
-          if (q.v) {
-            const id = idAt(q.i);
-            if ((await q.v.id) !== id)
-              throw this.damaged(id, this.index.get(id)?.pack ?? '?', where(q.i));
-          }
-          await sink(q.i * d.chunkSize, q.v ? q.v.view : null, q.length);
-        } finally {
-          q.v?.release();
-        }
-      };
-      try {
-        for (let i = 0; i < n; i++) {
-          if (opts.signal?.aborted) throw canceled('Reading the disk');
-          prefetch(i + 8);
-          const length = Math.min(d.chunkSize, d.virtualSize - i * d.chunkSize);
-          const f = fetches.get(i);
-          if (!f) {
-            hasher.zeros(length);
-            queue.push({ i, length, v: null });
-          } else {
-            fetches.delete(i);
-            const v = pool.verify(await f, hasher);
-            v.id.catch(() => undefined); // observed in deliver()
-            queue.push({ i, length, v });
-          }
-          while (queue.length > 4) await deliver();
-        }
-        while (queue.length) await deliver();
-      } finally {
-        for (const q of queue.splice(0)) q.v?.release();
+      const missing = (i: number, id: string): HvbcError =>
+        new HvbcError(
+          'REPO_CORRUPT',
+          `Chunk ${id} (${where(i)}) is missing from the repository index. Run a repository check to see which restore points are affected.`,
+          { chunk: id },
+        );
+      const unreadable = (i: number, id: string, pack: string): HvbcError =>
+        new HvbcError(
+          'REPO_CORRUPT',
+          `Pack ${pack} holding chunk ${id} (${where(i)}) cannot be read. Run a repository check.`,
+          { chunk: id, pack },
+        );
+      if (this.backend.localPath) {
+        await this.readChunksOnWorkers(pool, table, d, sink, {
+          ...opts,
+          where,
+          missing,
+          unreadable,
+        });
+      } else {
+        await this.readChunksHere(pool, table, d, sink, readRange, {
+          ...opts,
+          where,
+          missing,
+          unreadable,
+        });
       }
-      hashed = true;
-      return { sha256: await hasher.digest() };
+      return { digest };
     } finally {
-      if (!hashed) hasher.abandon();
       for (const r of readers.values()) await r.then((x) => x.close()).catch(() => undefined);
       await lock.release();
+    }
+  }
+
+  /** readDisk's loop when packs are local files: worker threads read, decode and re-hash; this thread orders. */
+  private async readChunksOnWorkers(
+    pool: ChunkProcessor,
+    table: Buffer,
+    d: DiskManifest,
+    sink: (offset: number, data: Buffer | null, length: number) => Promise<void>,
+    o: ReadLoopOptions,
+  ): Promise<void> {
+    const local = (this.backend.localPath as (key: string) => string).bind(this.backend);
+    const queue: Array<{ i: number; length: number; id: string; l: Loaded | null }> = [];
+    const deliver = async (): Promise<void> => {
+      const q = queue.shift();
+      if (!q) return;
+      try {
+        if (q.l) {
+          const status = await q.l.status;
+          const pack = this.index.get(q.id)?.pack ?? '?';
+          if (status === 'unreadable') throw o.unreadable(q.i, q.id, pack);
+          if (status !== 'ok') throw this.damaged(q.id, pack, o.where(q.i));
+        }
+        await sink(q.i * d.chunkSize, q.l ? q.l.view : null, q.length);
+      } finally {
+        q.l?.release();
+      }
+    };
+    try {
+      for (let i = 0; i < d.chunkCount; i++) {
+        if (o.signal?.aborted) throw canceled('Reading the disk');
+        const length = Math.min(d.chunkSize, d.virtualSize - i * d.chunkSize);
+        const id = table.toString('hex', i * 32, i * 32 + 32);
+        if (id === ZERO_ID) {
+          queue.push({ i, length, id, l: null });
+        } else {
+          const e = this.index.get(id);
+          if (!e) throw o.missing(i, id);
+          // Keep a few chunks in flight; deliver in order (which frees their slots) before taking more.
+          while (queue.length >= 8) await deliver();
+          const l = await pool.load({
+            file: local(packKey(e.pack)),
+            offset: e.offset,
+            length: e.length,
+            codec: e.codec,
+            rawLength: e.rawLength,
+            id,
+          });
+          l.status.catch(() => undefined); // observed in deliver()
+          queue.push({ i, length, id, l });
+        }
+        while (queue.length > 0 && queue[0]?.l === null) await deliver();
+      }
+      while (queue.length) await deliver();
+    } finally {
+      for (const q of queue.splice(0)) q.l?.release();
+      await pool.closeFiles().catch(() => undefined);
+    }
+  }
+
+  /** readDisk's loop for backends without local files: read and decode here, re-hash on the workers. */
+  private async readChunksHere(
+    pool: ChunkProcessor,
+    table: Buffer,
+    d: DiskManifest,
+    sink: (offset: number, data: Buffer | null, length: number) => Promise<void>,
+    readRange: (pack: string, offset: number, length: number) => Promise<Buffer>,
+    o: ReadLoopOptions,
+  ): Promise<void> {
+    const n = d.chunkCount;
+    const idAt = (i: number): string => table.toString('hex', i * 32, i * 32 + 32);
+    // Stage 1 (prefetch window): read + decrypt + decompress. Stage 2 (in order): re-hash on a worker.
+    // Stage 3 (in order): hand to the sink once the chunk proved to be the right one.
+    const fetches = new Map<number, Promise<Buffer>>();
+    let ahead = 0;
+    const prefetch = (upTo: number): void => {
+      for (; ahead < Math.min(n, upTo); ahead++) {
+        const id = idAt(ahead);
+        if (id === ZERO_ID) continue;
+        const i = ahead;
+        const e = this.index.get(id);
+        const p = (async () => {
+          if (!e) throw o.missing(i, id);
+          let blob: Buffer;
+          try {
+            blob = await readRange(e.pack, e.offset, e.length);
+          } catch {
+            throw o.unreadable(i, id, e.pack);
+          }
+          const raw =
+            blob.length === e.length
+              ? decodeBlob(blob, id, e.codec, e.rawLength, this.keys.dataKey)
+              : null;
+          if (!raw) throw this.damaged(id, e.pack, o.where(i));
+          return raw;
+        })();
+        p.catch(() => undefined); // observed below
+        fetches.set(i, p);
+      }
+    };
+    const queue: Array<{ i: number; length: number; v: Verified | null }> = [];
+    const deliver = async (): Promise<void> => {
+      const q = queue.shift();
+      if (!q) return;
+      try {
+        if (q.v) {
+          const id = idAt(q.i);
+          if ((await q.v.id) !== id)
+            throw this.damaged(id, this.index.get(id)?.pack ?? '?', o.where(q.i));
+        }
+        await sink(q.i * d.chunkSize, q.v ? q.v.view : null, q.length);
+      } finally {
+        q.v?.release();
+      }
+    };
+    try {
+      for (let i = 0; i < n; i++) {
+        if (o.signal?.aborted) throw canceled('Reading the disk');
+        prefetch(i + 8);
+        const length = Math.min(d.chunkSize, d.virtualSize - i * d.chunkSize);
+        const f = fetches.get(i);
+        if (!f) {
+          queue.push({ i, length, v: null });
+        } else {
+          fetches.delete(i);
+          const v = pool.verify(await f);
+          v.id.catch(() => undefined); // observed in deliver()
+          queue.push({ i, length, v });
+        }
+        while (queue.length > 4) await deliver();
+      }
+      while (queue.length) await deliver();
+    } finally {
+      for (const q of queue.splice(0)) q.v?.release();
     }
   }
 
@@ -690,6 +774,56 @@ export class Repository {
       `Chunk ${id} (${context}) in pack ${pack} is damaged. Run a repository check with read-data to find every affected restore point.`,
       { chunk: id, pack },
     );
+  }
+
+  /**
+   * The content digest (digest.ts) of a disk image read through `source`, with this repository's chunk size and
+   * chunk-id function: compare it with a point's digest to prove a restored disk holds exactly that point.
+   */
+  async digestOf(
+    source: { virtualSize: number; readInto(buf: Buffer, offset: number): Promise<void> },
+    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<string> {
+    this.assertOpen();
+    const pool = await this.getPool();
+    const cs = this.chunkSize;
+    const vs = source.virtualSize;
+    const table = Buffer.alloc(chunkCount(vs, cs) * 32);
+    const step = cs * 8;
+    const bufs = [
+      Buffer.allocUnsafe(Math.min(step, Math.max(vs, 1))),
+      Buffer.allocUnsafe(Math.min(step, Math.max(vs, 1))),
+    ];
+    const read = (k: number): Promise<Buffer> | null => {
+      const off = k * step;
+      if (off >= vs) return null;
+      const b = (bufs[k & 1] as Buffer).subarray(0, Math.min(step, vs - off));
+      return source.readInto(b, off).then(() => b);
+    };
+    let next = read(0);
+    const pending: Array<Promise<void>> = [];
+    for (let k = 0; next; k++) {
+      if (opts.signal?.aborted) throw canceled('Verification');
+      const buf = await next;
+      next = read(k + 1);
+      for (let o = 0; o < buf.length; o += cs) {
+        const chunk = buf.subarray(o, Math.min(buf.length, o + cs));
+        if (isZero(chunk)) continue;
+        const v = pool.verify(chunk);
+        const at = (k * step + o) / cs;
+        pending.push(
+          v.id
+            .then((id) => {
+              table.write(id, at * 32, 32, 'hex');
+            })
+            .finally(() => v.release()),
+        );
+      }
+      // The next read reuses this buffer two turns from now; verify() copied what it needs.
+      await Promise.all(pending.splice(0));
+      opts.onProgress?.(Math.min(vs, (k + 1) * step), vs);
+    }
+    return tableDigest(table, cs, vs);
   }
 
   /** The chunk ids of a disk of a point ('zero' for all-zero chunks), for tools and tests. */
@@ -1245,7 +1379,6 @@ export class Repository {
     return {
       backend: this.backend,
       keys: this.keys,
-      zeroChunk: this.zeroChunk,
       known: (id: string) => this.known(id),
       accept: (id: string) => this.pendingIds.add(id),
       packs: () => this.getPacks(),
@@ -1292,7 +1425,6 @@ class PointWriterImpl implements PointWriter {
       virtualSize: number;
       basePointId?: string;
       meta?: Record<string, unknown>;
-      sha256?: boolean;
     },
   ): Promise<DiskWriter> {
     this.assertActive();
@@ -1340,7 +1472,6 @@ class PointWriterImpl implements PointWriter {
       base,
       opts.basePointId,
       opts.meta ?? {},
-      opts.sha256 !== false,
     );
     this.disks.set(diskKey, w);
     return w;
@@ -1395,10 +1526,7 @@ class PointWriterImpl implements PointWriter {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    for (const d of this.disks.values()) {
-      d.abandonHash();
-      await d.settle();
-    }
+    for (const d of this.disks.values()) await d.settle();
     // Chunks already queued still go to storage (other writers in this process may share them); gc removes
     // whatever no point uses.
     await this.repo
@@ -1415,11 +1543,8 @@ class DiskWriterImpl implements DiskWriter {
   private readonly count: number;
   private readonly inflight = new Set<Promise<void>>();
   private error: unknown = null;
-  private hash: DiskHasher | null;
-  private hashPos = 0;
-  private turn: Promise<void> = Promise.resolve();
   private maps: string[] = [];
-  private sha256: string | undefined;
+  private digest: string | undefined;
   finished = false;
   private readonly stats = {
     chunksNew: 0,
@@ -1440,7 +1565,6 @@ class DiskWriterImpl implements DiskWriter {
     base: { table: Buffer; virtualSize: number } | null,
     private readonly basePointId: string | undefined,
     private readonly meta: Record<string, unknown>,
-    wantHash: boolean,
   ) {
     const cs = repo.chunkSize;
     this.count = chunkCount(virtualSize, cs);
@@ -1455,8 +1579,6 @@ class DiskWriterImpl implements DiskWriter {
       }
       base.table.copy(this.table, 0, 0, n * 32);
     }
-    // The whole-disk SHA-256 is computed when the data arrives in order; without a base, gaps are zeros.
-    this.hash = wantHash && !base ? pool.diskHasher() : null;
     this.maxInflight = Math.max(4, pool.threads * 3);
   }
 
@@ -1491,41 +1613,6 @@ class DiskWriterImpl implements DiskWriter {
     }
   }
 
-  /**
-   * Run `fn` once earlier writeChunk/markZero calls on this disk have queued their data for the whole-disk hash,
-   * so the hash sees the disk in call order. `queued()` lets the next call start.
-   */
-  private async inTurn<T>(fn: (queued: () => void) => Promise<T>): Promise<T> {
-    const prev = this.turn;
-    let release!: () => void;
-    this.turn = new Promise<void>((r) => (release = r));
-    await prev;
-    let done = false;
-    const queued = (): void => {
-      if (!done) release();
-      done = true;
-    };
-    try {
-      return await fn(queued);
-    } finally {
-      queued();
-    }
-  }
-
-  /** Bring the whole-disk hash to `offset` (a gap is zeros); null when there is none or data came out of order. */
-  private hashTo(offset: number): DiskHasher | null {
-    const h = this.hash;
-    if (!h) return null;
-    if (offset < this.hashPos) {
-      h.abandon();
-      this.hash = null;
-      return null;
-    }
-    if (offset > this.hashPos) h.zeros(offset - this.hashPos);
-    this.hashPos = offset;
-    return h;
-  }
-
   private setEntry(index: number, id: string | null): void {
     if (id) this.table.write(id, index * 32, 32, 'hex');
     else this.table.fill(0, index * 32, index * 32 + 32);
@@ -1548,63 +1635,45 @@ class DiskWriterImpl implements DiskWriter {
     }
     const index = offset / cs;
     const internals = this.repo._internals();
-    return this.inTurn(async (queued) => {
-      if (this.error) throw this.error;
-      const h = this.hashTo(offset);
-      this.stats.bytesRead += data.length;
-      if (data.equals(internals.zeroChunk.subarray(0, data.length))) {
-        h?.zeros(data.length);
-        if (h) this.hashPos += data.length;
-        queued();
-        this.setEntry(index, null);
-        return { stored: false, bytes: data.length };
-      }
-      while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
-      if (this.error) throw this.error;
-      if (h) this.hashPos += data.length;
-      const ticket: Ticket = await this.pool.hash(data, h, queued);
-      this.setEntry(index, ticket.id);
-      if (internals.known(ticket.id)) {
-        this.pool.drop(ticket);
-        this.stats.chunksReused++;
-        return { stored: false, bytes: data.length };
-      }
-      internals.accept(ticket.id);
-      this.stats.chunksNew++;
-      const job = this.pool
-        .seal(ticket)
-        .then(async (sealed) => {
-          try {
-            this.stats.bytesStored += sealed.blob.length;
-            await internals.packs().add(ticket.id, sealed.blob, sealed.codec, data.length);
-          } finally {
-            sealed.done();
-          }
-        })
-        .catch((e: unknown) => {
-          this.error ??= e;
-        });
-      const tracked: Promise<void> = job.finally(() => this.inflight.delete(tracked));
-      this.inflight.add(tracked);
-      return { stored: true, bytes: data.length };
-    });
+    if (this.error) throw this.error;
+    this.stats.bytesRead += data.length;
+    if (isZero(data)) {
+      this.setEntry(index, null);
+      return { stored: false, bytes: data.length };
+    }
+    while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+    const ticket: Ticket = await this.pool.hash(data);
+    this.setEntry(index, ticket.id);
+    if (internals.known(ticket.id)) {
+      this.pool.drop(ticket);
+      this.stats.chunksReused++;
+      return { stored: false, bytes: data.length };
+    }
+    internals.accept(ticket.id);
+    this.stats.chunksNew++;
+    const job = this.pool
+      .seal(ticket)
+      .then(async (sealed) => {
+        try {
+          this.stats.bytesStored += sealed.blob.length;
+          await internals.packs().add(ticket.id, sealed.blob, sealed.codec, data.length);
+        } finally {
+          sealed.done();
+        }
+      })
+      .catch((e: unknown) => {
+        this.error ??= e;
+      });
+    const tracked: Promise<void> = job.finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+    return { stored: true, bytes: data.length };
   }
 
   async markZero(offset: number, length: number): Promise<void> {
     this.checkRange(offset, length, 'A zero range');
     const cs = this.repo.chunkSize;
-    await this.inTurn(async () => {
-      this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
-      const h = this.hashTo(offset);
-      h?.zeros(length);
-      if (h) this.hashPos += length;
-    });
-  }
-
-  /** Drop the whole-disk hash (point aborted). */
-  abandonHash(): void {
-    this.hash?.abandon();
-    this.hash = null;
+    this.table.fill(0, (offset / cs) * 32, Math.ceil((offset + length) / cs) * 32);
   }
 
   /** Wait for chunks in flight (errors kept). */
@@ -1613,7 +1682,7 @@ class DiskWriterImpl implements DiskWriter {
   }
 
   async finish(): Promise<{
-    sha256?: string;
+    digest: string;
     chunksNew: number;
     chunksReused: number;
     bytesRead: number;
@@ -1621,14 +1690,12 @@ class DiskWriterImpl implements DiskWriter {
   }> {
     if (this.finished)
       throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is already finished.`);
-    await this.turn;
     await this.settle();
     if (this.error) throw this.error;
     this.finished = true;
-    if (this.hash) {
-      const h = this.hashTo(this.virtualSize);
-      this.sha256 = h ? await h.digest() : undefined;
-    }
+    const cs = this.repo.chunkSize;
+    const digest = tableDigest(this.table, cs, this.virtualSize);
+    this.digest = digest;
     const internals = this.repo._internals();
     const segBytes = MAP_SEGMENT * 32;
     this.maps = [];
@@ -1642,13 +1709,8 @@ class DiskWriterImpl implements DiskWriter {
     }
     let zero = 0;
     for (let i = 0; i < this.count; i++) {
-      const isZero = this.table.subarray(i * 32, i * 32 + 32).equals(ZERO_CHUNK_ID);
-      if (isZero) zero++;
-      else
-        this.stats.dataBytes += Math.min(
-          this.repo.chunkSize,
-          this.virtualSize - i * this.repo.chunkSize,
-        );
+      if (this.table.subarray(i * 32, i * 32 + 32).equals(ZERO_CHUNK_ID)) zero++;
+      else this.stats.dataBytes += Math.min(cs, this.virtualSize - i * cs);
     }
     this.stats.chunksZero = zero;
     this.stats.chunksFromBase = Math.max(
@@ -1656,7 +1718,7 @@ class DiskWriterImpl implements DiskWriter {
       this.count - zero - this.stats.chunksNew - this.stats.chunksReused,
     );
     return {
-      ...(this.sha256 ? { sha256: this.sha256 } : {}),
+      digest,
       chunksNew: this.stats.chunksNew,
       chunksReused: this.stats.chunksReused,
       bytesRead: this.stats.bytesRead,
@@ -1679,7 +1741,7 @@ class DiskWriterImpl implements DiskWriter {
       chunkSize: this.repo.chunkSize,
       chunkCount: this.count,
       maps: this.maps,
-      ...(this.sha256 ? { sha256: this.sha256 } : {}),
+      ...(this.digest ? { digest: this.digest } : {}),
       ...(this.basePointId ? { basePointId: this.basePointId } : {}),
       meta: this.meta,
       stats: { ...this.stats },
@@ -1688,6 +1750,13 @@ class DiskWriterImpl implements DiskWriter {
 }
 
 const ZERO_CHUNK_ID = Buffer.alloc(32);
+
+interface ReadLoopOptions {
+  signal?: AbortSignal;
+  where(i: number): string;
+  missing(i: number, id: string): HvbcError;
+  unreadable(i: number, id: string, pack: string): HvbcError;
+}
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

@@ -37,6 +37,8 @@ export interface CreateOptions {
   logicalSectorSize?: 512 | 4096;
   physicalSectorSize?: 512 | 4096;
   virtualDiskId?: string;
+  /** Write block payload unbuffered where the platform allows (large restores; see direct-io.ts). */
+  directIo?: boolean;
 }
 
 interface Layout {
@@ -169,7 +171,7 @@ export async function createVhdx(path: string, opts: CreateOptions): Promise<Vhd
     diskId: opts.virtualDiskId ?? newGuid(),
     fixed: opts.type === 'fixed',
   });
-  return VhdxImage.open(path, { writable: true });
+  return VhdxImage.open(path, { writable: true, ...(opts.directIo ? { directIo: true } : {}) });
 }
 
 /** Windows-style relative path from the child's folder to the parent, as Hyper-V writes it (`.\name`, `..\dir\name`). */

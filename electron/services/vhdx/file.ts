@@ -189,6 +189,7 @@ export class VhdxImage implements VhdxFile {
       const st = await fh.stat();
       if (!st.isFile()) throw invalid(`${path} is not a regular file.`, { path });
       const io = new FileIo(fh, path, st.size);
+      if (writable && opts.directIo) await io.enableDirect();
       const img = await VhdxImage.load(path, io, writable, opts.replayLog ?? 'refuse');
       if (img.replayedOnOpen) await img.completeReplay();
       return img;
@@ -851,9 +852,9 @@ export class VhdxImage implements VhdxFile {
       off = await this.cowBlock(blk, idx, st, off, full);
     }
     if (st === PAYLOAD_FULLY_PRESENT) {
-      await this.io.writeAll(src, off + within);
+      await this.io.writePayload(src, off + within);
     } else if (st === PAYLOAD_PARTIALLY_PRESENT) {
-      await this.io.writeAll(src, off + within);
+      await this.io.writePayload(src, off + within);
       if (full) {
         setEntry(this.bat, idx, PAYLOAD_FULLY_PRESENT, off);
         this.markBat(idx);
@@ -866,7 +867,7 @@ export class VhdxImage implements VhdxFile {
       } else st = PAYLOAD_FULLY_PRESENT;
       setEntry(this.bat, idx, st, off);
       this.markBat(idx);
-      await this.io.writeAll(src, off + within);
+      await this.io.writePayload(src, off + within);
     }
   }
 
@@ -1132,7 +1133,7 @@ export class VhdxImage implements VhdxFile {
       }
     } finally {
       this.closed = true;
-      await this.io.fh.close().catch(() => undefined);
+      await this.io.close();
     }
   }
 
@@ -1155,7 +1156,7 @@ export class VhdxImage implements VhdxFile {
     this.dead = true;
     if (this.closed) return;
     this.closed = true;
-    await this.io.fh.close().catch(() => undefined);
+    await this.io.close();
   }
 }
 

@@ -1,5 +1,6 @@
 // Positional file I/O for the engine: full reads/writes, fsync, and an optional in-memory overlay (log replay without writing).
 import type { FileHandle } from 'node:fs/promises';
+import { DirectWriter } from '../direct-io';
 import type { LogOp } from './log';
 
 /** Largest single read/write handed to the OS (fs limits one call to < 2 GiB). */
@@ -92,6 +93,27 @@ export class FileIo {
       done += bytesWritten;
     }
     if (pos + data.length > this.diskSize) this.diskSize = pos + data.length;
+  }
+
+  private direct: DirectWriter | null = null;
+
+  /** Route block payload writes (writePayload) through an unbuffered handle where possible. */
+  async enableDirect(): Promise<void> {
+    this.direct ??= await DirectWriter.open(this.path, this.fh);
+  }
+
+  /** Write block payload: unbuffered when enabled and aligned, else like writeAll. */
+  async writePayload(data: Buffer, pos: number): Promise<void> {
+    if (!this.direct) return this.writeAll(data, pos);
+    this.dirty = true;
+    await this.direct.write(data, pos);
+    if (pos + data.length > this.diskSize) this.diskSize = pos + data.length;
+  }
+
+  async close(): Promise<void> {
+    await this.direct?.close();
+    this.direct = null;
+    await this.fh.close().catch(() => undefined);
   }
 
   async sync(): Promise<void> {

@@ -96,4 +96,6 @@ export interface CheckReport {
 export interface OpenOptions {
   writable?: boolean;
   replayLog?: 'refuse' | 'in-memory';
+  /** Write block payload unbuffered where the platform allows (large restores; see direct-io.ts). */
+  directIo?: boolean;
 }

@@ -1,4 +1,5 @@
-// Page model of Restore & drills: VM list, point timeline, restore form and result, drill run, report and history.
+// Page model of Restore & drills: VM list, point timeline, restore form (new VM or in place) and result, drill run,
+// report and history.
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export class RestorePage {
@@ -24,6 +25,21 @@ export class RestorePage {
   async restoreToSandbox(): Promise<void> {
     await this.page.getByRole('button', { name: 'Restore and verify' }).click();
     await expect(this.page.getByTestId('restore-verified')).toBeVisible({ timeout: 60_000 });
+  }
+
+  /** Lab only: choose "in place", type the VM name and start; resolves when the verified result shows. */
+  async restoreInPlace(vm: string): Promise<void> {
+    await this.page.getByTestId('restore-target-in-place').check();
+    await expect(this.page.getByTestId('restore-in-place-warning')).toContainText('.hvbc-replaced');
+    const submit = this.page.getByTestId('restore-submit');
+    await this.page.getByTestId('restore-confirm-name').fill(vm.toLowerCase());
+    await expect(submit).toBeDisabled();
+    await this.page.getByTestId('restore-confirm-name').fill(vm);
+    await expect(submit).toBeEnabled();
+    await submit.click();
+    await expect(this.page.getByTestId('restore-verified')).toContainText('Restored in place', {
+      timeout: 60_000,
+    });
   }
 
   async runDrill(vm: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Child process for the multi-process repository tests: writes one restore point.
 //   node --import tsx tests/integration/repository/child-writer.ts '<json options>'
-// Prints "BEGIN <pointId>", "PAUSED" (when pauseAt is reached; continues once goFile exists), "DONE <pointId> <sha256>",
+// Prints "BEGIN <pointId>", "PAUSED" (when pauseAt is reached; continues once goFile exists), "DONE <pointId> <digest>",
 // and with progress "W <i>" per chunk and "COMMIT".
 import { existsSync } from 'node:fs';
 import { Repository } from '../../../electron/services/repository';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   if (o.progress) console.log('COMMIT');
   const f = await d.finish();
   const s = await w.commit();
-  console.log(`DONE ${s.id} ${f.sha256}`);
+  console.log(`DONE ${s.id} ${f.digest}`);
   await repo.close();
 }
 

@@ -105,14 +105,14 @@ export async function readBack(
   pointId: string,
   diskKey: string,
   size: number,
-): Promise<{ data: Buffer; sha256: string }> {
+): Promise<{ data: Buffer; digest: string }> {
   const data = Buffer.alloc(size);
   let next = 0;
-  const { sha256 } = await repo.readDisk(pointId, diskKey, async (offset, chunk, length) => {
+  const { digest } = await repo.readDisk(pointId, diskKey, async (offset, chunk, length) => {
     if (offset !== next) throw new Error(`out of order: ${offset} after ${next}`);
     next = offset + length;
     if (chunk) chunk.copy(data, offset);
   });
   if (next !== size) throw new Error(`read ${next} of ${size} bytes`);
-  return { data, sha256 };
+  return { data, digest };
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
+import { dataDigest } from '../../../electron/services/repository/digest';
 import { KiB, MiB, makeDisk, mutate, readBack, tempDir, writeFull } from './helpers';
 
 const FAST_KDF = { N: 1 << 10, r: 8, p: 1 };
@@ -61,7 +62,7 @@ describe('repository: init and open', () => {
       code: 'VALIDATION',
     });
     const def = await init(dir('default'), { chunkSize: undefined });
-    expect(def.chunkSize).toBe(MiB);
+    expect(def.chunkSize).toBe(256 * KiB);
     await expect(r.getPoint('20250101T000000Z-00000000')).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -84,7 +85,7 @@ describe('repository: write and read back', () => {
       { checkpointId: 'cp1', tags: ['nightly'] },
     );
     const r = results['disk0.vhdx'];
-    expect(r?.sha256).toBe(sha(data));
+    expect(r?.digest).toBe(dataDigest(data, cs));
     const nonZero = Array.from({ length: 41 }, (_, i) =>
       data.subarray(i * cs, Math.min(data.length, (i + 1) * cs)),
     ).filter((c) => c.some((b) => b !== 0));
@@ -94,7 +95,7 @@ describe('repository: write and read back', () => {
     expect(r?.bytesRead).toBe(data.length);
     const back = await readBack(repo, summary.id, 'disk0.vhdx', data.length);
     expect(back.data.equals(data)).toBe(true);
-    expect(back.sha256).toBe(sha(data));
+    expect(back.digest).toBe(dataDigest(data, cs));
     // Zero chunks are not stored; the manifest says zero.
     const ids = await repo.diskChunks(summary.id, 'disk0.vhdx');
     expect(ids.slice(5, 9)).toEqual(['zero', 'zero', 'zero', 'zero']);
@@ -125,13 +126,13 @@ describe('repository: write and read back', () => {
     });
     await expect(d.markZero(cs, 100)).rejects.toMatchObject({ code: 'VALIDATION' });
     const fa = await d.finish();
-    expect(fa.sha256).toBe(sha(a));
+    expect(fa.digest).toBe(dataDigest(a, cs));
     // Disk b: only some chunks written, rest never mentioned = zeros.
     const b = Buffer.alloc(6 * cs + 7);
     b.fill(9, 2 * cs, 3 * cs);
     const db = await w.beginDisk('b', { virtualSize: b.length });
     await db.writeChunk(2 * cs, b.subarray(2 * cs, 3 * cs));
-    expect((await db.finish()).sha256).toBe(sha(b));
+    expect((await db.finish()).digest).toBe(dataDigest(b, cs));
     await expect(w.beginDisk('a', { virtualSize: 1 })).rejects.toMatchObject({
       code: 'VALIDATION',
     });
@@ -174,7 +175,8 @@ describe('repository: write and read back', () => {
     for (const i of touched)
       await d.writeChunk(i * cs, v2.subarray(i * cs, Math.min(v2.length, (i + 1) * cs)));
     const f = await d.finish();
-    expect(f.sha256).toBeUndefined(); // only the changed chunks were seen
+    // Only the changed chunks were seen, yet the digest covers the whole new disk (base table + changes).
+    expect(f.digest).toBe(dataDigest(v2, cs));
     expect(f.chunksNew + f.chunksReused).toBe(touched.length);
     const inc = await w.commit();
     const disk = (await repo.getPoint(inc.id)).disks.d;
@@ -185,7 +187,7 @@ describe('repository: write and read back', () => {
     );
     const back = await readBack(repo, inc.id, 'd', v2.length);
     expect(back.data.equals(v2)).toBe(true);
-    expect(back.sha256).toBe(sha(v2));
+    expect(back.digest).toBe(dataDigest(v2, cs));
     // The increment is a synthetic full: deleting the base does not break it.
     await repo.deletePoint(full.summary.id);
     await repo.gc({ graceMs: 0 });
@@ -264,7 +266,16 @@ describe('repository: write and read back', () => {
     const again = await open(d, { passphrase: 'p4ss phrase' });
     const back = await readBack(again, summary.id, 'd', data.length);
     expect(back.data.equals(data)).toBe(true);
-    expect(back.sha256).toBe(sha(data));
+    // Keyed chunk ids make a keyed digest: it matches the point's, never the plain one.
+    expect(back.digest).toBe((await again.getPoint(summary.id)).disks.d?.digest);
+    expect(back.digest).not.toBe(dataDigest(data, cs));
+    const source = {
+      virtualSize: data.length,
+      readInto: async (buf: Buffer, offset: number) => {
+        data.copy(buf, 0, offset, offset + buf.length);
+      },
+    };
+    expect(await again.digestOf(source)).toBe(back.digest);
     // Chunk ids are keyed: the plain SHA-256 of a chunk appears nowhere.
     const ids = await again.diskChunks(summary.id, 'd');
     const firstData = ids.findIndex((x) => x !== 'zero');

@@ -50,7 +50,7 @@ function manifest(): PointManifest {
         chunkSize: 1024 * 1024,
         chunkCount: 4,
         maps: [hex()],
-        sha256: hex(),
+        digest: hex(),
         basePointId: '20250101T030405Z-00000000',
         meta: { path: 'C:\\VMs\\disk0.vhdx' },
         stats: {

@@ -1,5 +1,6 @@
 // Checkpoints in the lab: create (standard / production / recovery, with the per-version rules and faults), remove
-// and merge (offline on 2008 R2, online on 2012+), apply, and the crash-safe merge/delete/move intents.
+// and merge (offline on 2008 R2, online on 2012+), apply, and the crash-safe merge/delete/move intents (the in-place
+// restore's 'replace' intent lives in restore-in-place.ts).
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,8 @@ import type { CheckpointResult, Consistency, CreateCheckpointOptions } from '../
 import { createChild, mergeChild, rctCapable, rebaseLeaf, writeVhdsDescriptor } from './disks';
 import { appendWriteLog, rctSeal, rctStart } from './journal';
 import { atLeast, fmtBytes, vmDiskIds, type Op, type VmRef } from './op';
+import { pausePoint } from './pause';
+import { describeReplaceIntent, doReplaceIntent } from './restore-in-place';
 import { writeLabFile } from './store';
 import {
   allCheckpoints,
@@ -27,16 +30,6 @@ export class CsvWait extends Error {
   constructor(readonly csvId: string) {
     super(`CSV ${csvId} is busy`);
   }
-}
-
-/**
- * Test hook: with HVBC_LAB_PAUSE=<point> the process announces "HVBC_LAB_PAUSED <point>" on stdout and stops there,
- * so a test can SIGKILL it at a known place. Points: checkpoint:after-files, intent:after-files.
- */
-export async function pausePoint(point: string): Promise<void> {
-  if (process.env.HVBC_LAB_PAUSE !== point) return;
-  process.stdout.write(`HVBC_LAB_PAUSED ${point}\n`);
-  await new Promise(() => undefined);
 }
 
 export function publicCheckpoint(cp: LabCheckpoint): Checkpoint {
@@ -603,6 +596,10 @@ const exists = (p: string) =>
 
 /** Do (or finish, after a crash) the file work of an intent, then its state change. Idempotent. */
 export async function doIntent(op: Op, intent: LabIntent): Promise<void> {
+  if (intent.kind === 'replace') {
+    await doReplaceIntent(op, intent);
+    return;
+  }
   const d = op.state.disks[intent.diskId];
   if (!d) return;
   if (intent.kind === 'delete') {
@@ -669,7 +666,9 @@ export async function completeIntents(op: Op): Promise<string[]> {
     await doIntent(op, intent);
     op.state.intents = op.state.intents.filter((i) => i !== intent);
     done.push(
-      `${intent.kind} on ${op.state.disks[intent.diskId]?.label ?? intent.diskId} (started ${intent.started})`,
+      intent.kind === 'replace'
+        ? describeReplaceIntent(op, intent)
+        : `${intent.kind} on ${op.state.disks[intent.diskId]?.label ?? intent.diskId} (started ${intent.started})`,
     );
   }
   if (done.length > 0) {

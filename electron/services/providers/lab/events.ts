@@ -47,6 +47,7 @@ export const LAB_EVENTS = {
   liveMigrated: { id: 60020, log: LAB_LOG, level: 'Information' },
   storageMigrated: { id: 60021, log: LAB_LOG, level: 'Information' },
   rctReset: { id: 60022, log: LAB_LOG, level: 'Warning' },
+  restoredInPlace: { id: 60023, log: LAB_LOG, level: 'Warning' },
   poweredOn: { id: 60030, log: LAB_LOG, level: 'Information' },
   poweredOff: { id: 60031, log: LAB_LOG, level: 'Information' },
   faultChanged: { id: 60040, log: LAB_LOG, level: 'Warning' },

@@ -29,4 +29,13 @@ export {
 } from './model';
 export type { DiskModel, VerifyResult } from './model';
 export { readWriteLog, writtenSince } from './journal';
+export { REPLACED_DIR } from './restore-in-place';
+export type {
+  InPlaceDiskRequest,
+  InPlacePlan,
+  InPlacePlanDisk,
+  InPlaceProblem,
+  ReplaceRequest,
+  ReplaceResult,
+} from './restore-in-place';
 export { diskId, vmId } from './state';

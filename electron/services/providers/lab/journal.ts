@@ -25,7 +25,24 @@ export interface LogMarker {
   t: string;
 }
 
-export type LogLine = (LoggedWrite & { seq: number }) | (LogMarker & { seq: number });
+/**
+ * A reset line: from here on the disk holds exactly `writes` (the model of the disk at checkpoint `from`), whatever was
+ * written before. Written by an in-place restore; later writes apply on top as usual, earlier markers are unaffected.
+ */
+export interface LogReset {
+  m: 'reset';
+  /** Unique per reset, so a replayed restore appends it once. */
+  id: string;
+  t: string;
+  /** The checkpoint whose content was restored. */
+  from: string;
+  /** What was restored ("restore point …"). */
+  source: string;
+  writes: WriteSpec[];
+}
+
+export type LogLine =
+  (LoggedWrite & { seq: number }) | (LogMarker & { seq: number }) | (LogReset & { seq: number });
 
 export function ioLogPath(dir: string, diskId: string): string {
   return path.join(dir, IOLOG_DIR, `${diskId}.jsonl`);
@@ -81,7 +98,7 @@ async function readLines(file: string): Promise<unknown[] | null> {
 export async function appendWriteLog(
   dir: string,
   diskId: string,
-  lines: (LoggedWrite | LogMarker)[],
+  lines: (LoggedWrite | LogMarker | LogReset)[],
 ): Promise<void> {
   await appendLines(ioLogPath(dir, diskId), lines);
 }
@@ -89,23 +106,32 @@ export async function appendWriteLog(
 /** The disk's write log, oldest first, numbered from 1. */
 export async function readWriteLog(dir: string, diskId: string): Promise<LogLine[]> {
   const raw = (await readLines(ioLogPath(dir, diskId))) ?? [];
-  return raw.map((l, i) => ({ ...(l as LoggedWrite | LogMarker), seq: i + 1 }));
+  return raw.map((l, i) => ({ ...(l as LoggedWrite | LogMarker | LogReset), seq: i + 1 }));
 }
 
 export function isWrite(l: LogLine): l is LoggedWrite & { seq: number } {
   return !('m' in l);
 }
 
-/** Ranges written after the marker of checkpoint `checkpointId` (exclusive), merged. For tests and drills. */
+export function isMarker(l: LogLine): l is LogMarker & { seq: number } {
+  return 'm' in l && l.m === 'checkpoint';
+}
+
+export function isReset(l: LogLine): l is LogReset & { seq: number } {
+  return 'm' in l && l.m === 'reset';
+}
+
+/**
+ * Ranges written after the marker of checkpoint `checkpointId` (exclusive), merged. For tests and drills. Throws when
+ * an in-place restore (a reset line) came after the marker: then the whole disk may differ.
+ */
 export function writtenSince(log: LogLine[], checkpointId: string): ByteRange[] {
-  const at = log.findIndex((l) => 'm' in l && l.id === checkpointId);
+  const at = log.findIndex((l) => isMarker(l) && l.id === checkpointId);
   if (at < 0) throw new Error(`no checkpoint marker ${checkpointId} in the write log`);
-  return unionRanges(
-    log
-      .slice(at + 1)
-      .filter(isWrite)
-      .map((w) => ({ offset: w.o, length: w.l })),
-  );
+  const after = log.slice(at + 1);
+  if (after.some(isReset))
+    throw new Error(`the disk was restored in place after checkpoint ${checkpointId}`);
+  return unionRanges(after.filter(isWrite).map((w) => ({ offset: w.o, length: w.l })));
 }
 
 // ---------------------------------------------------------------- resilient change tracking

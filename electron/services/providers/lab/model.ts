@@ -1,13 +1,14 @@
 // The expected content of any lab disk at any point: the disk's write log (seed + guest I/O) filtered to the files of a
-// chain, replayed in order. Tests and restore drills compare real VHDX content (or a restored raw buffer) against it.
+// chain, replayed in order (a reset line of an in-place restore replaces what came before). Tests and restore drills
+// compare real VHDX content (or a restored raw buffer) against it.
 import { HvbcError } from '../../../../shared/errors';
 import { openChain } from '../../vhdx';
 import type { ByteRange } from '../types';
 import { applyWrite, unionRanges, type WriteSpec } from './content';
 import { abs } from './disks';
-import { isWrite, readWriteLog } from './journal';
+import { isMarker, isReset, isWrite, readWriteLog, type LogLine } from './journal';
 import { readLabFile } from './store';
-import { allCheckpoints, chainOf, resolveFile } from './state';
+import { allCheckpoints, chainOf, resolveFile, type LabDiskState } from './state';
 
 export interface DiskModel {
   diskId: string;
@@ -21,6 +22,36 @@ export interface DiskModel {
   read(offset: number, length: number): Buffer;
   /** Every range any write touched (merged). */
   written(): ByteRange[];
+}
+
+const spec = (w: WriteSpec): WriteSpec =>
+  w.k === 'mbr' ? { o: w.o, l: w.l, d: w.d, k: 'mbr' } : { o: w.o, l: w.l, d: w.d };
+
+/**
+ * Pure: the writes that make up the content of the chain ending at file `target`, replaying the log up to `untilSeq`.
+ * A write counts when its file (followed through merges) is in that chain. A reset line (in-place restore) replaces
+ * everything before it with its own writes: every chain starts at the base, which the reset replaced. Later writes
+ * apply on top; a replay that stops before the reset (a checkpoint taken earlier) never sees it.
+ */
+export function replayWrites(
+  disk: LabDiskState,
+  log: LogLine[],
+  target: string,
+  untilSeq = Infinity,
+): WriteSpec[] {
+  const inChain = new Set(disk.materialized ? chainOf(disk, target) : []);
+  let writes: WriteSpec[] = [];
+  for (const l of log) {
+    if (l.seq > untilSeq) break;
+    if (isReset(l)) {
+      writes = l.writes.map(spec);
+      continue;
+    }
+    if (!isWrite(l)) continue;
+    const where = resolveFile(disk, l.f);
+    if (where !== null && inChain.has(where)) writes.push(spec(l));
+  }
+  return writes;
 }
 
 /**
@@ -46,7 +77,7 @@ export async function diskModel(
     if (cp && f !== undefined) target = f;
     else {
       // Converted to a reference point or removed since: its marker in the write log still says where it was taken.
-      const marker = log.find((l) => !isWrite(l) && l.id === atCheckpointId);
+      const marker = log.find((l) => isMarker(l) && l.id === atCheckpointId);
       if (!marker)
         throw new HvbcError(
           'NOT_FOUND',
@@ -56,16 +87,7 @@ export async function diskModel(
       untilSeq = marker.seq;
     }
   }
-  const inChain = new Set(disk.materialized ? chainOf(disk, target) : []);
-  const writes: WriteSpec[] = [];
-  for (const l of log) {
-    if (!isWrite(l) || l.seq > untilSeq) continue;
-    const where = resolveFile(disk, l.f);
-    if (where !== null && inChain.has(where))
-      writes.push(
-        l.k === 'mbr' ? { o: l.o, l: l.l, d: l.d, k: 'mbr' } : { o: l.o, l: l.l, d: l.d },
-      );
-  }
+  const writes = replayWrites(disk, log, target, untilSeq);
   const { label, virtualSize } = disk;
   return {
     diskId,

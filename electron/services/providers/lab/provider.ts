@@ -51,6 +51,15 @@ import { acquireLock } from './lock';
 import { EAGER_DISK_LIMIT, readLabFile, writeLabFile, type LabFile } from './store';
 import { diskFolder, vmConfigPath } from './state';
 import { diskModel, verifyAgainstModel } from './model';
+import {
+  planReplace,
+  REPLACED_DIR,
+  replaceDisks,
+  type InPlaceDiskRequest,
+  type InPlacePlan,
+  type ReplaceRequest,
+  type ReplaceResult,
+} from './restore-in-place';
 import { openChain } from '../../vhdx';
 
 export interface LabProviderOptions {
@@ -310,8 +319,10 @@ export class LabProvider implements EstateProvider {
           const entries = await fs.readdir(op.abs(rel), { withFileTypes: true }).catch(() => []);
           for (const e of entries) {
             const r = `${rel}/${e.name}`;
-            if (e.isDirectory()) await walk(r);
-            else if (
+            // Files an in-place restore replaced are kept on purpose: not orphans.
+            if (e.isDirectory()) {
+              if (e.name !== REPLACED_DIR) await walk(r);
+            } else if (
               /\.(a?vhdx|vhds)$|\.rebase\.tmp$|\.hvbc-merge\.json$/i.test(e.name) &&
               !known.has(r)
             )
@@ -762,6 +773,32 @@ export class LabProvider implements EstateProvider {
           `Change tracking of ${d.label} was reset by the storage migration: the next backup of this disk must be full.`,
         );
       }
+    });
+  }
+
+  /** What an in-place restore of these disks of a VM would replace and remove, and what stands in its way (reads only). */
+  async planInPlaceRestore(vmRef: string, disks: InPlaceDiskRequest[]): Promise<InPlacePlan> {
+    return planReplace(this.dir, await this.read(), vmRef, disks);
+  }
+
+  /**
+   * In-place restore ("restore entire VM to its original location"), VM off: each staged file (a restored, verified
+   * copy beside the disk's base file) takes the base file's name; every file of the old chain moves to
+   * <folder>/.hvbc-replaced/<stamp>/ (nothing is deleted); all checkpoints of the VM are removed; the content model
+   * and change tracking are reset. The VM's other disks merge their checkpoint files. Crash-safe (an intent).
+   */
+  async replaceDisksInPlace(
+    vmRef: string,
+    replacements: ReplaceRequest[],
+    opts: { taskId?: string; source?: string } = {},
+  ): Promise<ReplaceResult> {
+    return this.mutate('restore-in-place', opts.taskId, async (op) => {
+      const r = await replaceDisks(op, vmRef, replacements, opts.source ?? 'a restored copy');
+      const vm = op.vm(r.vmId);
+      for (const did of vmDiskIds(vm))
+        if (!r.disks.some((d) => d.diskId === did) && op.state.disks[did]?.materialized)
+          await consolidate(op, did);
+      return r;
     });
   }
 

@@ -3,7 +3,7 @@
 import type { Checkpoint, CsvAccess } from '../../../../shared/model';
 import type { Consistency, ReferencePoint } from '../types';
 import { stableGuid, type LabDefinition, type LabFaults } from './definition';
-import { hash32 } from './content';
+import { hash32, type WriteSpec } from './content';
 
 /** One VHDX file of a disk: the base .vhdx or a differencing .avhdx. */
 export interface LabFileEntry {
@@ -81,7 +81,37 @@ export type LabIntent =
       moves: { file: string; to: string }[];
       vhdsTo?: string;
       started: string;
+    }
+  /**
+   * In-place restore (restore-in-place.ts): every file of each disk's chain moves to a quarantine folder, the staged
+   * (restored, verified) file takes the base file's name, the write log gets a reset line, the VM's checkpoints go.
+   */
+  | {
+      kind: 'replace';
+      vmId: string;
+      /** What the content comes from, for events ("restore point …"). */
+      source: string;
+      stamp: string;
+      disks: LabReplaceDisk[];
+      started: string;
     };
+
+/** One disk of a 'replace' intent. Paths are lab-relative, with forward slashes. */
+export interface LabReplaceDisk {
+  diskId: string;
+  /** The restored file, beside the base file until it takes its name. */
+  staged: string;
+  /** The base file's path (kept: the staged file is renamed to it). */
+  base: string;
+  /** Every file of the disk (base and .avhdx) → its place in the quarantine folder. */
+  moves: { file: string; from: string; to: string }[];
+  /** The checkpoint whose content the staged file holds (the model's reset takes its writes). */
+  fromCheckpointId: string;
+  /** Id of the write-log reset line, so a replay appends it once. */
+  resetId: string;
+  /** The content model at fromCheckpointId: the reset line's writes. */
+  writes: WriteSpec[];
+}
 
 export interface LabState {
   version: 2;

@@ -1,4 +1,4 @@
-// The result of a restore: where the VM went, and per disk whether its hash matched the backup (verified).
+// The result of a restore: where the VM went (or what an in-place restore replaced), and per disk whether it verified.
 import type { RestoreResult } from '../../../../shared/backup';
 import { bytes, duration } from '../../format';
 
@@ -8,7 +8,10 @@ export function RestoreResultView({ r }: { r: RestoreResult }) {
     <section className="summary" aria-label="Restore result" data-testid="restore-result">
       {bad.length === 0 ? (
         <div className="banner ok" role="status" data-testid="restore-verified">
-          <strong>Restored and verified.</strong> {r.disks.length} disk
+          <strong>
+            {r.inPlace ? 'Restored in place and verified.' : 'Restored and verified.'}
+          </strong>{' '}
+          {r.disks.length} disk
           {r.disks.length === 1 ? '' : 's'} match the backup's hashes.
         </div>
       ) : (
@@ -22,8 +25,28 @@ export function RestoreResultView({ r }: { r: RestoreResult }) {
       <dl className="facts">
         <dt>VM</dt>
         <dd>{r.vmName}</dd>
-        <dt>New VM id</dt>
+        <dt>{r.inPlace ? 'VM id (unchanged)' : 'New VM id'}</dt>
         <dd className="mono">{r.newVmId}</dd>
+        {r.inPlace && (
+          <>
+            <dt>Replaced files kept in</dt>
+            <dd className="mono" data-testid="restore-replaced-dir">
+              {r.inPlace.replacedFilesDirs.join(', ')}
+            </dd>
+            <dt>Checkpoints removed</dt>
+            <dd>
+              {r.inPlace.checkpointsRemoved === 0
+                ? 'none'
+                : r.inPlace.removedCheckpoints.map((c) => c.name).join(', ')}
+            </dd>
+            <dt>Next backup</dt>
+            <dd>
+              {r.inPlace.changeTrackingReset
+                ? 'full (change tracking restarted)'
+                : 'full (this host has no change tracking)'}
+            </dd>
+          </>
+        )}
         <dt>Folder</dt>
         <dd className="mono">{r.targetDir}</dd>
         <dt>Configuration</dt>
@@ -38,7 +61,7 @@ export function RestoreResultView({ r }: { r: RestoreResult }) {
           <tr>
             <th>Disk</th>
             <th className="num">Size</th>
-            <th>SHA-256 of the restored disk</th>
+            <th>Content digest of the restored disk</th>
             <th>Verified</th>
           </tr>
         </thead>
@@ -50,9 +73,9 @@ export function RestoreResultView({ r }: { r: RestoreResult }) {
               </td>
               <td className="num">{bytes(d.virtualSize)}</td>
               <td className="mono small">
-                {d.sha256}
-                {d.expectedSha256 && d.expectedSha256 !== d.sha256 && (
-                  <div className="bad">expected {d.expectedSha256}</div>
+                {d.digest}
+                {d.expectedDigest && d.expectedDigest !== d.digest && (
+                  <div className="bad">expected {d.expectedDigest}</div>
                 )}
               </td>
               <td>

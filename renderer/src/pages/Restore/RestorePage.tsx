@@ -82,7 +82,7 @@ function Restore({ inv }: { inv: Inventory }) {
                     </div>
                   </>
                 ) : (
-                  <RestoreForm vm={vm} pointId={pointId} />
+                  <RestoreForm vm={vm} pointId={pointId} lab={inv.source.kind === 'lab'} />
                 )}
               </section>
             )}
