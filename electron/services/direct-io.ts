@@ -29,7 +29,7 @@ function takePiece(): Buffer {
 }
 
 function givePiece(b: Buffer): void {
-  if (spare.length < 4) spare.push(b);
+  if (spare.length < 2) spare.push(b);
 }
 
 /** Write `data` at `pos` (both aligned) through a direct handle, copying through aligned pieces. */

@@ -13,6 +13,7 @@ import type {
   RepairLogEntry,
   RepairPlan,
 } from '../../../shared/planner';
+import { REPLACED_DIR } from '../providers/lab/restore-in-place';
 import { readLabFile } from '../providers/lab/store';
 import type { EstateProvider } from '../providers/types';
 import { openChain, openVhdx } from '../vhdx';
@@ -61,7 +62,10 @@ export function labLocalPath(dir: string, winPath: string): string | undefined {
   return nodePath.join(dir, 'ClusterStorage', ...segs.slice(1));
 }
 
-/** Walk <lab>/ClusterStorage/** (not the quarantine folders) and report files with Windows-style paths. */
+/**
+ * Walk <lab>/ClusterStorage/** and report files with Windows-style paths; the doctor's quarantine and the files an
+ * in-place restore replaced (kept on purpose until the admin deletes them) are not candidates.
+ */
 export async function listLabCsvFiles(dir: string): Promise<CsvFile[]> {
   const root = nodePath.join(dir, 'ClusterStorage');
   const out: CsvFile[] = [];
@@ -76,7 +80,7 @@ export async function listLabCsvFiles(dir: string): Promise<CsvFile[]> {
       const a = nodePath.join(abs, e.name);
       const w = `${win}\\${e.name}`;
       if (e.isDirectory()) {
-        if (e.name !== QUARANTINE_DIR) await walk(a, w);
+        if (e.name !== QUARANTINE_DIR && e.name !== REPLACED_DIR) await walk(a, w);
       } else if (e.isFile()) {
         const st = await fs.stat(a).catch(() => null);
         if (st) out.push({ path: w, size: st.size, mtime: st.mtime.toISOString() });

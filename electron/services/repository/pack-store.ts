@@ -73,7 +73,7 @@ export class PackStore {
   }
 
   private giveBuf(b: Buffer): void {
-    if (b.length === this.bufSize && this.spare.length < (this.streaming ? 4 : MAX_UPLOADS + 1))
+    if (b.length === this.bufSize && this.spare.length < (this.streaming ? 2 : MAX_UPLOADS + 1))
       this.spare.push(b);
   }
 

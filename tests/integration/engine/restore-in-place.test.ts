@@ -9,6 +9,7 @@ import type { TaskRecord } from '../../../shared/tasks';
 import { runCli } from '../../../electron/cli/main';
 import { startDrill } from '../../../electron/services/drills/operations';
 import { startBackup, startRestore } from '../../../electron/services/engine/operations';
+import { scanLive } from '../../../electron/services/planner/doctor-live';
 import { digestVhdx, restorePoint } from '../../../electron/services/engine/restore';
 import { verifyChain } from '../../../electron/services/providers/lab/model';
 import type { LabProvider } from '../../../electron/services/providers/lab/provider';
@@ -245,6 +246,13 @@ describe('in-place restore on the lab', () => {
     const check = await lab.reconcile();
     expect(check.orphans).toEqual([]);
     expect(check.missing).toEqual([]);
+    // Nor does the checkpoint doctor offer to move the replaced files.
+    // (a week from now, so the files are not skipped as too young to judge)
+    const { report } = await scanLive(lab, {
+      now: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    });
+    expect(report.listingAvailable).toBe(true);
+    expect(report.findings.filter((f) => /hvbc-replaced/i.test(JSON.stringify(f)))).toEqual([]);
   });
 
   it('the next backup is full and says change tracking was reset by the in-place restore', async () => {
