@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Repository } from '../../../electron/services/repository';
@@ -10,7 +9,6 @@ import { KiB, makeDisk, readBack, tempDir, writeFull } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CHILD = path.join(__dirname, 'child-writer.ts');
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()?.();
