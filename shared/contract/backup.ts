@@ -23,7 +23,7 @@ export const backupMethods = {
   ),
   'restore.start': method<TaskRecord>()(
     RestoreRequest,
-    'Restore a point as a new VM in a folder, verified by hash; returns the task.',
+    'Restore a point as a new VM in a folder (or, on the lab, in place over the original VM with its name typed to confirm), verified by content digest; returns the task.',
   ),
   'repo.info': method<RepoInfo>()(NoParams, 'Where the repository is and what it holds.'),
   'repo.init': method<RepoInfo>()(

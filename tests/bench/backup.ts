@@ -110,6 +110,15 @@ function ours(
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
 }
 
+/**
+ * Read a file or folder through the page cache before a timed step, so every tool starts with its input cached
+ * (this machine's memory reclaim otherwise evicts large files at random, and O_DIRECT-written packs are never
+ * cached while a buffered writer's files are).
+ */
+function warm(...paths: string[]): void {
+  for (const p of paths) execFileSync('bash', ['-c', 'find "$1" -type f -exec cat {} + > /dev/null', '_', p]);
+}
+
 async function dirBytes(dir: string): Promise<number> {
   return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
 }
@@ -139,10 +148,14 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     stdio: 'ignore',
   });
 
+  warm(disk);
   const cp = timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]);
   await fs.rm(path.join(tmp, 'copy.vhdx'));
+  warm(disk);
   const oFull = ours('full', repo, disk);
+  warm(disk);
   const rFull = timed('restic', ['backup', '--repo', resticRepo, '-q', disk], renv);
+  warm(disk);
   const bFull = timed('borg', ['create', `${borgRepo}::full`, disk], benv);
   res.full = {
     oursSeconds: oFull.seconds,
@@ -169,8 +182,11 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
       restic: await dirBytes(resticRepo),
       borg: await dirBytes(borgRepo),
     };
+    warm(disk);
     const oInc = ours('incremental', repo, disk, rangesFile);
+    warm(disk);
     const rInc = timed('restic', ['backup', '--repo', resticRepo, '-q', disk], renv);
+    warm(disk);
     const bInc = timed('borg', ['create', `${borgRepo}::inc`, disk], benv);
     const added = {
       ours: (await dirBytes(repo)) - before.ours,
@@ -194,10 +210,12 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
 
   const expected = ours('hash', repo, disk).digest;
   const outOurs = path.join(tmp, 'restored.vhdx');
+  warm(repo);
   const oRes = ours('restore', repo, disk, outOurs);
   const restoredHash = ours('hash', repo, outOurs).digest;
   await fs.rm(outOurs);
   const rDir = path.join(tmp, 'restic-restore');
+  warm(resticRepo);
   const rRes = timed(
     'restic',
     ['restore', 'latest', '--repo', resticRepo, '--target', rDir, '-q'],
@@ -208,6 +226,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
   await fs.rm(rDir, { recursive: true });
   const bDir = path.join(tmp, 'borg-restore');
   await fs.mkdir(bDir);
+  warm(borgRepo);
   const t0 = performance.now();
   const b = spawnSync('borg', ['extract', `${borgRepo}::${allowIncremental ? 'inc' : 'full'}`], {
     cwd: bDir,

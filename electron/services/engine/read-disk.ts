@@ -8,8 +8,8 @@ export interface ReadProgress {
   (bytesDone: number, bytesTotal: number): void;
 }
 
-/** How many chunks one read covers: large sequential reads, bounded memory. */
-const BATCH_CHUNKS = 8;
+/** Bytes one read covers (whole chunks, at least one): large sequential reads, bounded memory. */
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 /** Chunk indices that hold data according to the chain's extent map (the rest are zeros). */
 export function dataChunks(
@@ -69,10 +69,11 @@ export async function copyChunks(
       await writer.markZero(next * chunkSize, Math.min(end * chunkSize, vs) - next * chunkSize);
     next = Math.max(next, end);
   };
-  // Batches of up to BATCH_CHUNKS chunks (one or more runs): scattered changes still keep several chunks in flight.
-  const batches = batchesOf(runsOf(indices, BATCH_CHUNKS), BATCH_CHUNKS);
+  // Batches of up to `per` chunks (one or more runs): scattered changes still keep several chunks in flight.
+  const per = Math.max(1, Math.floor(BATCH_BYTES / chunkSize));
+  const batches = batchesOf(runsOf(indices, per), per);
   const buffers = [0, 1].map(() =>
-    Buffer.allocUnsafe(Math.min(BATCH_CHUNKS * chunkSize, Math.max(chunkSize, vs))),
+    Buffer.allocUnsafe(Math.min(per * chunkSize, Math.max(chunkSize, vs))),
   );
   /** Read batch k into buffer k % 2; returns each run's slice. */
   const readBatch = (k: number): Promise<Buffer[]> | null => {

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { HvbcError } from '../../../shared/errors';
 import { chunkId } from './crypto';
 import { decodeBlob, encodeBlob, ensureZstd, type Codec } from './blob';
@@ -225,23 +226,72 @@ function load(m) {
     out.set(payload);
   } else if (m.codec === 1) {
     if (frameSize(payload) !== m.rawLength) return 'damaged';
-    let raw;
-    try { raw = zstd.decompress(payload); } catch (e) { return 'damaged'; }
-    if (raw.length !== m.rawLength) return 'damaged';
-    out.set(raw);
+    try { if (!zd(payload, Buffer.from(out.buffer, out.byteOffset, out.length))) return 'damaged'; } catch (e) { return 'damaged'; }
   } else return 'damaged';
   const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
   return h.update(out).digest('hex') === m.id ? 'ok' : 'damaged';
+}
+// zstd: the native binding (zstd-napi, an optional dependency built from source at install) when it loaded,
+// with one compression and one decompression context per worker; else the WASM build with one reused context
+// and buffers (its simple compress() creates a context and allocates per call: ~20% slower at 256 KiB).
+// The native contexts write into buffers we own (a scratch buffer for compression, the slot for decompression),
+// so no chunk allocates on the way through.
+let native = null;
+if (workerData.napiPath) {
+  try {
+    const z = require(workerData.napiPath);
+    const c = new z.Compressor(), d = new z.Decompressor();
+    c.setParameters({ compressionLevel: level });
+    const bound = (n) => n + (n >> 8) + 1024;
+    native = { cctx: c.cctx, dctx: d.dctx, bound, dest: Buffer.allocUnsafe(bound(slotSize)) };
+    if (typeof native.cctx.compress2 !== 'function' || typeof native.dctx.decompress !== 'function') native = null;
+  } catch (e) { native = null; }
+}
+let wasm = null, cctx = 0, src = 0, dst = 0, cap = 0;
+try {
+  const M = require(workerData.zstdModulePath).Module;
+  if (typeof M._ZSTD_compress_usingDict === 'function' && typeof M._ZSTD_createCCtx === 'function') wasm = M;
+} catch (e) {}
+// Decompress into \`out\` (exactly rawLength bytes); false when the frame does not fill it exactly.
+function zd(payload, out) {
+  if (native) return native.dctx.decompress(out, payload) === out.length;
+  const raw = zstd.decompress(payload);
+  if (raw.length !== out.length) return false;
+  out.set(raw);
+  return true;
+}
+// Compressed size only (probes), or the compressed bytes as a new exact-size Uint8Array.
+function zcLength(raw) {
+  if (native && raw.length <= slotSize) return native.cctx.compress2(native.dest, raw);
+  return zc(raw).length;
+}
+function zc(raw) {
+  if (native && raw.length <= slotSize) {
+    const n = native.cctx.compress2(native.dest, raw);
+    return new Uint8Array(native.dest.buffer.slice(native.dest.byteOffset, native.dest.byteOffset + n));
+  }
+  if (!wasm) return zstd.compress(raw, level);
+  if (!cctx) cctx = wasm._ZSTD_createCCtx();
+  if (raw.length > cap) {
+    if (src) { wasm._free(src); wasm._free(dst); }
+    cap = raw.length;
+    src = wasm._malloc(cap);
+    dst = wasm._malloc(wasm._ZSTD_compressBound(cap));
+  }
+  wasm.HEAPU8.set(raw, src);
+  const n = wasm._ZSTD_compress_usingDict(cctx, dst, wasm._ZSTD_compressBound(cap), src, raw.length, 0, 0, level);
+  if (wasm._ZSTD_isError(n)) return zstd.compress(raw, level);
+  return wasm.HEAPU8.slice(dst, dst + n);
 }
 let lastRaw = false;
 function compressChunk(raw) {
   if (lastRaw && raw.length >= 64 * 1024) {
     const probe = 16 * 1024, mid = (raw.length >> 1) - (probe >> 1);
-    const a = zstd.compress(raw.subarray(0, probe), level).length;
-    const b = zstd.compress(raw.subarray(mid, mid + probe), level).length;
+    const a = zcLength(raw.subarray(0, probe));
+    const b = zcLength(raw.subarray(mid, mid + probe));
     if (a > probe * 0.97 && b > probe * 0.97) return { data: raw, codec: 0 };
   }
-  const c = zstd.compress(raw, level);
+  const c = zc(raw);
   lastRaw = c.length >= raw.length - (raw.length >> 5);
   if (lastRaw) return { data: raw, codec: 0 };
   return { data: c, codec: 1 };
@@ -272,7 +322,10 @@ parentPort.on('message', async (m) => {
       } else {
         blob = data;
       }
-      const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob.buffer : blob.slice().buffer;
+      // Transfer exactly the blob's bytes (a Buffer's slice() is a view, so copy the range of its ArrayBuffer).
+      const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength
+        ? blob.buffer
+        : blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
       parentPort.postMessage({ seq: m.seq, blob: ab, codec }, [ab]);
     } else if (m.t === 'verify') {
       const data = new Uint8Array(sab, m.slot * slotSize, m.len);
@@ -357,8 +410,18 @@ class WorkerPool implements ChunkProcessor {
   }
 
   static async start(opts: PoolOptions, n: number): Promise<WorkerPool> {
-    const zstdPath = createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm');
-    const slots = Math.max(8, n * 4 + 4);
+    const req = createRequire(import.meta.url);
+    const zstdPath = req.resolve('@bokuweb/zstd-wasm');
+    // The package's own module object (exports the context API the simple functions do not wrap).
+    const zstdModulePath = path.join(path.dirname(zstdPath), 'module.js');
+    let napiPath: string | null = null;
+    try {
+      napiPath = req.resolve('zstd-napi');
+    } catch {
+      /* optional dependency not built here: WASM */
+    }
+    // Enough slots to keep every worker busy and ~8 MiB of chunks in flight, whatever the chunk size.
+    const slots = Math.max(8, n * 4 + 4, Math.ceil((8 << 20) / opts.maxChunk) + 4);
     const slotSize = opts.maxChunk;
     const sab = new SharedArrayBuffer(slots * slotSize);
     const workers: Worker[] = [];
@@ -368,6 +431,8 @@ class WorkerPool implements ChunkProcessor {
           eval: true,
           workerData: {
             zstdPath,
+            zstdModulePath,
+            napiPath,
             idKey: opts.idKey,
             dataKey: opts.dataKey,
             level: opts.level,

@@ -643,6 +643,7 @@ export class Repository {
     o: ReadLoopOptions,
   ): Promise<void> {
     const local = (this.backend.localPath as (key: string) => string).bind(this.backend);
+    const depth = Math.max(8, Math.floor((6 << 20) / d.chunkSize));
     const queue: Array<{ i: number; length: number; id: string; l: Loaded | null }> = [];
     const deliver = async (): Promise<void> => {
       const q = queue.shift();
@@ -669,8 +670,8 @@ export class Repository {
         } else {
           const e = this.index.get(id);
           if (!e) throw o.missing(i, id);
-          // Keep a few chunks in flight; deliver in order (which frees their slots) before taking more.
-          while (queue.length >= 8) await deliver();
+          // Keep ~6 MiB of chunks in flight; deliver in order (which frees their slots) before taking more.
+          while (queue.length >= depth) await deliver();
           const l = await pool.load({
             file: local(packKey(e.pack)),
             offset: e.offset,
