@@ -16,10 +16,23 @@ export function directFlag(): number {
   return (fsConstants as Record<string, number>).O_DIRECT ?? 0;
 }
 
+/** Memory handed out by alignedBuffer(): writes from it need no copy into an aligned piece. */
+const alignedMemory = new WeakSet<ArrayBufferLike>();
+
 /** A page-aligned buffer of `bytes` (rounded up to 64 KiB pages). */
 export function alignedBuffer(bytes: number): Buffer {
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  return Buffer.from(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
+  const mem = new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
+  alignedMemory.add(mem);
+  return Buffer.from(mem, 0, bytes);
+}
+
+function isAligned(data: Uint8Array): boolean {
+  return (
+    alignedMemory.has(data.buffer) &&
+    data.byteOffset % DIRECT_ALIGN === 0 &&
+    data.length % DIRECT_ALIGN === 0
+  );
 }
 
 const spare: Buffer[] = [];
@@ -34,6 +47,14 @@ function givePiece(b: Buffer): void {
 
 /** Write `data` at `pos` (both aligned) through a direct handle, copying through aligned pieces. */
 async function writeDirect(fh: FileHandle, data: Uint8Array, pos: number): Promise<void> {
+  if (isAligned(data)) {
+    for (let w = 0; w < data.length; ) {
+      const { bytesWritten } = await fh.write(data, w, data.length - w, pos + w);
+      if (bytesWritten <= 0) throw new Error(`short direct write at ${pos + w}`);
+      w += bytesWritten;
+    }
+    return;
+  }
   const piece = takePiece();
   try {
     for (let done = 0; done < data.length;) {

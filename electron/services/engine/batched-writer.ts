@@ -1,6 +1,9 @@
 // Coalesces consecutive restored chunks into large writes and keeps a couple in flight, so decompression (ahead)
 // overlaps disk writes (behind). Data is copied in, since the repository reuses its buffers once the sink returns;
-// the batch buffers themselves are reused (a fresh 8 MiB buffer per write made the garbage collector the bottleneck).
+// the batch buffers themselves are reused (a fresh 8 MiB buffer per write made the garbage collector the bottleneck)
+// and page-aligned, so unbuffered writes (direct-io.ts) go straight from them.
+import { alignedBuffer } from '../direct-io';
+
 export interface RandomWriter {
   write(offset: number, data: Buffer): Promise<void>;
 }
@@ -18,7 +21,7 @@ export class BatchedWriter {
     private readonly batchBytes = 8 * 1024 * 1024,
     private readonly maxInflight = 2,
   ) {
-    this.buf = Buffer.allocUnsafe(batchBytes);
+    this.buf = alignedBuffer(batchBytes);
   }
 
   /** Queue `data` for `offset`; resolves once it is copied (and earlier batches have room to drain). */
@@ -49,7 +52,7 @@ export class BatchedWriter {
     const full = this.buf;
     const data = full.subarray(0, this.used);
     const at = this.start;
-    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(this.batchBytes);
+    this.buf = this.spare.pop() ?? alignedBuffer(this.batchBytes);
     this.used = 0;
     await this.push(at, data, full);
   }
