@@ -48,7 +48,7 @@ function givePiece(b: Buffer): void {
 /** Write `data` at `pos` (both aligned) through a direct handle, copying through aligned pieces. */
 async function writeDirect(fh: FileHandle, data: Uint8Array, pos: number): Promise<void> {
   if (isAligned(data)) {
-    for (let w = 0; w < data.length; ) {
+    for (let w = 0; w < data.length;) {
       const { bytesWritten } = await fh.write(data, w, data.length - w, pos + w);
       if (bytesWritten <= 0) throw new Error(`short direct write at ${pos + w}`);
       w += bytesWritten;

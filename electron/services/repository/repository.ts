@@ -14,6 +14,7 @@ import {
 } from './chunk-pool';
 import { chunkCount } from './chunking';
 import { isZero, tableDigest } from './digest';
+import { RepeatCache } from './repeat-cache';
 import {
   chunkId,
   createWrappedKey,
@@ -644,7 +645,16 @@ export class Repository {
   ): Promise<void> {
     const local = (this.backend.localPath as (key: string) => string).bind(this.backend);
     const depth = Math.max(8, Math.floor((6 << 20) / d.chunkSize));
-    const queue: Array<{ i: number; length: number; id: string; l: Loaded | null }> = [];
+    const repeats = new RepeatCache(16 << 20);
+    const queue: Array<{
+      i: number;
+      length: number;
+      id: string;
+      /** Being loaded by a worker; null: ready (zero, or a verified copy in `data`). */
+      l: Loaded | null;
+      data?: Buffer;
+      keep?: boolean;
+    }> = [];
     const deliver = async (): Promise<void> => {
       const q = queue.shift();
       if (!q) return;
@@ -654,8 +664,9 @@ export class Repository {
           const pack = this.index.get(q.id)?.pack ?? '?';
           if (status === 'unreadable') throw o.unreadable(q.i, q.id, pack);
           if (status !== 'ok') throw this.damaged(q.id, pack, o.where(q.i));
+          if (q.keep) repeats.keep(q.id, q.l.view);
         }
-        await sink(q.i * d.chunkSize, q.l ? q.l.view : null, q.length);
+        await sink(q.i * d.chunkSize, q.l ? q.l.view : (q.data ?? null), q.length);
       } finally {
         q.l?.release();
       }
@@ -665,8 +676,11 @@ export class Repository {
         if (o.signal?.aborted) throw canceled('Reading the disk');
         const length = Math.min(d.chunkSize, d.virtualSize - i * d.chunkSize);
         const id = table.toString('hex', i * 32, i * 32 + 32);
+        const copy = id === ZERO_ID ? undefined : repeats.get(id);
         if (id === ZERO_ID) {
           queue.push({ i, length, id, l: null });
+        } else if (copy) {
+          queue.push({ i, length, id, l: null, data: copy });
         } else {
           const e = this.index.get(id);
           if (!e) throw o.missing(i, id);
@@ -681,7 +695,7 @@ export class Repository {
             id,
           });
           l.status.catch(() => undefined); // observed in deliver()
-          queue.push({ i, length, id, l });
+          queue.push({ i, length, id, l, keep: repeats.noteLoad(id) });
         }
         while (queue.length > 0 && queue[0]?.l === null) await deliver();
       }
