@@ -18,7 +18,7 @@ export class BatchedWriter {
 
   constructor(
     private readonly target: RandomWriter,
-    private readonly batchBytes = 8 * 1024 * 1024,
+    private readonly batchBytes = 16 * 1024 * 1024,
     private readonly maxInflight = 2,
   ) {
     this.buf = alignedBuffer(batchBytes);
