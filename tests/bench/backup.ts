@@ -116,7 +116,8 @@ function ours(
  * cached while a buffered writer's files are).
  */
 function warm(...paths: string[]): void {
-  for (const p of paths) execFileSync('bash', ['-c', 'find "$1" -type f -exec cat {} + > /dev/null', '_', p]);
+  for (const p of paths)
+    execFileSync('bash', ['-c', 'find "$1" -type f -exec cat {} + > /dev/null', '_', p]);
 }
 
 async function dirBytes(dir: string): Promise<number> {

@@ -1,6 +1,22 @@
 // Backup wizard: pre-flight errors block, warnings need a recorded reason; live progress; partial shown as failure; cancel.
+import path from 'node:path';
+import { LabProvider } from '../../electron/services/providers/lab/provider';
 import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
+
+const SLOW = ['DC01', 'SQL01', 'FILE01', 'EXCH01', 'WEB01', 'WEB02', 'BUILD01', 'LEGACY01'];
+// Whatever happens in the cancel test, the other specs get the lab's normal speed back.
+test.afterAll(() => slowStorage(SLOW, null));
+
+/** Switch the lab's slow-storage fault for some VMs (so a run lasts long enough to watch and cancel). */
+async function slowStorage(vms: string[], mbps: number | null): Promise<void> {
+  const lab = await LabProvider.open(path.join(process.env.HVBC_E2E_DATA ?? '', 'lab'));
+  try {
+    for (const vm of vms) await lab.setFault(vm, 'slow-storage', mbps !== null, String(mbps ?? ''));
+  } finally {
+    await lab.close();
+  }
+}
 
 test('wizard → pre-flight → run → live progress → an honest partial summary', async ({
   app,
@@ -66,7 +82,9 @@ test('a cleanup failure is shown loudly and a running backup can be canceled', a
   await expect(page.getByTestId('cleanup-failures')).toContainText('MON01');
   await app.shot('backup-cleanup-failure');
 
-  // A full backup of every VM but APP01 (blocked by pre-flight), canceled while it runs.
+  // A full backup of every VM but APP01 (blocked by pre-flight), canceled while it runs. Their storage reads at
+  // 2 MB/s (the lab's slow-storage fault), so the run lasts long enough to watch whatever this machine's speed.
+  await slowStorage(SLOW, 2);
   await w.start();
   await page.getByRole('button', { name: /^Select all shown/ }).click();
   await page.getByLabel('Back up APP01', { exact: true }).uncheck();

@@ -256,6 +256,7 @@ async function backupOneVm(
         await copyChunks(chain, dw, cs, indices, {
           markRestZero: mode === 'full',
           signal: ctx.signal,
+          ...(d.readBytesPerSecond ? { readBytesPerSecond: d.readBytesPerSecond } : {}),
           onProgress: (done, total) => {
             counters.bytesRead += done - last;
             last = done;

@@ -58,8 +58,15 @@ export async function copyChunks(
   writer: DiskWriter,
   chunkSize: number,
   indices: number[],
-  opts: { markRestZero: boolean; signal: AbortSignal; onProgress: ReadProgress },
+  opts: {
+    markRestZero: boolean;
+    signal: AbortSignal;
+    onProgress: ReadProgress;
+    /** Pace reads to this rate (storage the provider reports as slow). */
+    readBytesPerSecond?: number;
+  },
 ): Promise<number> {
+  const started = Date.now();
   const vs = chain.virtualSize;
   const total = indices.reduce((s, i) => s + Math.min(chunkSize, vs - i * chunkSize), 0);
   let done = 0;
@@ -70,7 +77,11 @@ export async function copyChunks(
     next = Math.max(next, end);
   };
   // Batches of up to `per` chunks (one or more runs): scattered changes still keep several chunks in flight.
-  const per = Math.max(1, Math.floor(BATCH_BYTES / chunkSize));
+  // Paced reads use batches of ~1/8 s, so progress still moves several times a second.
+  const batchBytes = opts.readBytesPerSecond
+    ? Math.min(BATCH_BYTES, opts.readBytesPerSecond / 8)
+    : BATCH_BYTES;
+  const per = Math.max(1, Math.floor(batchBytes / chunkSize));
   const batches = batchesOf(runsOf(indices, per), per);
   const buffers = [0, 1].map(() =>
     Buffer.allocUnsafe(Math.min(per * chunkSize, Math.max(chunkSize, vs))),
@@ -116,9 +127,26 @@ export async function copyChunks(
     }
     await Promise.all(writes);
     opts.onProgress(done, total);
+    if (opts.readBytesPerSecond) {
+      const due = started + (done / opts.readBytesPerSecond) * 1000;
+      if (due > Date.now()) await pace(due - Date.now(), opts.signal);
+    }
   }
   await markZeroUpTo(Math.ceil(vs / chunkSize));
   return total;
+}
+
+/** Wait `ms` (pacing to slow storage); a cancel ends the wait at once. */
+function pace(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Byte count of a set of ranges (for "changed bytes" figures). */

@@ -46,6 +46,8 @@ export interface FrozenDisk {
   /** Path the VHDX engine opens with openChain (a local path for the lab, an admin-share path on a host). */
   chainPath: string;
   virtualSize: number;
+  /** Set when the provider knows the storage path is slow (the lab's slow-storage fault): reads are paced to it. */
+  readBytesPerSecond?: number;
 }
 
 export interface EventFilter {

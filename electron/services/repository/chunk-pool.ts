@@ -265,10 +265,11 @@ function zcLength(raw) {
   if (native && raw.length <= slotSize) return native.cctx.compress2(native.dest, raw);
   return zc(raw).length;
 }
+// The result may be a view of a scratch buffer: use it before the next zc() call.
 function zc(raw) {
   if (native && raw.length <= slotSize) {
     const n = native.cctx.compress2(native.dest, raw);
-    return new Uint8Array(native.dest.buffer.slice(native.dest.byteOffset, native.dest.byteOffset + n));
+    return native.dest.subarray(0, n);
   }
   if (!wasm) return zstd.compress(raw, level);
   if (!cctx) cctx = wasm._ZSTD_createCCtx();
@@ -322,6 +323,12 @@ parentPort.on('message', async (m) => {
       } else {
         blob = data;
       }
+      if (blob.length <= slotSize) {
+        // The raw chunk is no longer needed: its slot carries the blob back (no allocation, no transfer).
+        new Uint8Array(sab, raw.byteOffset, blob.length).set(blob);
+        parentPort.postMessage({ seq: m.seq, codec, inSlot: true, length: blob.length });
+        return;
+      }
       // Transfer exactly the blob's bytes (a Buffer's slice() is a view, so copy the range of its ArrayBuffer).
       const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength
         ? blob.buffer
@@ -348,6 +355,8 @@ parentPort.on('message', async (m) => {
 
 interface Reply {
   id?: string;
+  /** With inSlot: the blob's length in the slot (absent: the raw chunk itself). */
+  length?: number;
   blob?: ArrayBuffer;
   codec?: number;
   inSlot?: boolean;
@@ -520,7 +529,7 @@ class WorkerPool implements ChunkProcessor {
   }
 
   async seal(t: Ticket): Promise<Sealed> {
-    let r: { blob?: ArrayBuffer; codec?: number; inSlot?: boolean };
+    let r: Reply;
     try {
       r = await this.call(t.worker, t.seq, { t: 'seal', seq: t.seq, id: t.id });
     } catch (e) {
@@ -534,7 +543,7 @@ class WorkerPool implements ChunkProcessor {
     };
     if (r.inSlot)
       return {
-        blob: Buffer.from(this.sab, t.slot * this.slotSize, t.length),
+        blob: Buffer.from(this.sab, t.slot * this.slotSize, r.length ?? t.length),
         codec: (r.codec ?? 0) as Codec,
         done,
       };

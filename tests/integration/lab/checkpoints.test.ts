@@ -465,3 +465,20 @@ describe('events', () => {
     expect(await p.events({ sinceSeq: all.length - 1 })).toHaveLength(1);
   });
 });
+
+describe('slow storage', () => {
+  it('the slow-storage fault makes a checkpoint hand out its disks with a read rate, and is validated', async () => {
+    p = await openSmall(dir, '2019');
+    await p.setFault('APP', 'slow-storage', true, '5');
+    const cp = await p.createCheckpoint('APP', { type: 'recovery', consistency: 'crash' });
+    const disks = await p.frozenDisks('APP', cp.checkpoint.id);
+    expect(disks.length).toBe(2);
+    expect(disks.every((d) => d.readBytesPerSecond === 5e6)).toBe(true);
+    expect((await errorOf(p.setFault('APP', 'slow-storage', true, 'fast'))).code).toBe(
+      'VALIDATION',
+    );
+    await p.setFault('APP', 'slow-storage', false);
+    const again = await p.frozenDisks('APP', cp.checkpoint.id);
+    expect(again.some((d) => d.readBytesPerSecond !== undefined)).toBe(false);
+  });
+});

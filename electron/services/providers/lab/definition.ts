@@ -21,6 +21,8 @@ export const LabFaults = z
     heartbeatFails: z.boolean().optional(),
     /** The VM's SCSI controller was removed (2012 R2: no hot backup, event 10103). */
     noScsiController: z.boolean().optional(),
+    /** Its storage reads at this many MB/s (a busy or redirected CSV): backups of it take that long. */
+    slowStorageMBps: z.number().positive().optional(),
   })
   .strict();
 export type LabFaults = z.infer<typeof LabFaults>;

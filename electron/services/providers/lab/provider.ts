@@ -162,6 +162,14 @@ export const LAB_FAULTS: {
       'Guest cluster VHD Set checkpoint errors with their documented reasons (seed 003).',
   },
   {
+    name: 'slow-storage',
+    target: 'vm',
+    key: 'slowStorageMBps',
+    value: 'MB/s (default 20)',
+    description:
+      "The VM's storage reads slowly (a busy or redirected CSV): backups read its disks at that rate.",
+  },
+  {
     name: 'heartbeat-fails',
     target: 'vm',
     key: 'heartbeatFails',
@@ -459,6 +467,7 @@ export class LabProvider implements EstateProvider {
         vmId: vm.id,
         checkpointId,
       });
+    const slow = effectiveFaults(lab.definition, lab.state, vm.index).slowStorageMBps;
     return Object.entries(cp.frozen).map(([did, fid]) => {
       const d = lab.state.disks[did];
       const f = d?.files[fid];
@@ -468,7 +477,12 @@ export class LabProvider implements EstateProvider {
           `Checkpoint ${cp.name} refers to a file of disk ${did} the lab no longer has.`,
           { diskId: did },
         );
-      return { diskId: did, chainPath: abs(this.dir, f.path), virtualSize: d.virtualSize };
+      return {
+        diskId: did,
+        chainPath: abs(this.dir, f.path),
+        virtualSize: d.virtualSize,
+        ...(slow ? { readBytesPerSecond: slow * 1e6 } : {}),
+      };
     });
   }
 
@@ -872,6 +886,11 @@ export class LabProvider implements EstateProvider {
             `'${vm.def.name}' has no shared VHD Set; vhd-set-error applies to guest-cluster nodes.`,
           );
         current.vhdSetError = code;
+      } else if (f.key === 'slowStorageMBps') {
+        const rate = Number(value ?? 20);
+        if (!(rate > 0))
+          throw new HvbcError('VALIDATION', `slow-storage takes a rate in MB/s, not "${value}".`);
+        current.slowStorageMBps = rate;
       } else rec[f.key] = true;
       op.state.faults[vm.id] = current;
       op.touch(vm);
