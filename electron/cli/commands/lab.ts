@@ -49,7 +49,7 @@ The lab folder is --lab PATH, else $HVBC_LAB, else <data dir>/lab ($HVBC_DATA_DI
   (default 16M). With --seconds, writes at --rate MiB/s (default 10). Same --seed on the same lab state gives the same writes.`,
   fault: `hvbc lab fault <vm|csv> <fault> on|off [--value V] [--json]
 hvbc lab fault --list
-  V is the writer name for failed-vss-writer (default SqlServerWriter) or 32768|32770|32775 for vhd-set-error.`,
+  V is the writer name for failed-vss-writer (default SqlServerWriter), 32768|32770|32775 for vhd-set-error, or MB/s for slow-storage (default 20).`,
   checkpoint: `hvbc lab checkpoint create <vm> [--type standard|production|recovery] [--name N] [--consistency application|crash] [--require-consistency]
 hvbc lab checkpoint remove <vm> <checkpoint>     (name or id)
 hvbc lab checkpoint apply <vm> <checkpoint>
