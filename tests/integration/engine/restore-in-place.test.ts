@@ -16,18 +16,8 @@ import type { LabProvider } from '../../../electron/services/providers/lab/provi
 import { createLabFile, readLabFile } from '../../../electron/services/providers/lab/store';
 import type { Repository } from '../../../electron/services/repository/repository';
 import { createServices, type Services } from '../../../electron/services/services';
-import { openChain } from '../../../electron/services/vhdx';
 import { tempDir } from '../../helpers/tmp';
-import { expectAllDisksMatchModel, MiB, sha, smallLab } from '../lab/helpers';
-
-async function chainHash(file: string): Promise<string> {
-  const c = await openChain(file);
-  const h = createHash('sha256');
-  for (let o = 0; o < c.virtualSize; o += 8 * MiB)
-    h.update(await c.read(o, Math.min(8 * MiB, c.virtualSize - o)));
-  await c.close();
-  return h.digest('hex');
-}
+import { chainHash, expectAllDisksMatchModel, MiB, sha, smallLab } from '../lab/helpers';
 
 /** Plain SHA-256 of a point's disk as the repository hands it out (what the restored file must hold). */
 async function pointSha(repo: Repository, pointId: string, key: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,57 +7,26 @@ import { LabProvider } from '../../../electron/services/providers/lab/provider';
 import { createLabFile, readLabFile } from '../../../electron/services/providers/lab/store';
 import { Inventory } from '../../../shared/model';
 import { tempDir } from '../../helpers/tmp';
+import { Children, kill9 } from './children';
 import { expectAllDisksMatchModel, MiB, openSmall, smallLab, vmOf } from './helpers';
 
 const CHILD = path.join(__dirname, 'lab-child.ts');
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
-const children: ChildProcess[] = [];
+const children = new Children(CHILD);
 beforeEach(() => {
   tmp = tempDir('hvbc-labdur-');
   dir = path.join(tmp.dir, 'lab');
 });
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  children.killAll();
   tmp.cleanup();
 });
-
-/** Start the child; resolves when it prints `until` (or rejects if it exits first). */
-function child(
-  args: string[],
-  until: string,
-  env: Record<string, string> = {},
-): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(c);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    c.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes(until)) resolve(c);
-    });
-    c.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-    c.on('exit', (code) =>
-      reject(new Error(`child exited ${code} before "${until}": ${out} ${err}`)),
-    );
-  });
-}
-
-function kill9(c: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    c.on('exit', () => r());
-    c.kill('SIGKILL');
-  });
-}
 
 describe('two processes on one lab', () => {
   it('a changing operation waits briefly for the lock, then gets LAB_LOCKED naming the holder; reads still work', async () => {
     const p = await openSmall(dir, '2016', { lockWaitMs: 200 });
-    const holder = await child(['hold-lock', dir, '4000'], 'LOCKED');
+    const holder = await children.start(['hold-lock', dir, '4000'], 'LOCKED');
     const t0 = Date.now();
     const err = await p
       .createCheckpoint('APP', { type: 'standard', consistency: 'crash' })
@@ -85,7 +54,7 @@ describe('two processes on one lab', () => {
 
   it('waits when the other process finishes within the wait', async () => {
     const p = await openSmall(dir, '2016', { lockWaitMs: 8000 });
-    await child(['hold-lock', dir, '400'], 'LOCKED');
+    await children.start(['hold-lock', dir, '400'], 'LOCKED');
     const t0 = Date.now();
     await p.ioBurst('APP', { bytes: MiB, seed: 1 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
@@ -130,9 +99,13 @@ describe('a process killed mid-operation', () => {
     const p = await openSmall(dir, '2016');
     await p.ioBurst('APP', { bytes: MiB, seed: 1 });
     await p.close();
-    const c = await child(['checkpoint', dir, 'APP'], 'HVBC_LAB_PAUSED checkpoint:after-files', {
-      HVBC_LAB_PAUSE: 'checkpoint:after-files',
-    });
+    const c = await children.start(
+      ['checkpoint', dir, 'APP'],
+      'HVBC_LAB_PAUSED checkpoint:after-files',
+      {
+        HVBC_LAB_PAUSE: 'checkpoint:after-files',
+      },
+    );
     await kill9(c);
     expect(JSON.parse(readFileSync(path.join(dir, 'lab.lock'), 'utf8'))).toMatchObject({
       pid: c.pid,
@@ -163,7 +136,7 @@ describe('a process killed mid-operation', () => {
     const cp = await p.createCheckpoint('APP', { type: 'recovery', consistency: 'application' });
     await p.ioBurst('APP', { bytes: 2 * MiB, seed: 3 });
     await p.close();
-    const c = await child(
+    const c = await children.start(
       ['remove', dir, 'APP', cp.checkpoint.id],
       'HVBC_LAB_PAUSED intent:after-files',
       { HVBC_LAB_PAUSE: 'intent:after-files' },
@@ -191,7 +164,7 @@ describe('a process killed mid-operation', () => {
     await p.close();
     const seen = new Set<number>();
     for (const ms of [150, 700, 1200]) {
-      const c = await child(['churn', dir], 'READY');
+      const c = await children.start(['churn', dir], 'READY');
       await new Promise((r) => setTimeout(r, ms));
       await kill9(c);
       const q = await LabProvider.open(dir, { lockWaitMs: 500 });

@@ -9,6 +9,7 @@ import {
 } from '../../../electron/services/providers/lab/provider';
 import { createLabFile, readLabFile } from '../../../electron/services/providers/lab/store';
 import type { HostOsVersion } from '../../../shared/model';
+import { openChain } from '../../../electron/services/vhdx';
 
 export const MiB = 1024 * 1024;
 
@@ -191,4 +192,14 @@ export async function expectAllDisksMatchModel(dir: string): Promise<number> {
     n++;
   }
   return n;
+}
+
+/** Plain SHA-256 of the whole virtual content of a VHDX chain. */
+export async function chainHash(file: string): Promise<string> {
+  const c = await openChain(file);
+  const h = createHash('sha256');
+  for (let o = 0; o < c.virtualSize; o += 8 * MiB)
+    h.update(await c.read(o, Math.min(8 * MiB, c.virtualSize - o)));
+  await c.close();
+  return h.digest('hex');
 }

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,29 +13,21 @@ import type { ReplaceRequest } from '../../../electron/services/providers/lab/re
 import { readLabFile } from '../../../electron/services/providers/lab/store';
 import { createVhdx, openChain } from '../../../electron/services/vhdx';
 import { tempDir } from '../../helpers/tmp';
-import { expectAllDisksMatchModel, MiB, openSmall, sha, vmOf } from './helpers';
+import { Children, kill9 } from './children';
+import { chainHash, expectAllDisksMatchModel, MiB, openSmall, sha, vmOf } from './helpers';
 
 const CHILD = path.join(__dirname, 'replace-child.ts');
 let tmp: ReturnType<typeof tempDir>;
 let dir: string;
-const children: ChildProcess[] = [];
+const children = new Children(CHILD);
 beforeEach(() => {
   tmp = tempDir('hvbc-labreplace-');
   dir = path.join(tmp.dir, 'lab');
 });
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  children.killAll();
   tmp.cleanup();
 });
-
-async function chainHash(file: string): Promise<string> {
-  const c = await openChain(file);
-  const h = createHash('sha256');
-  for (let o = 0; o < c.virtualSize; o += 8 * MiB)
-    h.update(await c.read(o, Math.min(8 * MiB, c.virtualSize - o)));
-  await c.close();
-  return h.digest('hex');
-}
 
 /** Every file under the lab's storage (relative path → SHA-256 of its bytes). */
 async function storageFiles(): Promise<Record<string, string>> {
@@ -99,33 +89,6 @@ async function prepare(): Promise<{
     live[d.id] = await chainHash(path.join(dir, st?.files[st.active]?.path ?? ''));
   }
   return { p, cp, reps, live };
-}
-
-function child(args: string[], until: string, env: Record<string, string>): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(c);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    c.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes(until)) resolve(c);
-    });
-    c.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-    c.on('exit', (code) =>
-      reject(new Error(`child exited ${code} before "${until}": ${out} ${err}`)),
-    );
-  });
-}
-
-function kill9(c: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    c.on('exit', () => r());
-    c.kill('SIGKILL');
-  });
 }
 
 /** What a finished in-place restore of APP leaves: base files alone with the content of `cp`, no checkpoints. */
@@ -282,7 +245,7 @@ describe('in-place restore in the lab', () => {
     const { p, cp, reps, live } = await prepare();
     const app = (await vmOf(p, 'APP')).id;
     await p.close();
-    const c = await child(
+    const c = await children.start(
       [dir, app, JSON.stringify(reps)],
       'HVBC_LAB_PAUSED replace:after-quarantine',
       { HVBC_LAB_PAUSE: 'replace:after-quarantine' },
@@ -305,7 +268,7 @@ describe('in-place restore in the lab', () => {
     const files = await storageFiles();
     const state = (await readLabFile(dir)).state;
     await p.close();
-    const c = await child(
+    const c = await children.start(
       [dir, app.id, JSON.stringify(reps)],
       'HVBC_LAB_PAUSED replace:after-quarantine',
       { HVBC_LAB_PAUSE: 'replace:after-quarantine' },

@@ -11,6 +11,7 @@ import { createChild, mergeChild, rctCapable, rebaseLeaf, writeVhdsDescriptor } 
 import { appendWriteLog, rctSeal, rctStart } from './journal';
 import { atLeast, fmtBytes, vmDiskIds, type Op, type VmRef } from './op';
 import { pausePoint } from './pause';
+import { releaseCsvSnapshots } from './csv-snapshots';
 import { describeReplaceIntent, doReplaceIntent } from './restore-in-place';
 import { writeLabFile } from './store';
 import {
@@ -409,25 +410,6 @@ export async function createCheckpoint(
 
 function vmName(op: Op, id: string): string {
   return op.def.vms.find((_, i) => vmId(op.def, i) === id)?.name ?? id;
-}
-
-/** Release the host-level CSV snapshots a checkpoint holds (redirected access ends with the last holder). */
-function releaseCsvSnapshots(op: Op, vm: VmRef, cp: LabCheckpoint): void {
-  for (const c of cp.csvSnapshots ?? []) {
-    const snap = op.state.csvSnapshots[c];
-    if (!snap) continue;
-    snap.holders = snap.holders.filter((h) => h.checkpointId !== cp.id);
-    if (snap.holders.length === 0) {
-      delete op.state.csvSnapshots[c];
-      op.event(
-        'csvDirect',
-        vm,
-        `The host-level snapshot of Cluster Shared Volume '${op.csvName(c)}' was deleted; the CSV is back in direct access on every node.`,
-      );
-    }
-  }
-  delete cp.csvSnapshots;
-  op.dirty = true;
 }
 
 /** Remove a checkpoint and merge what no longer needs to be separate. Returns false when the checkpoint lingers (fault). */

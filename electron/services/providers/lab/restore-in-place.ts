@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HvbcError, type ErrorCode } from '../../../../shared/errors';
 import { openVhdx } from '../../vhdx';
+import { releaseCsvSnapshots } from './csv-snapshots';
 import { abs, rctCapable } from './disks';
 import { appendWriteLog, isMarker, isReset, readWriteLog, rctStart } from './journal';
 import { diskModel, verifyAgainstModel } from './model';
@@ -20,7 +21,6 @@ import {
   chainOf,
   vmConfigPath,
   vmId as vmIdOf,
-  type LabCheckpoint,
   type LabIntent,
   type LabReplaceDisk,
 } from './state';
@@ -492,23 +492,6 @@ async function rollBack(op: Op, intent: ReplaceIntent): Promise<void> {
   }
 }
 
-/** Release the host-level CSV snapshots a removed checkpoint held (redirected access ends with the last holder). */
-function releaseSnapshots(op: Op, vm: VmRef, cp: LabCheckpoint): void {
-  for (const c of cp.csvSnapshots ?? []) {
-    const snap = op.state.csvSnapshots[c];
-    if (!snap) continue;
-    snap.holders = snap.holders.filter((h) => h.checkpointId !== cp.id);
-    if (snap.holders.length === 0) {
-      delete op.state.csvSnapshots[c];
-      op.event(
-        'csvDirect',
-        vm,
-        `The host-level snapshot of Cluster Shared Volume '${op.csvName(c)}' was deleted; the CSV is back in direct access on every node.`,
-      );
-    }
-  }
-}
-
 /**
  * After the files: reset lines in the write logs (once each), change tracking restarted, then the state: each disk is
  * its base file alone, old file ids resolve to the base (files of the running chain) or to nothing (other branches),
@@ -554,7 +537,7 @@ async function finish(op: Op, intent: ReplaceIntent): Promise<boolean> {
   }
   const checkpoints = op.state.checkpoints[vm.id] ?? [];
   for (const cp of checkpoints) {
-    releaseSnapshots(op, vm, cp);
+    releaseCsvSnapshots(op, vm, cp);
     op.event(
       'checkpointRemoved',
       vm,
