@@ -223,6 +223,9 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     renv,
   );
   const resticFile = path.join(rDir, disk);
+  // restic leaves its output in the page cache; ours is on disk when it returns (unbuffered writes + fsync). The
+  // time until restic's file is durable too is reported beside the plain figure (the ratio target uses the plain one).
+  const resticSync = timed('sync', [resticFile]);
   const resticOk = sha256File(resticFile) === sha256File(disk);
   await fs.rm(rDir, { recursive: true });
   const bDir = path.join(tmp, 'borg-restore');
@@ -239,11 +242,13 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
   res.restore = {
     oursSeconds: oRes.seconds,
     resticSeconds: rRes.seconds,
+    resticUntilDurableSeconds: rRes.seconds + resticSync.seconds,
     borgSeconds: bResSeconds,
     oursVerified: restoredHash === expected,
     resticVerified: resticOk,
     oursMaxRssMiB: oRes.maxRssMiB,
     speedupVsRestic: rRes.seconds / (oRes.seconds as number),
+    speedupVsResticUntilDurable: (rRes.seconds + resticSync.seconds) / (oRes.seconds as number),
     targets: { speedupVsRestic: 3 },
   };
   return res;
