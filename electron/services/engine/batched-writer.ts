@@ -1,4 +1,4 @@
-// Coalesces consecutive restored chunks into large writes and keeps a couple in flight, so decompression (ahead)
+// Coalesces consecutive restored chunks into large writes and keeps up to four in flight, so decompression (ahead)
 // overlaps disk writes (behind). Data is copied in, since the repository reuses its buffers once the sink returns;
 // the batch buffers themselves are reused (a fresh 8 MiB buffer per write made the garbage collector the bottleneck)
 // and page-aligned, so unbuffered writes (direct-io.ts) go straight from them.
@@ -19,7 +19,7 @@ export class BatchedWriter {
   constructor(
     private readonly target: RandomWriter,
     private readonly batchBytes = 16 * 1024 * 1024,
-    private readonly maxInflight = 2,
+    private readonly maxInflight = 4,
   ) {
     this.buf = alignedBuffer(batchBytes);
   }

@@ -882,7 +882,18 @@ export class VhdxImage implements VhdxFile {
       );
     }
     if (data.length === 0) return;
-    await this.exclusive(() => this.guard(this.writeImpl(offset, data)));
+    // Unbuffered payload writes (directIo) are issued under the lock and awaited after it, so the next write call
+    // can map its blocks while this one's data is still on its way to the device (FileIo.collect).
+    const issued: Array<Promise<void>> = [];
+    await this.exclusive(async () => {
+      this.io.collect = issued;
+      try {
+        await this.guard(this.writeImpl(offset, data));
+      } finally {
+        this.io.collect = null;
+      }
+    });
+    await Promise.all(issued);
   }
 
   private async writeImpl(offset: number, data: Buffer): Promise<void> {

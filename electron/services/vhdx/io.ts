@@ -41,6 +41,7 @@ export class FileIo {
    * Bytes past the physical end but inside the logical size (after an in-memory replay) read as zeros.
    */
   async readInto(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    if (this.issued.size) await this.drain();
     let done = 0;
     while (done < len) {
       const want = Math.min(len - done, MAX_IO);
@@ -84,6 +85,7 @@ export class FileIo {
   dirty = false;
 
   async writeAll(data: Buffer, pos: number): Promise<void> {
+    if (this.issued.size) await this.drain();
     this.dirty = true;
     let done = 0;
     while (done < data.length) {
@@ -102,21 +104,46 @@ export class FileIo {
     this.direct ??= await DirectWriter.open(this.path, this.fh);
   }
 
+  /** Unbuffered payload writes issued and not yet finished; the first that failed. */
+  private readonly issued = new Set<Promise<void>>();
+  private issueError: unknown = null;
+  /**
+   * While set (by the image, around one write call), unbuffered payload writes are only issued here and the
+   * image's caller awaits them after the image's lock is released, so several writes reach the device at once.
+   */
+  collect: Array<Promise<void>> | null = null;
+
   /** Write block payload: unbuffered when enabled and aligned, else like writeAll. */
   async writePayload(data: Buffer, pos: number): Promise<void> {
     if (!this.direct) return this.writeAll(data, pos);
     this.dirty = true;
-    await this.direct.write(data, pos);
     if (pos + data.length > this.diskSize) this.diskSize = pos + data.length;
+    const p = this.direct.write(data, pos);
+    const tracked: Promise<void> = p
+      .catch((e: unknown) => {
+        this.issueError ??= e;
+      })
+      .finally(() => this.issued.delete(tracked));
+    this.issued.add(tracked);
+    if (this.collect) this.collect.push(p);
+    else await p;
+  }
+
+  /** Wait for issued payload writes; throws if one failed (nothing may then point at its data). */
+  async drain(): Promise<void> {
+    while (this.issued.size) await Promise.all(this.issued);
+    if (this.issueError) throw this.issueError;
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.issued);
     await this.direct?.close();
     this.direct = null;
     await this.fh.close().catch(() => undefined);
   }
 
   async sync(): Promise<void> {
+    await this.drain();
     this.dirty = false;
     await this.fh.sync();
   }
@@ -127,6 +154,7 @@ export class FileIo {
   }
 
   async truncate(size: number): Promise<void> {
+    await this.drain();
     this.dirty = true;
     await this.fh.truncate(size);
     this.diskSize = size;
