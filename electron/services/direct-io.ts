@@ -90,6 +90,8 @@ export async function openDirect(file: string): Promise<FileHandle | null> {
  * one could be opened, the rest (and everything after a direct write failed) through the buffered one.
  */
 export class DirectWriter {
+  private retired: FileHandle | null = null;
+
   private constructor(
     private readonly buffered: FileHandle,
     private direct: FileHandle | null,
@@ -111,9 +113,12 @@ export class DirectWriter {
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-        // The filesystem refused this direct write after all: stay buffered from here on.
-        this.direct = null;
-        await d.close().catch(() => undefined);
+        // The filesystem refused this direct write after all: stay buffered from here on (the handle is closed
+        // with the writer, since other writes may still be using it).
+        if (this.direct === d) {
+          this.direct = null;
+          this.retired = d;
+        }
       }
     }
     for (let done = 0; done < data.length;) {
@@ -129,9 +134,9 @@ export class DirectWriter {
   }
 
   async close(): Promise<void> {
-    const d = this.direct;
+    for (const h of [this.direct, this.retired]) await h?.close().catch(() => undefined);
     this.direct = null;
-    await d?.close().catch(() => undefined);
+    this.retired = null;
   }
 }
 
