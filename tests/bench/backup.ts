@@ -113,11 +113,14 @@ function ours(
 /**
  * Read a file or folder through the page cache before a timed step, so every tool starts with its input cached
  * (this machine's memory reclaim otherwise evicts large files at random, and O_DIRECT-written packs are never
- * cached while a buffered writer's files are).
+ * cached while a buffered writer's files are), and start it with no other tool's writes still draining.
  */
 function warm(...paths: string[]): void {
   for (const p of paths)
     execFileSync('bash', ['-c', 'find "$1" -type f -exec cat {} + > /dev/null', '_', p]);
+  // Flush what earlier steps left dirty (restic and borg write through the page cache), so no step pays for
+  // another tool's writeback.
+  execFileSync('sync');
 }
 
 async function dirBytes(dir: string): Promise<number> {
