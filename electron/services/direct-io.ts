@@ -19,10 +19,13 @@ export function directFlag(): number {
 /** Memory handed out by alignedBuffer(): writes from it need no copy into an aligned piece. */
 const alignedMemory = new WeakSet<ArrayBufferLike>();
 
-/** A page-aligned buffer of `bytes` (rounded up to 64 KiB pages). */
-export function alignedBuffer(bytes: number): Buffer {
+/**
+ * A page-aligned buffer of `bytes` (rounded up to 64 KiB pages). With `shared`, its memory is a SharedArrayBuffer,
+ * so worker threads can fill it in place (restores decode straight into the buffers they write from).
+ */
+export function alignedBuffer(bytes: number, shared = false): Buffer {
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  const mem = new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
+  const mem = new WebAssembly.Memory({ initial: pages, maximum: pages, shared }).buffer;
   alignedMemory.add(mem);
   return Buffer.from(mem, 0, bytes);
 }

@@ -5,7 +5,6 @@ import { dataChunks, copyChunks } from '../../electron/services/engine/read-disk
 import { chunkRangesFor } from '../../electron/services/repository/chunking';
 import { Repository } from '../../electron/services/repository/repository';
 import { createVhdx, openChain } from '../../electron/services/vhdx';
-import { BatchedWriter } from '../../electron/services/engine/batched-writer';
 
 const [step, repoDir, disk, arg] = process.argv.slice(2);
 const ctl = new AbortController();
@@ -58,11 +57,7 @@ async function restore(): Promise<Record<string, unknown>> {
     virtualSize: point.disks[0]?.virtualSize ?? 0,
     directIo: true,
   });
-  const batched = new BatchedWriter(out);
-  const r = await repo.readDisk(point.id, 'disk', async (offset, data) => {
-    if (data) await batched.add(offset, data);
-  });
-  await batched.finish();
+  const r = await repo.readDiskTo(point.id, 'disk', out);
   const tClose = performance.now();
   await out.close(); // fsyncs the restored file: the data is on disk when restore says so
   const closeSeconds = (performance.now() - tClose) / 1000;

@@ -9,7 +9,6 @@ import type { EstateProvider } from '../providers/types';
 import type { DiskManifest, Repository } from '../repository/repository';
 import type { TaskContext } from '../tasks/task-manager';
 import { createVhdx, openChain } from '../vhdx';
-import { BatchedWriter } from './batched-writer';
 
 /** Content digest of a VHDX (or chain) as the repository computes it for a point's disk. */
 export async function digestVhdx(
@@ -49,23 +48,17 @@ export async function restoreDiskTo(
     ...(opts.blockSize === undefined ? {} : { blockSize: opts.blockSize }),
   });
   let read: { digest: string };
-  const out = new BatchedWriter(vhdx);
   try {
-    read = await repo.readDisk(
-      pointId,
-      key,
-      async (offset, data, length) => {
-        if (data) await out.add(offset, data);
+    read = await repo.readDiskTo(pointId, key, vhdx, {
+      signal: ctx.signal,
+      onProgress: (done) =>
         ctx.progress({
           phase: 'restore',
           message: `Writing ${path.basename(file)}`,
-          fraction: total ? (doneBefore + offset + length) / total : null,
-          counters: { bytesRestored: doneBefore + offset + length },
-        });
-      },
-      { signal: ctx.signal },
-    );
-    await out.finish();
+          fraction: total ? (doneBefore + done) / total : null,
+          counters: { bytesRestored: doneBefore + done },
+        }),
+    });
   } finally {
     await vhdx.close();
   }

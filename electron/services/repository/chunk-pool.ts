@@ -45,9 +45,11 @@ export interface StoredChunk {
   id: string;
 }
 
+export type ChunkStatus = 'ok' | 'damaged' | 'unreadable';
+
 /** A chunk being read back: `status` says whether it decoded to its id; `view` holds it until release(). */
 export interface Loaded {
-  status: Promise<'ok' | 'damaged' | 'unreadable'>;
+  status: Promise<ChunkStatus>;
   view: Buffer;
   release(): void;
 }
@@ -68,6 +70,14 @@ export interface ChunkProcessor {
    * so release earlier chunks as you go. Call closeFiles() when done with the packs.
    */
   load(c: StoredChunk): Promise<Loaded>;
+  /**
+   * Read, decrypt, decompress and re-hash stored chunks straight into `dest` (each at its `at`, `rawLength`
+   * bytes), split across the workers: one message per worker for the whole batch. Statuses in `items` order.
+   */
+  loadInto(
+    dest: SharedArrayBuffer,
+    items: Array<StoredChunk & { at: number }>,
+  ): Promise<ChunkStatus[]>;
   /** Close pack files that load() kept open. */
   closeFiles(): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +143,18 @@ class InlineProcessor implements ChunkProcessor {
   }
   async load(c: StoredChunk): Promise<Loaded> {
     const view = Buffer.alloc(c.rawLength);
+    const status = await this.decodeTo(c, view);
+    return { status: Promise.resolve(status), view, release: () => undefined };
+  }
+  async loadInto(
+    dest: SharedArrayBuffer,
+    items: Array<StoredChunk & { at: number }>,
+  ): Promise<ChunkStatus[]> {
+    const out: ChunkStatus[] = [];
+    for (const c of items) out.push(await this.decodeTo(c, Buffer.from(dest, c.at, c.rawLength)));
+    return out;
+  }
+  private async decodeTo(c: StoredChunk, view: Buffer): Promise<ChunkStatus> {
     let blob: Buffer;
     try {
       const fh = await fs.open(c.file, 'r');
@@ -144,12 +166,11 @@ class InlineProcessor implements ChunkProcessor {
         await fh.close();
       }
     } catch {
-      return { status: Promise.resolve('unreadable'), view, release: () => undefined };
+      return 'unreadable';
     }
     const raw = decodeBlob(blob, c.id, c.codec, c.rawLength, this.opts.dataKey);
-    const ok = raw !== null && chunkId(raw, this.opts.idKey) === c.id;
     if (raw) raw.copy(view);
-    return { status: Promise.resolve(ok ? 'ok' : 'damaged'), view, release: () => undefined };
+    return raw !== null && chunkId(raw, this.opts.idKey) === c.id ? 'ok' : 'damaged';
   }
   async closeFiles(): Promise<void> {}
   async close(): Promise<void> {}
@@ -192,44 +213,50 @@ function frameSize(b) {
   for (let i = 0; i < n; i++, pos++) { v += b[pos] * mul; mul *= 256; }
   return n === 2 ? v + 256 : v;
 }
-function load(m) {
+// Decode stored chunk m into \`out\` (exactly m.rawLength bytes) and check it hashes to m.id. A raw blob of a
+// plain repository is read straight into place.
+function decodeTo(m, out) {
+  const inPlace = !dataKey && m.codec === 0 && m.length === m.rawLength;
   let blob;
   try {
-    if (rbuf.length < m.length) rbuf = Buffer.allocUnsafe(Math.max(m.length, slotSize + 64));
+    if (!inPlace && rbuf.length < m.length) rbuf = Buffer.allocUnsafe(Math.max(m.length, slotSize + 64));
+    const into = inPlace ? out : rbuf;
     const fd = fdOf(m.file);
     let got = 0;
     while (got < m.length) {
-      const n = fs.readSync(fd, rbuf, got, m.length - got, m.offset + got);
+      const n = fs.readSync(fd, into, got, m.length - got, m.offset + got);
       if (n === 0) break;
       got += n;
     }
     if (got !== m.length) return 'unreadable';
-    blob = rbuf.subarray(0, m.length);
+    blob = into.subarray(0, m.length);
   } catch (e) {
     return 'unreadable';
   }
+  if (!inPlace && !decodeBlobTo(m, blob, out)) return 'damaged';
+  const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+  return h.update(out).digest('hex') === m.id ? 'ok' : 'damaged';
+}
+function decodeBlobTo(m, blob, out) {
   let payload = blob;
   if (dataKey) {
-    if (blob.length < 28) return 'damaged';
+    if (blob.length < 28) return false;
     try {
       const d = crypto.createDecipheriv('aes-256-gcm', dataKey, blob.subarray(0, 12));
       d.setAAD(Buffer.from(m.id, 'hex'));
       d.setAuthTag(blob.subarray(blob.length - 16));
       payload = Buffer.concat([d.update(blob.subarray(12, blob.length - 16)), d.final()]);
     } catch (e) {
-      return 'damaged';
+      return false;
     }
   }
-  const out = new Uint8Array(sab, m.slot * slotSize, m.rawLength);
   if (m.codec === 0) {
-    if (payload.length !== m.rawLength) return 'damaged';
+    if (payload.length !== m.rawLength) return false;
     out.set(payload);
-  } else if (m.codec === 1) {
-    if (frameSize(payload) !== m.rawLength) return 'damaged';
-    try { if (!zd(payload, Buffer.from(out.buffer, out.byteOffset, out.length))) return 'damaged'; } catch (e) { return 'damaged'; }
-  } else return 'damaged';
-  const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
-  return h.update(out).digest('hex') === m.id ? 'ok' : 'damaged';
+    return true;
+  }
+  if (m.codec !== 1 || frameSize(payload) !== m.rawLength) return false;
+  try { return zd(payload, Buffer.from(out.buffer, out.byteOffset, out.length)); } catch (e) { return false; }
 }
 // zstd: the native binding (zstd-napi, an optional dependency built from source at install) when it loaded,
 // with one compression and one decompression context per worker; else the WASM build with one reused context
@@ -341,7 +368,10 @@ parentPort.on('message', async (m) => {
     } else if (m.t === 'drop') {
       held.delete(m.seq);
     } else if (m.t === 'load') {
-      parentPort.postMessage({ seq: m.seq, status: load(m) });
+      parentPort.postMessage({ seq: m.seq, status: decodeTo(m, new Uint8Array(sab, m.slot * slotSize, m.rawLength)) });
+    } else if (m.t === 'loadInto') {
+      const statuses = m.items.map((it) => decodeTo(it, new Uint8Array(m.dest, it.at, it.rawLength)));
+      parentPort.postMessage({ seq: m.seq, statuses });
     } else if (m.t === 'closeFiles') {
       for (const fd of fds.values()) fs.closeSync(fd);
       fds.clear();
@@ -360,7 +390,8 @@ interface Reply {
   blob?: ArrayBuffer;
   codec?: number;
   inSlot?: boolean;
-  status?: 'ok' | 'damaged' | 'unreadable';
+  status?: ChunkStatus;
+  statuses?: ChunkStatus[];
 }
 
 interface Pending {
@@ -617,6 +648,29 @@ class WorkerPool implements ChunkProcessor {
         released = true;
       },
     };
+  }
+
+  async loadInto(
+    dest: SharedArrayBuffer,
+    items: Array<StoredChunk & { at: number }>,
+  ): Promise<ChunkStatus[]> {
+    for (const c of items) {
+      if (c.at < 0 || c.at + c.rawLength > dest.byteLength)
+        throw new HvbcError('INTERNAL', `Chunk ${c.id} does not fit its place in the read buffer.`);
+    }
+    // Contiguous shares, one per worker (neighbouring chunks usually sit in the same pack).
+    const n = Math.min(this.workers.length, items.length);
+    const parts = Array.from({ length: n }, (_, k) => {
+      const share = items.slice(
+        Math.floor((k * items.length) / n),
+        Math.floor(((k + 1) * items.length) / n),
+      );
+      const seq = this.seq++;
+      return this.call(this.pickWorker(), seq, { t: 'loadInto', seq, dest, items: share }).then(
+        (r) => r.statuses ?? share.map((): ChunkStatus => 'damaged'),
+      );
+    });
+    return (await Promise.all(parts)).flat();
   }
 
   async closeFiles(): Promise<void> {

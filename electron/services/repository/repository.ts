@@ -8,13 +8,13 @@ import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
 import {
   createChunkProcessor,
   type ChunkProcessor,
-  type Loaded,
   type Ticket,
   type Verified,
 } from './chunk-pool';
 import { chunkCount } from './chunking';
 import { isZero, tableDigest } from './digest';
-import { RepeatCache } from './repeat-cache';
+import { readBatches, type BatchSource } from './batch-reader';
+import { BatchedWriter, type RandomWriter } from './batched-writer';
 import {
   chunkId,
   createWrappedKey,
@@ -551,11 +551,86 @@ export class Repository {
    * settles (it may live in memory shared with the worker threads): copy it to keep it. Returns the disk's
    * content digest (digest.ts), which equals the point's when its chunk table is intact.
    */
+  /**
+   * Read a disk of a point in order: `sink` gets every chunk (data null for zero chunks), each verified against its
+   * id first; `data` is only valid until the sink resolves. Returns the disk's content digest.
+   */
   async readDisk(
     pointId: string,
     diskKey: string,
     sink: (offset: number, data: Buffer | null, length: number) => Promise<void>,
     opts: { signal?: AbortSignal } = {},
+  ): Promise<{ digest: string }> {
+    return this.withDiskRead(pointId, diskKey, async (r) => {
+      if (!r.batchSource) {
+        await this.readChunksHere(r.pool, r.table, r.d, sink, r.readRange, r.loop(opts.signal));
+        return;
+      }
+      // Batches decode ahead; the sink still sees chunks one at a time, in disk order.
+      let order = Promise.resolve();
+      await readBatches(
+        r.pool,
+        r.batchSource,
+        (b) =>
+          (order = order.then(async () => {
+            for (let k = 0; k < b.plan.at.length; k++)
+              await sink((b.plan.first + k) * r.d.chunkSize, b.view(k), b.length(k));
+          })),
+        { ...opts, depth: 3 },
+      );
+    });
+  }
+
+  /**
+   * Restore a disk of a point into `target` (a new disk image): every chunk verified against its id, zero chunks
+   * skipped, writes of up to 16 MiB issued straight from page-aligned buffers (several at once, in any order).
+   * `onProgress` gets the disk bytes covered so far. Returns the disk's content digest.
+   */
+  async readDiskTo(
+    pointId: string,
+    diskKey: string,
+    target: RandomWriter,
+    opts: { signal?: AbortSignal; onProgress?: (bytesDone: number) => void } = {},
+  ): Promise<{ digest: string }> {
+    return this.withDiskRead(pointId, diskKey, async (r) => {
+      const cs = r.d.chunkSize;
+      if (!r.batchSource) {
+        const out = new BatchedWriter(target);
+        await this.readChunksHere(
+          r.pool,
+          r.table,
+          r.d,
+          async (offset, data, length) => {
+            if (data) await out.add(offset, data);
+            opts.onProgress?.(offset + length);
+          },
+          r.readRange,
+          r.loop(opts.signal),
+        );
+        await out.finish();
+        return;
+      }
+      await readBatches(
+        r.pool,
+        r.batchSource,
+        async (b) => {
+          await Promise.all(
+            b.plan.runs.map((run) =>
+              target.write(run.diskOffset, b.buffer.subarray(run.at, run.at + run.length)),
+            ),
+          );
+          opts.onProgress?.(Math.min(b.plan.next * cs, r.d.virtualSize));
+        },
+        opts.signal ? { signal: opts.signal } : {},
+      );
+    });
+  }
+
+  /** Open a disk of a point for reading under a read lock: its manifest, verified chunk table and read helpers. */
+  private async withDiskRead(
+    pointId: string,
+    diskKey: string,
+    body: (r: DiskRead) => Promise<void>,
   ): Promise<{ digest: string }> {
     this.assertOpen();
     const m = await this.getPoint(pointId);
@@ -589,9 +664,10 @@ export class Repository {
       }
       return (await r).read(offset, length);
     };
+    let pool: ChunkProcessor | null = null;
     try {
       await this.refreshIndex();
-      const pool = await this.getPool();
+      pool = await this.getPool();
       const table = await this.loadTable(pointId, diskKey, d);
       const digest = tableDigest(table, d.chunkSize, d.virtualSize);
       if (d.digest && d.digest !== digest)
@@ -613,96 +689,40 @@ export class Repository {
           `Pack ${pack} holding chunk ${id} (${where(i)}) cannot be read. Run a repository check.`,
           { chunk: id, pack },
         );
-      if (this.backend.localPath) {
-        await this.readChunksOnWorkers(pool, table, d, sink, {
-          ...opts,
-          where,
-          missing,
-          unreadable,
-        });
-      } else {
-        await this.readChunksHere(pool, table, d, sink, readRange, {
-          ...opts,
-          where,
-          missing,
-          unreadable,
-        });
-      }
+      const local = this.backend.localPath?.bind(this.backend);
+      const batchSource: BatchSource | null = local
+        ? {
+            table,
+            chunkSize: d.chunkSize,
+            virtualSize: d.virtualSize,
+            locate: (i, id) => {
+              const e = this.index.get(id);
+              if (!e) throw missing(i, id);
+              const { offset, length, codec, rawLength } = e;
+              return { file: local(packKey(e.pack)), offset, length, codec, rawLength, id };
+            },
+            failure: (i, id, status) => {
+              const pack = this.index.get(id)?.pack ?? '?';
+              return status === 'unreadable'
+                ? unreadable(i, id, pack)
+                : this.damaged(id, pack, where(i));
+            },
+            canceled: () => canceled('Reading the disk'),
+          }
+        : null;
+      await body({
+        d,
+        table,
+        pool,
+        readRange,
+        batchSource,
+        loop: (signal) => ({ ...(signal ? { signal } : {}), where, missing, unreadable }),
+      });
       return { digest };
     } finally {
       for (const r of readers.values()) await r.then((x) => x.close()).catch(() => undefined);
+      await pool?.closeFiles().catch(() => undefined);
       await lock.release();
-    }
-  }
-
-  /** readDisk's loop when packs are local files: worker threads read, decode and re-hash; this thread orders. */
-  private async readChunksOnWorkers(
-    pool: ChunkProcessor,
-    table: Buffer,
-    d: DiskManifest,
-    sink: (offset: number, data: Buffer | null, length: number) => Promise<void>,
-    o: ReadLoopOptions,
-  ): Promise<void> {
-    const local = (this.backend.localPath as (key: string) => string).bind(this.backend);
-    const depth = Math.max(8, Math.floor((6 << 20) / d.chunkSize));
-    const repeats = new RepeatCache(16 << 20);
-    const queue: Array<{
-      i: number;
-      length: number;
-      id: string;
-      /** Being loaded by a worker; null: ready (zero, or a verified copy in `data`). */
-      l: Loaded | null;
-      data?: Buffer;
-      keep?: boolean;
-    }> = [];
-    const deliver = async (): Promise<void> => {
-      const q = queue.shift();
-      if (!q) return;
-      try {
-        if (q.l) {
-          const status = await q.l.status;
-          const pack = this.index.get(q.id)?.pack ?? '?';
-          if (status === 'unreadable') throw o.unreadable(q.i, q.id, pack);
-          if (status !== 'ok') throw this.damaged(q.id, pack, o.where(q.i));
-          if (q.keep) repeats.keep(q.id, q.l.view);
-        }
-        await sink(q.i * d.chunkSize, q.l ? q.l.view : (q.data ?? null), q.length);
-      } finally {
-        q.l?.release();
-      }
-    };
-    try {
-      for (let i = 0; i < d.chunkCount; i++) {
-        if (o.signal?.aborted) throw canceled('Reading the disk');
-        const length = Math.min(d.chunkSize, d.virtualSize - i * d.chunkSize);
-        const id = table.toString('hex', i * 32, i * 32 + 32);
-        const copy = id === ZERO_ID ? undefined : repeats.get(id);
-        if (id === ZERO_ID) {
-          queue.push({ i, length, id, l: null });
-        } else if (copy) {
-          queue.push({ i, length, id, l: null, data: copy });
-        } else {
-          const e = this.index.get(id);
-          if (!e) throw o.missing(i, id);
-          // Keep ~6 MiB of chunks in flight; deliver in order (which frees their slots) before taking more.
-          while (queue.length >= depth) await deliver();
-          const l = await pool.load({
-            file: local(packKey(e.pack)),
-            offset: e.offset,
-            length: e.length,
-            codec: e.codec,
-            rawLength: e.rawLength,
-            id,
-          });
-          l.status.catch(() => undefined); // observed in deliver()
-          queue.push({ i, length, id, l, keep: repeats.noteLoad(id) });
-        }
-        while (queue.length > 0 && queue[0]?.l === null) await deliver();
-      }
-      while (queue.length) await deliver();
-    } finally {
-      for (const q of queue.splice(0)) q.l?.release();
-      await pool.closeFiles().catch(() => undefined);
     }
   }
 
@@ -1765,6 +1785,17 @@ class DiskWriterImpl implements DiskWriter {
 }
 
 const ZERO_CHUNK_ID = Buffer.alloc(32);
+
+/** What withDiskRead hands its body. */
+interface DiskRead {
+  d: DiskManifest;
+  table: Buffer;
+  pool: ChunkProcessor;
+  readRange(pack: string, offset: number, length: number): Promise<Buffer>;
+  /** Reads decoded by the workers straight from local pack files (null: the backend has none). */
+  batchSource: BatchSource | null;
+  loop(signal: AbortSignal | undefined): ReadLoopOptions;
+}
 
 interface ReadLoopOptions {
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchedWriter } from '../../../electron/services/engine/batched-writer';
+import { BatchedWriter } from '../../../electron/services/repository/batched-writer';
 
 function recorder(fail?: number) {
   const writes: Array<{ offset: number; data: Buffer }> = [];
