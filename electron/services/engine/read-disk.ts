@@ -71,6 +71,11 @@ export async function copyChunks(
   const total = indices.reduce((s, i) => s + Math.min(chunkSize, vs - i * chunkSize), 0);
   let done = 0;
   let next = 0; // next chunk index not yet handled (for zero marking)
+  const paceTo = async (bytes: number): Promise<void> => {
+    if (!opts.readBytesPerSecond) return;
+    const due = started + (bytes / opts.readBytesPerSecond) * 1000;
+    if (due > Date.now()) await pace(due - Date.now(), opts.signal);
+  };
   const markZeroUpTo = async (end: number) => {
     if (opts.markRestZero && end > next)
       await writer.markZero(next * chunkSize, Math.min(end * chunkSize, vs) - next * chunkSize);
@@ -83,6 +88,30 @@ export async function copyChunks(
     : BATCH_BYTES;
   const per = Math.max(1, Math.floor(batchBytes / chunkSize));
   const batches = batchesOf(runsOf(indices, per), per);
+  // Where the chain's files can be read with plain reads, the chunk workers read each chunk themselves.
+  const located = chain.locate && (await chain.locate(0, 0)) !== null;
+  if (located) {
+    for (const batch of batches) {
+      if (opts.signal.aborted) throw Object.assign(new Error('canceled'), { name: 'AbortError' });
+      for (const run of batch) {
+        await markZeroUpTo(run.first);
+        for (let i = run.first; i < run.first + run.count; i++) {
+          const offset = i * chunkSize;
+          const length = Math.min(chunkSize, vs - offset);
+          const pieces = await (chain.locate as NonNullable<Chain['locate']>)(offset, length);
+          if (!pieces)
+            throw new Error(`${chain.files[0]?.path ?? 'the disk'} can no longer be located.`);
+          await writer.writeChunkFrom(offset, length, pieces);
+          done += length;
+        }
+        next = run.first + run.count;
+      }
+      opts.onProgress(done, total);
+      await paceTo(done);
+    }
+    await markZeroUpTo(Math.ceil(vs / chunkSize));
+    return total;
+  }
   const buffers = [0, 1].map(() =>
     Buffer.allocUnsafe(Math.min(per * chunkSize, Math.max(chunkSize, vs))),
   );
@@ -127,10 +156,7 @@ export async function copyChunks(
     }
     await Promise.all(writes);
     opts.onProgress(done, total);
-    if (opts.readBytesPerSecond) {
-      const due = started + (done / opts.readBytesPerSecond) * 1000;
-      if (due > Date.now()) await pace(due - Date.now(), opts.signal);
-    }
+    await paceTo(done);
   }
   await markZeroUpTo(Math.ceil(vs / chunkSize));
   return total;

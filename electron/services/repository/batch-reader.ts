@@ -90,7 +90,7 @@ export async function readBatches(
   const { table, chunkSize, virtualSize } = src;
   const count = Math.ceil(virtualSize / chunkSize);
   const batchBytes = Math.max(chunkSize, opts.batchBytes ?? 16 << 20);
-  const depth = Math.max(2, opts.depth ?? 6);
+  const depth = Math.max(2, opts.depth ?? 4);
   const repeats = new RepeatCache(16 << 20);
   const free: Buffer[] = [];
   let allocated = 0;

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { HvbcError } from '../../../shared/errors';
 import { chunkId } from './crypto';
 import { decodeBlob, encodeBlob, ensureZstd, type Codec } from './blob';
+import { isZero } from './digest';
+import type { Piece } from '../vhdx';
 
 export interface Ticket {
   id: string;
@@ -61,6 +63,22 @@ export interface ChunkProcessor {
   seal(t: Ticket): Promise<Sealed>;
   drop(t: Ticket): void;
   /**
+   * Hash and seal in one step, for chunks that are probably new (one message each way, the chunk still in the
+   * worker's cache when it is compressed). Resolves once `data` is copied (the caller may reuse it); `result`
+   * gives the id and the sealed blob: call done() on it, also when the id turns out to be stored already.
+   */
+  hashSeal(data: Buffer): Promise<{ result: Promise<{ id: string; sealed: Sealed }> }>;
+  /**
+   * Like hash (or hashSeal with `seal`), but the worker reads the chunk itself from `pieces` (file ranges and
+   * zeros: Chain.locate), so its bytes never pass through this thread. Resolves once a slot is taken; `result`
+   * says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob (done()).
+   */
+  hashFrom(
+    pieces: Piece[],
+    length: number,
+    seal: boolean,
+  ): Promise<{ result: Promise<FromResult> }>;
+  /**
    * Re-hash a chunk being read back (its id); queued synchronously, never waits for a slot. `view` holds the
    * same bytes as `data` and stays valid until release().
    */
@@ -81,6 +99,22 @@ export interface ChunkProcessor {
   /** Close pack files that load() kept open. */
   closeFiles(): Promise<void>;
   close(): Promise<void>;
+}
+
+export type FromResult =
+  | { zero: true }
+  | { zero: false; id: string; ticket: Ticket; sealed: null }
+  | { zero: false; id: string; ticket: null; sealed: Sealed };
+
+/** A chunk read by a worker failed: the error names the file (missing, locked, or cut short). */
+function readFailure(message: string, code: string | undefined): HvbcError {
+  const kind =
+    code === 'ENOENT'
+      ? 'NOT_FOUND'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EBUSY'
+        ? 'FILE_LOCKED'
+        : 'VHDX_CORRUPT';
+  return new HvbcError(kind, `Reading the disk failed: ${message}`);
 }
 
 export interface PoolOptions {
@@ -133,6 +167,45 @@ class InlineProcessor implements ChunkProcessor {
   }
   drop(t: Ticket): void {
     t.data = undefined;
+  }
+  async hashSeal(data: Buffer): Promise<{ result: Promise<{ id: string; sealed: Sealed }> }> {
+    const t = await this.hash(data);
+    return { result: this.seal(t).then((sealed) => ({ id: t.id, sealed })) };
+  }
+  async hashFrom(
+    pieces: Piece[],
+    length: number,
+    seal: boolean,
+  ): Promise<{ result: Promise<FromResult> }> {
+    const data = Buffer.alloc(length);
+    let at = 0;
+    try {
+      for (const p of pieces) {
+        if (!('zero' in p)) {
+          const fh = await fs.open(p.file, 'r');
+          try {
+            const { bytesRead } = await fh.read(data, at, p.length, p.fileOffset);
+            if (bytesRead !== p.length)
+              throw Object.assign(
+                new Error(`${p.file} ends before byte ${p.fileOffset + bytesRead}.`),
+                { code: 'ETRUNC' },
+              );
+          } finally {
+            await fh.close();
+          }
+        }
+        at += p.length;
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw readFailure(err.message, err.code);
+    }
+    if (isZero(data)) return { result: Promise.resolve({ zero: true }) };
+    const t = await this.hash(data);
+    if (!seal)
+      return { result: Promise.resolve({ zero: false, id: t.id, ticket: t, sealed: null }) };
+    const sealed = await this.seal(t);
+    return { result: Promise.resolve({ zero: false, id: t.id, ticket: null, sealed }) };
   }
   verify(data: Buffer): Verified {
     return {
@@ -191,17 +264,53 @@ const fs = require('node:fs');
 const held = new Map();
 const ready = zstd.init();
 // load: pack files kept open between chunks (closed on 'closeFiles'), one read buffer reused.
+// Files with asynchronous reads in flight (hashFrom) are never closed under them: busy counts per file.
 const fds = new Map();
+const busy = new Map();
 let rbuf = Buffer.alloc(0);
 function fdOf(file) {
   let fd = fds.get(file);
   if (fd === undefined) {
-    if (fds.size >= 16) { const [k, v] = fds.entries().next().value; fds.delete(k); fs.closeSync(v); }
+    if (fds.size >= 16) {
+      for (const [k, v] of fds) if (!busy.get(k)) { fds.delete(k); fs.closeSync(v); break; }
+    }
     fd = fs.openSync(file, 'r');
     fds.set(file, fd);
   }
   return fd;
 }
+function closeIdleFiles() {
+  for (const [k, v] of fds) if (!busy.get(k)) { fds.delete(k); fs.closeSync(v); }
+}
+// Read a chunk's pieces (file ranges or zeros) into \`out\` with asynchronous reads: the next chunk's reads run
+// while this worker hashes and compresses the one before.
+function readPieces(pieces, out) {
+  let at = 0;
+  const reads = [];
+  for (const p of pieces) {
+    if (p.zero) out.fill(0, at, at + p.length);
+    else reads.push(readRange(p.file, out, at, p.length, p.fileOffset));
+    at += p.length;
+  }
+  return Promise.all(reads);
+}
+function readRange(file, out, at, len, pos) {
+  let fd;
+  try { fd = fdOf(file); } catch (e) { return Promise.reject(e); }
+  busy.set(file, (busy.get(file) || 0) + 1);
+  return new Promise((resolve, reject) => {
+    const step = (done) => {
+      if (done === len) return resolve();
+      fs.read(fd, out, at + done, len - done, pos + done, (err, n) => {
+        if (err) return reject(err);
+        if (n === 0) return reject(Object.assign(new Error(file + ' ends before byte ' + (pos + done) + ': it was truncated while being read.'), { code: 'ETRUNC' }));
+        step(done + n);
+      });
+    };
+    step(0);
+  }).finally(() => busy.set(file, busy.get(file) - 1));
+}
+const ZERO = Buffer.alloc(slotSize);
 // Same rule as zstdFrameContentSize (blob.ts): the size a frame header declares, -1 when absent.
 function frameSize(b) {
   if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return -1;
@@ -324,6 +433,35 @@ function compressChunk(raw) {
   if (lastRaw) return { data: raw, codec: 0 };
   return { data: c, codec: 1 };
 }
+// Compress (and encrypt) the raw chunk in its slot and reply with the blob: back in the same slot when it fits
+// (no allocation, no transfer), else transferred. \`extra\` is merged into the reply.
+function sealChunk(seq, raw, id, extra) {
+  const { data, codec } = compressChunk(raw);
+  if (!dataKey && data === raw) {
+    parentPort.postMessage({ seq, codec, inSlot: true, ...extra });
+    return;
+  }
+  let blob;
+  if (dataKey) {
+    const nonce = crypto.randomBytes(12);
+    const c = crypto.createCipheriv('aes-256-gcm', dataKey, nonce);
+    c.setAAD(Buffer.from(id, 'hex'));
+    const a = c.update(data), b = c.final();
+    blob = new Uint8Array(Buffer.concat([nonce, a, b, c.getAuthTag()]));
+  } else {
+    blob = data;
+  }
+  if (blob.length <= slotSize) {
+    new Uint8Array(sab, raw.byteOffset, blob.length).set(blob);
+    parentPort.postMessage({ seq, codec, inSlot: true, length: blob.length, ...extra });
+    return;
+  }
+  // Transfer exactly the blob's bytes (a Buffer's slice() is a view, so copy the range of its ArrayBuffer).
+  const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength
+    ? blob.buffer
+    : blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
+  parentPort.postMessage({ seq, blob: ab, codec, ...extra }, [ab]);
+}
 parentPort.on('message', async (m) => {
   await ready;
   try {
@@ -335,32 +473,12 @@ parentPort.on('message', async (m) => {
     } else if (m.t === 'seal') {
       const raw = held.get(m.seq);
       held.delete(m.seq);
-      const { data, codec } = compressChunk(raw);
-      if (!dataKey && data === raw) {
-        parentPort.postMessage({ seq: m.seq, codec, inSlot: true });
-        return;
-      }
-      let blob;
-      if (dataKey) {
-        const nonce = crypto.randomBytes(12);
-        const c = crypto.createCipheriv('aes-256-gcm', dataKey, nonce);
-        c.setAAD(Buffer.from(m.id, 'hex'));
-        const a = c.update(data), b = c.final();
-        blob = new Uint8Array(Buffer.concat([nonce, a, b, c.getAuthTag()]));
-      } else {
-        blob = data;
-      }
-      if (blob.length <= slotSize) {
-        // The raw chunk is no longer needed: its slot carries the blob back (no allocation, no transfer).
-        new Uint8Array(sab, raw.byteOffset, blob.length).set(blob);
-        parentPort.postMessage({ seq: m.seq, codec, inSlot: true, length: blob.length });
-        return;
-      }
-      // Transfer exactly the blob's bytes (a Buffer's slice() is a view, so copy the range of its ArrayBuffer).
-      const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength
-        ? blob.buffer
-        : blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
-      parentPort.postMessage({ seq: m.seq, blob: ab, codec }, [ab]);
+      sealChunk(m.seq, raw, m.id, {});
+    } else if (m.t === 'hashSeal') {
+      const data = new Uint8Array(sab, m.slot * slotSize, m.len);
+      const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+      const id = h.update(data).digest('hex');
+      sealChunk(m.seq, data, id, { id });
     } else if (m.t === 'verify') {
       const data = new Uint8Array(sab, m.slot * slotSize, m.len);
       const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
@@ -372,9 +490,23 @@ parentPort.on('message', async (m) => {
     } else if (m.t === 'loadInto') {
       const statuses = m.items.map((it) => decodeTo(it, new Uint8Array(m.dest, it.at, it.rawLength)));
       parentPort.postMessage({ seq: m.seq, statuses });
+    } else if (m.t === 'hashFrom') {
+      const out = new Uint8Array(sab, m.slot * slotSize, m.len);
+      readPieces(m.pieces, out).then(() => {
+        if (Buffer.from(sab, m.slot * slotSize, m.len).equals(ZERO.subarray(0, m.len))) {
+          parentPort.postMessage({ seq: m.seq, zero: true });
+          return;
+        }
+        const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+        const id = h.update(out).digest('hex');
+        if (m.seal) sealChunk(m.seq, out, id, { id });
+        else {
+          held.set(m.seq, out);
+          parentPort.postMessage({ seq: m.seq, id });
+        }
+      }).catch((e) => parentPort.postMessage({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code }));
     } else if (m.t === 'closeFiles') {
-      for (const fd of fds.values()) fs.closeSync(fd);
-      fds.clear();
+      closeIdleFiles();
       parentPort.postMessage({ seq: m.seq });
     }
   } catch (e) {
@@ -392,6 +524,9 @@ interface Reply {
   inSlot?: boolean;
   status?: ChunkStatus;
   statuses?: ChunkStatus[];
+  zero?: boolean;
+  readError?: string;
+  readCode?: string;
 }
 
 interface Pending {
@@ -538,7 +673,8 @@ class WorkerPool implements ChunkProcessor {
     });
   }
 
-  async hash(data: Buffer): Promise<Ticket> {
+  /** Copy a chunk into a free slot (waiting for one). */
+  private async fill(data: Buffer): Promise<number> {
     if (data.length > this.slotSize)
       throw new HvbcError(
         'VALIDATION',
@@ -548,6 +684,11 @@ class WorkerPool implements ChunkProcessor {
     const slot = typeof got === 'number' ? got : await got;
     this.take(slot);
     new Uint8Array(this.sab, slot * this.slotSize, data.length).set(data);
+    return slot;
+  }
+
+  async hash(data: Buffer): Promise<Ticket> {
+    const slot = await this.fill(data);
     const best = this.pickWorker(); // least busy, round-robin among equals
     const seq = this.seq++;
     try {
@@ -567,6 +708,61 @@ class WorkerPool implements ChunkProcessor {
       this.release(t.slot);
       throw e;
     }
+    return this.sealedFrom(r, t);
+  }
+
+  async hashSeal(data: Buffer): Promise<{ result: Promise<{ id: string; sealed: Sealed }> }> {
+    const slot = await this.fill(data);
+    const worker = this.pickWorker();
+    const seq = this.seq++;
+    const result = this.call(worker, seq, { t: 'hashSeal', seq, slot, len: data.length }).then(
+      (r) => ({ id: r.id ?? '', sealed: this.sealedFrom(r, { slot, length: data.length }) }),
+      (e: unknown) => {
+        this.release(slot);
+        throw e;
+      },
+    );
+    return { result };
+  }
+
+  async hashFrom(
+    pieces: Piece[],
+    length: number,
+    seal: boolean,
+  ): Promise<{ result: Promise<FromResult> }> {
+    if (length > this.slotSize)
+      throw new HvbcError(
+        'VALIDATION',
+        `A chunk of ${length} bytes is larger than the chunk size.`,
+      );
+    const got = this.acquire();
+    const slot = typeof got === 'number' ? got : await got;
+    this.take(slot);
+    const worker = this.pickWorker();
+    const seq = this.seq++;
+    const msg = { t: 'hashFrom', seq, slot, len: length, pieces, seal };
+    const result = this.call(worker, seq, msg).then(
+      (r): FromResult => {
+        if (r.readError !== undefined || r.zero) {
+          this.release(slot);
+          if (r.readError !== undefined) throw readFailure(r.readError, r.readCode);
+          return { zero: true };
+        }
+        const id = r.id ?? '';
+        if (seal)
+          return { zero: false, id, ticket: null, sealed: this.sealedFrom(r, { slot, length }) };
+        return { zero: false, id, ticket: { id, seq, worker, slot, length }, sealed: null };
+      },
+      (e: unknown) => {
+        this.release(slot);
+        throw e;
+      },
+    );
+    return { result };
+  }
+
+  /** A worker's sealed reply as a Sealed (the slot is released by done(), or now when the blob came apart). */
+  private sealedFrom(r: Reply, t: { slot: number; length: number }): Sealed {
     let released = false;
     const done = (): void => {
       if (!released) this.release(t.slot);

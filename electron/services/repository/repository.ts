@@ -8,6 +8,7 @@ import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
 import {
   createChunkProcessor,
   type ChunkProcessor,
+  type Sealed,
   type Ticket,
   type Verified,
 } from './chunk-pool';
@@ -53,6 +54,7 @@ import {
 } from './locks';
 import { PackStore, PACK_MAGIC } from './pack-store';
 import type { PointSummary, RepoStats } from '../../../shared/backup';
+import type { Piece } from '../vhdx';
 
 export type { PointManifest, DiskManifest } from './format';
 export type { PointSummary, RepoStats } from '../../../shared/backup';
@@ -115,6 +117,11 @@ export interface PointWriter {
 
 export interface DiskWriter {
   writeChunk(offset: number, data: Buffer): Promise<{ stored: boolean; bytes: number }>;
+  /**
+   * The chunk at `offset` (`length` bytes), read by a worker thread straight from `pieces` (Chain.locate), so its
+   * bytes never pass through this thread. Resolves once it is queued; errors surface at the next call or finish().
+   */
+  writeChunkFrom(offset: number, length: number, pieces: Piece[]): Promise<void>;
   markZero(offset: number, length: number): Promise<void>;
   finish(): Promise<{
     /** Content digest of the whole disk (see digest.ts). */
@@ -1591,6 +1598,57 @@ class DiskWriterImpl implements DiskWriter {
     dataBytes: 0,
   };
   private readonly maxInflight: number;
+  async writeChunkFrom(offset: number, length: number, pieces: Piece[]): Promise<void> {
+    const expected = Math.min(this.repo.chunkSize, this.virtualSize - offset);
+    this.checkRange(offset, length, 'A chunk');
+    if (length !== expected)
+      throw new HvbcError(
+        'VALIDATION',
+        `A chunk at offset ${offset} must be ${expected} bytes, not ${length}.`,
+        {
+          offset,
+          length,
+        },
+      );
+    if (pieces.reduce((n, p) => n + p.length, 0) !== length)
+      throw new HvbcError(
+        'VALIDATION',
+        `The pieces of the chunk at offset ${offset} do not add up to ${length} bytes.`,
+      );
+    const index = offset / this.repo.chunkSize;
+    if (this.error) throw this.error;
+    this.stats.bytesRead += length;
+    if (pieces.every((p) => 'zero' in p)) {
+      this.setEntry(index, null);
+      return;
+    }
+    // Workers read ahead while they compute: allow a few more chunks in flight than for in-memory chunks.
+    while (this.inflight.size >= this.maxInflight * 2) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
+    const internals = this.repo._internals();
+    const { result } = await this.pool.hashFrom(pieces, length, this.newShare >= 0.5);
+    this.track(
+      result.then(async (r) => {
+        if (r.zero) {
+          this.setEntry(index, null);
+          return;
+        }
+        this.setEntry(index, r.id);
+        if (internals.known(r.id)) {
+          if (r.sealed) r.sealed.done();
+          else this.pool.drop(r.ticket);
+          this.noteOutcome(false);
+          return;
+        }
+        internals.accept(r.id);
+        this.noteOutcome(true);
+        await this.store(r.id, r.sealed ?? (await this.pool.seal(r.ticket)), length);
+      }),
+    );
+  }
+
+  /** Share of recent chunks that were new (moving average): while high, chunks are hashed and sealed at once. */
+  private newShare = 1;
 
   constructor(
     private readonly repo: Repository,
@@ -1678,31 +1736,73 @@ class DiskWriterImpl implements DiskWriter {
     }
     while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
     if (this.error) throw this.error;
+    if (this.newShare >= 0.5) return this.writeSpeculative(index, data);
     const ticket: Ticket = await this.pool.hash(data);
     this.setEntry(index, ticket.id);
     if (internals.known(ticket.id)) {
       this.pool.drop(ticket);
-      this.stats.chunksReused++;
+      this.noteOutcome(false);
       return { stored: false, bytes: data.length };
     }
     internals.accept(ticket.id);
-    this.stats.chunksNew++;
-    const job = this.pool
-      .seal(ticket)
-      .then(async (sealed) => {
-        try {
-          this.stats.bytesStored += sealed.blob.length;
-          await internals.packs().add(ticket.id, sealed.blob, sealed.codec, data.length);
-        } finally {
+    this.noteOutcome(true);
+    this.track(this.pool.seal(ticket).then((sealed) => this.store(ticket.id, sealed, data.length)));
+    return { stored: true, bytes: data.length };
+  }
+
+  /**
+   * Most recent chunks were new: hash and compress in one step, and learn whether the chunk was stored already
+   * only afterwards (the compression is then wasted, which the moving average keeps rare).
+   */
+  private async writeSpeculative(
+    index: number,
+    data: Buffer,
+  ): Promise<{ stored: boolean; bytes: number }> {
+    const internals = this.repo._internals();
+    const { result } = await this.pool.hashSeal(data);
+    const length = data.length;
+    this.track(
+      result.then(async ({ id, sealed }) => {
+        this.setEntry(index, id);
+        if (internals.known(id)) {
           sealed.done();
+          this.noteOutcome(false);
+          return;
         }
-      })
+        internals.accept(id);
+        this.noteOutcome(true);
+        await this.store(id, sealed, length);
+      }),
+    );
+    // Not known yet whether it is new: `stored` says it was taken (the stats count what happened).
+    return { stored: true, bytes: length };
+  }
+
+  private noteOutcome(isNew: boolean): void {
+    this.newShare = this.newShare * 0.9 + (isNew ? 0.1 : 0);
+    if (isNew) this.stats.chunksNew++;
+    else this.stats.chunksReused++;
+  }
+
+  /** Put a new (accepted) chunk's sealed blob into the open pack. */
+  private async store(id: string, sealed: Sealed, rawLength: number): Promise<void> {
+    const internals = this.repo._internals();
+    try {
+      this.stats.bytesStored += sealed.blob.length;
+      await internals.packs().add(id, sealed.blob, sealed.codec, rawLength);
+    } finally {
+      sealed.done();
+    }
+  }
+
+  /** Keep a chunk's pending work in flight (its error fails the disk). */
+  private track(job: Promise<void>): void {
+    const tracked: Promise<void> = job
       .catch((e: unknown) => {
         this.error ??= e;
-      });
-    const tracked: Promise<void> = job.finally(() => this.inflight.delete(tracked));
+      })
+      .finally(() => this.inflight.delete(tracked));
     this.inflight.add(tracked);
-    return { stored: true, bytes: data.length };
   }
 
   async markZero(offset: number, length: number): Promise<void> {
@@ -1726,6 +1826,8 @@ class DiskWriterImpl implements DiskWriter {
     if (this.finished)
       throw new HvbcError('VALIDATION', `Disk "${this.diskKey}" is already finished.`);
     await this.settle();
+    // Files the workers opened to read this disk (writeChunkFrom) are closed with it.
+    await this.pool.closeFiles();
     if (this.error) throw this.error;
     this.finished = true;
     const cs = this.repo.chunkSize;

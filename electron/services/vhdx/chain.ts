@@ -2,9 +2,9 @@
 import { realpath, stat } from 'node:fs/promises';
 import nodePath from 'node:path';
 import { HvbcError, invalid, withPath } from './errors';
-import { VhdxImage } from './file';
+import { RUN_DATA, RUN_PARENT, VhdxImage } from './file';
 import { guidEquals, isZeroGuid } from './guid';
-import type { Chain, Extent, OpenOptions, VhdxInfo } from './types';
+import type { Chain, Extent, OpenOptions, Piece, VhdxInfo } from './types';
 
 export interface ChainOptions {
   replayLog?: 'refuse' | 'in-memory';
@@ -188,6 +188,9 @@ export class VhdxChain implements Chain {
   readonly virtualSize: number;
   readonly logicalSectorSize: number;
 
+  /** Absolute paths of the images, filled on first use (locate). */
+  private readonly absolute: string[] = [];
+
   constructor(readonly images: VhdxImage[]) {
     this.files = images.map((i) => i.info);
     const base = images[0] as VhdxImage;
@@ -219,6 +222,42 @@ export class VhdxChain implements Chain {
     }
     if (buf.length === 0) return;
     await this.readLevel(0, buf, 0, offset, buf.length);
+  }
+
+  async locate(offset: number, length: number): Promise<Piece[] | null> {
+    if (!this.images.every((i) => i.plainReads)) return null;
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.virtualSize
+    )
+      throw invalid(
+        `range ${offset}+${length} is outside the virtual disk (${this.virtualSize} bytes) of ${this.images[0]?.path}.`,
+      );
+    const out: Piece[] = [];
+    await this.locateIn(0, offset, length, out);
+    return out;
+  }
+
+  private async locateIn(level: number, voff: number, len: number, out: Piece[]): Promise<void> {
+    const img = this.images[level] as VhdxImage;
+    for (const r of await img.mapRange(voff, len)) {
+      if (r.kind === RUN_DATA) {
+        out.push({
+          file: (this.absolute[level] ??= nodePath.resolve(img.path)),
+          fileOffset: r.foff,
+          length: r.len,
+        });
+      } else if (r.kind === RUN_PARENT && level + 1 < this.images.length) {
+        await this.locateIn(level + 1, r.voff, r.len, out);
+      } else {
+        const last = out[out.length - 1];
+        if (last && 'zero' in last) last.length += r.len;
+        else out.push({ zero: true, length: r.len });
+      }
+    }
   }
 
   async read(offset: number, length: number): Promise<Buffer> {

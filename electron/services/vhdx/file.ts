@@ -562,6 +562,14 @@ export class VhdxImage implements VhdxFile {
     return out;
   }
 
+  /**
+   * Payload can be read with plain positional reads of this file at the offsets mapRange gives (read-only, and
+   * no log replayed in memory over it).
+   */
+  get plainReads(): boolean {
+    return !this.writable && !this.closed && this.io.plain;
+  }
+
   /** Split [voff, voff+len) into data / zero / parent runs, coalesced. */
   async mapRange(voff: number, len: number): Promise<Run[]> {
     const g = this.g;

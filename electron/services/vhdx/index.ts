@@ -16,6 +16,7 @@ export type {
   CheckReport,
   Extent,
   OpenOptions,
+  Piece,
   VhdxFile,
   VhdxInfo,
   VhdxParentRef,

@@ -32,6 +32,11 @@ export class FileIo {
     }
   }
 
+  /** Reads come straight from the file: no log replayed in memory over it. */
+  get plain(): boolean {
+    return this.overlay.length === 0 && this.logicalSize <= this.diskSize;
+  }
+
   get size(): number {
     return Math.max(this.diskSize, this.logicalSize);
   }

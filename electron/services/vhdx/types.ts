@@ -65,6 +65,10 @@ export interface VhdxFile {
   blockSummary(): BlockSummary;
 }
 
+/** Where a piece of a virtual range lives: bytes of a file, or zeros. */
+export type Piece =
+  { file: string; fileOffset: number; length: number } | { zero: true; length: number };
+
 export interface Chain {
   /** Child first, base last. */
   readonly files: VhdxInfo[];
@@ -72,6 +76,11 @@ export interface Chain {
   readonly logicalSectorSize: number;
   read(offset: number, length: number): Promise<Buffer>;
   readInto(buf: Buffer, offset: number): Promise<void>;
+  /**
+   * [offset, offset+length) as pieces in disk order, so another thread can read it with plain file reads; null
+   * when that is not possible (a file opened writable, or with its log replayed in memory).
+   */
+  locate?(offset: number, length: number): Promise<Piece[] | null>;
   /** Merged view: 'data' | 'zero' only. */
   extents(): Promise<Extent[]>;
   close(): Promise<void>;
