@@ -162,9 +162,22 @@ export class AppendWriter {
     return new AppendWriter(fh, await DirectWriter.open(file, fh));
   }
 
-  /** Append; `data` may be reused once this resolves. Calls must not overlap. */
+  /**
+   * Append; `data` may be reused once this resolves. Calls must not overlap. Aligned memory (alignedBuffer) of a
+   * whole number of pages, appended at a page boundary, is written from where it is, without a copy.
+   */
   async append(data: Uint8Array): Promise<void> {
     this.size += data.length;
+    if (
+      this.out.isDirect &&
+      this.staged === 0 &&
+      this.pos % DIRECT_ALIGN === 0 &&
+      isAligned(data)
+    ) {
+      await this.out.write(data, this.pos);
+      this.pos += data.length;
+      return;
+    }
     if (!this.out.isDirect) {
       if (this.staged > 0) await this.flushPiece(this.staged);
       await this.out.write(data, this.pos);

@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Backend, ObjectWriter } from './backend';
+import { alignedBuffer, DIRECT_ALIGN } from '../direct-io';
 import { sealFile } from './blob';
 import { encodeIndex, packKey, type IndexEntry } from './format';
 
@@ -69,7 +70,10 @@ export class PackStore {
   private takeBuf(need: number): Buffer {
     const size = this.bufSize;
     if (need > size) return Buffer.allocUnsafeSlow(need);
-    return this.spare.pop() ?? Buffer.allocUnsafeSlow(size);
+    // Streaming pieces are page-aligned, so unbuffered writes go out of them without another copy.
+    return (
+      this.spare.pop() ?? (this.streaming ? alignedBuffer(size) : Buffer.allocUnsafeSlow(size))
+    );
   }
 
   private giveBuf(b: Buffer): void {
@@ -98,13 +102,18 @@ export class PackStore {
     };
   }
 
-  /** Hand the staged bytes to the pack's writer (in order); the staging buffer is reused once written. */
-  private spill(p: OpenPack): void {
+  /**
+   * Hand the staged bytes to the pack's writer (in order); the staging buffer is reused once written. Until the
+   * last piece (`all`), only whole pages go and the rest moves to the next buffer, so every piece is page-aligned.
+   */
+  private spill(p: OpenPack, all = false): void {
     if (!p.writer || p.staged === 0) return;
     const piece = p.buf;
-    const len = p.staged;
+    const len = all ? p.staged : p.staged - (p.staged % DIRECT_ALIGN);
+    if (len === 0) return;
     p.buf = this.takeBuf(0);
-    p.staged = 0;
+    p.staged -= len;
+    if (p.staged > 0) piece.copy(p.buf, 0, len, len + p.staged);
     p.outstanding++;
     const w = p.writer;
     p.writes = p.writes.then(async () => {
@@ -134,9 +143,11 @@ export class PackStore {
     const p = (this.current ??= this.open(blob.length));
     if (p.staged + blob.length > p.buf.length) {
       this.spill(p);
-      if (blob.length > p.buf.length) {
+      if (p.staged + blob.length > p.buf.length) {
+        const bigger = this.takeBuf(p.staged + blob.length);
+        p.buf.copy(bigger, 0, 0, p.staged);
         this.giveBuf(p.buf);
-        p.buf = this.takeBuf(blob.length);
+        p.buf = bigger;
       }
     }
     p.buf.set(blob, p.staged);
@@ -159,7 +170,7 @@ export class PackStore {
   }
 
   private async upload(p: OpenPack): Promise<void> {
-    this.spill(p);
+    this.spill(p, true);
     while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads);
     this.fail();
     const job = (async () => {
