@@ -1,5 +1,5 @@
-// Coalesces consecutive restored chunks into large writes and keeps up to four in flight, so decompression (ahead)
-// overlaps disk writes (behind). Data is copied in, since the repository reuses its buffers once the sink returns;
+// Restores from backends without local pack files (readDiskTo's fallback): coalesces consecutive restored chunks
+// into large writes and keeps up to four in flight, so decompression (ahead) overlaps disk writes (behind). Data is copied in, since the repository reuses its buffers once the sink returns;
 // the batch buffers themselves are reused (a fresh 8 MiB buffer per write made the garbage collector the bottleneck)
 // and page-aligned, so unbuffered writes (direct-io.ts) go straight from them.
 import { alignedBuffer } from '../direct-io';

@@ -1,7 +1,9 @@
 // Hash + compress + encrypt chunks off the main thread: a small worker_threads pool (one worker per core, at
-// most 4). A chunk is copied once into a slot of a SharedArrayBuffer; the chunk worker hashes it there (its id
-// decides dedupe), then seals (compresses/encrypts) or drops it. No per-chunk allocation or structured clone on
-// the main thread. With `threads: 0` the same work runs inline (also the fallback when workers cannot start).
+// most 4). A chunk lands in a slot of a SharedArrayBuffer (copied there, or read there by the worker itself from
+// the disk's files: hashFrom); the worker hashes it there (its id decides dedupe), then seals (compresses/encrypts)
+// or drops it. Restores go the other way: loadInto decodes stored chunks straight into shared batch buffers. No
+// per-chunk allocation or structured clone on the main thread. With `threads: 0` the same work runs inline (also
+// the fallback when workers cannot start).
 
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -49,13 +51,6 @@ export interface StoredChunk {
 
 export type ChunkStatus = 'ok' | 'damaged' | 'unreadable';
 
-/** A chunk being read back: `status` says whether it decoded to its id; `view` holds it until release(). */
-export interface Loaded {
-  status: Promise<ChunkStatus>;
-  view: Buffer;
-  release(): void;
-}
-
 export interface ChunkProcessor {
   readonly threads: number;
   /** Hash a chunk (the caller may reuse `data` once this resolves). */
@@ -63,15 +58,11 @@ export interface ChunkProcessor {
   seal(t: Ticket): Promise<Sealed>;
   drop(t: Ticket): void;
   /**
-   * Hash and seal in one step, for chunks that are probably new (one message each way, the chunk still in the
-   * worker's cache when it is compressed). Resolves once `data` is copied (the caller may reuse it); `result`
-   * gives the id and the sealed blob: call done() on it, also when the id turns out to be stored already.
-   */
-  hashSeal(data: Buffer): Promise<{ result: Promise<{ id: string; sealed: Sealed }> }>;
-  /**
-   * Like hash (or hashSeal with `seal`), but the worker reads the chunk itself from `pieces` (file ranges and
-   * zeros: Chain.locate), so its bytes never pass through this thread. Resolves once a slot is taken; `result`
-   * says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob (done()).
+   * Like hash, but the worker reads the chunk itself from `pieces` (file ranges and zeros: Chain.locate), so its
+   * bytes never pass through this thread; with `seal` it also compresses it in the same step (for chunks that are
+   * probably new: one message each way, the chunk still in the worker's cache). Resolves once a slot is taken;
+   * `result` says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob
+   * (call done(), also when the id turns out to be stored already).
    */
   hashFrom(
     pieces: Piece[],
@@ -84,11 +75,6 @@ export interface ChunkProcessor {
    */
   verify(data: Buffer): Verified;
   /**
-   * Read, decrypt, decompress and re-hash a stored chunk off the main thread (restores). Waits for a free slot,
-   * so release earlier chunks as you go. Call closeFiles() when done with the packs.
-   */
-  load(c: StoredChunk): Promise<Loaded>;
-  /**
    * Read, decrypt, decompress and re-hash stored chunks straight into `dest` (each at its `at`, `rawLength`
    * bytes), split across the workers: one message per worker for the whole batch. Statuses in `items` order.
    */
@@ -96,7 +82,7 @@ export interface ChunkProcessor {
     dest: SharedArrayBuffer,
     items: Array<StoredChunk & { at: number }>,
   ): Promise<ChunkStatus[]>;
-  /** Close pack files that load() kept open. */
+  /** Close the pack and disk files that loadInto() and hashFrom() kept open (files still being read stay open). */
   closeFiles(): Promise<void>;
   close(): Promise<void>;
 }
@@ -168,10 +154,6 @@ class InlineProcessor implements ChunkProcessor {
   drop(t: Ticket): void {
     t.data = undefined;
   }
-  async hashSeal(data: Buffer): Promise<{ result: Promise<{ id: string; sealed: Sealed }> }> {
-    const t = await this.hash(data);
-    return { result: this.seal(t).then((sealed) => ({ id: t.id, sealed })) };
-  }
   async hashFrom(
     pieces: Piece[],
     length: number,
@@ -213,11 +195,6 @@ class InlineProcessor implements ChunkProcessor {
       view: data,
       release: () => undefined,
     };
-  }
-  async load(c: StoredChunk): Promise<Loaded> {
-    const view = Buffer.alloc(c.rawLength);
-    const status = await this.decodeTo(c, view);
-    return { status: Promise.resolve(status), view, release: () => undefined };
   }
   async loadInto(
     dest: SharedArrayBuffer,
@@ -263,7 +240,7 @@ const { level, sab, slotSize } = workerData;
 const fs = require('node:fs');
 const held = new Map();
 const ready = zstd.init();
-// load: pack files kept open between chunks (closed on 'closeFiles'), one read buffer reused.
+// Pack and disk files kept open between chunks (closed on 'closeFiles'), one read buffer reused.
 // Files with asynchronous reads in flight (hashFrom) are never closed under them: busy counts per file.
 const fds = new Map();
 const busy = new Map();
@@ -474,19 +451,12 @@ parentPort.on('message', async (m) => {
       const raw = held.get(m.seq);
       held.delete(m.seq);
       sealChunk(m.seq, raw, m.id, {});
-    } else if (m.t === 'hashSeal') {
-      const data = new Uint8Array(sab, m.slot * slotSize, m.len);
-      const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
-      const id = h.update(data).digest('hex');
-      sealChunk(m.seq, data, id, { id });
     } else if (m.t === 'verify') {
       const data = new Uint8Array(sab, m.slot * slotSize, m.len);
       const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
       parentPort.postMessage({ seq: m.seq, id: h.update(data).digest('hex') });
     } else if (m.t === 'drop') {
       held.delete(m.seq);
-    } else if (m.t === 'load') {
-      parentPort.postMessage({ seq: m.seq, status: decodeTo(m, new Uint8Array(sab, m.slot * slotSize, m.rawLength)) });
     } else if (m.t === 'loadInto') {
       const statuses = m.items.map((it) => decodeTo(it, new Uint8Array(m.dest, it.at, it.rawLength)));
       parentPort.postMessage({ seq: m.seq, statuses });
@@ -522,7 +492,6 @@ interface Reply {
   blob?: ArrayBuffer;
   codec?: number;
   inSlot?: boolean;
-  status?: ChunkStatus;
   statuses?: ChunkStatus[];
   zero?: boolean;
   readError?: string;
@@ -711,20 +680,6 @@ class WorkerPool implements ChunkProcessor {
     return this.sealedFrom(r, t);
   }
 
-  async hashSeal(data: Buffer): Promise<{ result: Promise<{ id: string; sealed: Sealed }> }> {
-    const slot = await this.fill(data);
-    const worker = this.pickWorker();
-    const seq = this.seq++;
-    const result = this.call(worker, seq, { t: 'hashSeal', seq, slot, len: data.length }).then(
-      (r) => ({ id: r.id ?? '', sealed: this.sealedFrom(r, { slot, length: data.length }) }),
-      (e: unknown) => {
-        this.release(slot);
-        throw e;
-      },
-    );
-    return { result };
-  }
-
   async hashFrom(
     pieces: Piece[],
     length: number,
@@ -816,31 +771,6 @@ class WorkerPool implements ChunkProcessor {
       view: Buffer.from(this.sab, slot * this.slotSize, data.length),
       release: () => {
         if (!released) this.release(slot);
-        released = true;
-      },
-    };
-  }
-
-  async load(c: StoredChunk): Promise<Loaded> {
-    if (c.rawLength > this.slotSize)
-      throw new HvbcError(
-        'REPO_CORRUPT',
-        `Chunk ${c.id} claims ${c.rawLength} bytes, more than a chunk.`,
-      );
-    const got = this.acquire();
-    const slot = typeof got === 'number' ? got : await got;
-    this.take(slot);
-    const seq = this.seq++;
-    const status = this.call(this.pickWorker(), seq, { t: 'load', seq, slot, ...c }).then(
-      (r) => r.status ?? 'damaged',
-    );
-    let released = false;
-    return {
-      status,
-      view: Buffer.from(this.sab, slot * this.slotSize, c.rawLength),
-      release: () => {
-        // The slot is free once the worker is done with it (even when the caller gives up early).
-        if (!released) void status.finally(() => this.release(slot)).catch(() => undefined);
         released = true;
       },
     };

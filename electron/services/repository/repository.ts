@@ -558,10 +558,6 @@ export class Repository {
    * settles (it may live in memory shared with the worker threads): copy it to keep it. Returns the disk's
    * content digest (digest.ts), which equals the point's when its chunk table is intact.
    */
-  /**
-   * Read a disk of a point in order: `sink` gets every chunk (data null for zero chunks), each verified against its
-   * id first; `data` is only valid until the sink resolves. Returns the disk's content digest.
-   */
   async readDisk(
     pointId: string,
     diskKey: string,
@@ -1598,56 +1594,7 @@ class DiskWriterImpl implements DiskWriter {
     dataBytes: 0,
   };
   private readonly maxInflight: number;
-  async writeChunkFrom(offset: number, length: number, pieces: Piece[]): Promise<void> {
-    const expected = Math.min(this.repo.chunkSize, this.virtualSize - offset);
-    this.checkRange(offset, length, 'A chunk');
-    if (length !== expected)
-      throw new HvbcError(
-        'VALIDATION',
-        `A chunk at offset ${offset} must be ${expected} bytes, not ${length}.`,
-        {
-          offset,
-          length,
-        },
-      );
-    if (pieces.reduce((n, p) => n + p.length, 0) !== length)
-      throw new HvbcError(
-        'VALIDATION',
-        `The pieces of the chunk at offset ${offset} do not add up to ${length} bytes.`,
-      );
-    const index = offset / this.repo.chunkSize;
-    if (this.error) throw this.error;
-    this.stats.bytesRead += length;
-    if (pieces.every((p) => 'zero' in p)) {
-      this.setEntry(index, null);
-      return;
-    }
-    // Workers read ahead while they compute: allow a few more chunks in flight than for in-memory chunks.
-    while (this.inflight.size >= this.maxInflight * 2) await Promise.race(this.inflight);
-    if (this.error) throw this.error;
-    const internals = this.repo._internals();
-    const { result } = await this.pool.hashFrom(pieces, length, this.newShare >= 0.5);
-    this.track(
-      result.then(async (r) => {
-        if (r.zero) {
-          this.setEntry(index, null);
-          return;
-        }
-        this.setEntry(index, r.id);
-        if (internals.known(r.id)) {
-          if (r.sealed) r.sealed.done();
-          else this.pool.drop(r.ticket);
-          this.noteOutcome(false);
-          return;
-        }
-        internals.accept(r.id);
-        this.noteOutcome(true);
-        await this.store(r.id, r.sealed ?? (await this.pool.seal(r.ticket)), length);
-      }),
-    );
-  }
-
-  /** Share of recent chunks that were new (moving average): while high, chunks are hashed and sealed at once. */
+  /** Share of recent chunks that were new (moving average): while high, workers hash and seal in one step. */
   private newShare = 1;
 
   constructor(
@@ -1736,7 +1683,6 @@ class DiskWriterImpl implements DiskWriter {
     }
     while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
     if (this.error) throw this.error;
-    if (this.newShare >= 0.5) return this.writeSpeculative(index, data);
     const ticket: Ticket = await this.pool.hash(data);
     this.setEntry(index, ticket.id);
     if (internals.known(ticket.id)) {
@@ -1750,32 +1696,53 @@ class DiskWriterImpl implements DiskWriter {
     return { stored: true, bytes: data.length };
   }
 
-  /**
-   * Most recent chunks were new: hash and compress in one step, and learn whether the chunk was stored already
-   * only afterwards (the compression is then wasted, which the moving average keeps rare).
-   */
-  private async writeSpeculative(
-    index: number,
-    data: Buffer,
-  ): Promise<{ stored: boolean; bytes: number }> {
+  async writeChunkFrom(offset: number, length: number, pieces: Piece[]): Promise<void> {
+    const expected = Math.min(this.repo.chunkSize, this.virtualSize - offset);
+    this.checkRange(offset, length, 'A chunk');
+    if (length !== expected)
+      throw new HvbcError(
+        'VALIDATION',
+        `A chunk at offset ${offset} must be ${expected} bytes, not ${length}.`,
+        {
+          offset,
+          length,
+        },
+      );
+    if (pieces.reduce((n, p) => n + p.length, 0) !== length)
+      throw new HvbcError(
+        'VALIDATION',
+        `The pieces of the chunk at offset ${offset} do not add up to ${length} bytes.`,
+      );
+    const index = offset / this.repo.chunkSize;
+    if (this.error) throw this.error;
+    this.stats.bytesRead += length;
+    if (pieces.every((p) => 'zero' in p)) {
+      this.setEntry(index, null);
+      return;
+    }
+    // Workers read ahead while they compute: allow a few more chunks in flight than for in-memory chunks.
+    while (this.inflight.size >= this.maxInflight * 2) await Promise.race(this.inflight);
+    if (this.error) throw this.error;
     const internals = this.repo._internals();
-    const { result } = await this.pool.hashSeal(data);
-    const length = data.length;
+    const { result } = await this.pool.hashFrom(pieces, length, this.newShare >= 0.5);
     this.track(
-      result.then(async ({ id, sealed }) => {
-        this.setEntry(index, id);
-        if (internals.known(id)) {
-          sealed.done();
+      result.then(async (r) => {
+        if (r.zero) {
+          this.setEntry(index, null);
+          return;
+        }
+        this.setEntry(index, r.id);
+        if (internals.known(r.id)) {
+          if (r.sealed) r.sealed.done();
+          else this.pool.drop(r.ticket);
           this.noteOutcome(false);
           return;
         }
-        internals.accept(id);
+        internals.accept(r.id);
         this.noteOutcome(true);
-        await this.store(id, sealed, length);
+        await this.store(r.id, r.sealed ?? (await this.pool.seal(r.ticket)), length);
       }),
     );
-    // Not known yet whether it is new: `stored` says it was taken (the stats count what happened).
-    return { stored: true, bytes: length };
   }
 
   private noteOutcome(isNew: boolean): void {
