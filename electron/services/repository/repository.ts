@@ -586,7 +586,7 @@ export class Repository {
 
   /**
    * Restore a disk of a point into `target` (a new disk image): every chunk verified against its id, zero chunks
-   * skipped, writes of up to 16 MiB issued straight from page-aligned buffers (several at once, in any order).
+   * skipped, writes of up to 16 MiB issued straight from page-aligned buffers (up to four at once, in any order).
    * `onProgress` gets the disk bytes covered so far. Returns the disk's content digest.
    */
   async readDiskTo(
@@ -617,11 +617,10 @@ export class Repository {
         r.pool,
         r.batchSource,
         async (b) => {
-          await Promise.all(
-            b.plan.runs.map((run) =>
-              target.write(run.diskOffset, b.buffer.subarray(run.at, run.at + run.length)),
-            ),
-          );
+          // One write at a time per batch, so as many writes are in flight as batches (four). Issuing every run
+          // of every batch at once measured 10–20% slower on a test machine's disk (tests/bench/backup.ts).
+          for (const run of b.plan.runs)
+            await target.write(run.diskOffset, b.buffer.subarray(run.at, run.at + run.length));
           opts.onProgress?.(Math.min(b.plan.next * cs, r.d.virtualSize));
         },
         opts.signal ? { signal: opts.signal } : {},
