@@ -618,7 +618,7 @@ export class Repository {
         r.batchSource,
         async (b) => {
           // One write at a time per batch, so as many writes are in flight as batches (four). Issuing every run
-          // of every batch at once measured 10–20% slower on a test machine's disk (tests/bench/backup.ts).
+          // of every batch at once measured 8–25% slower in alternating runs on this project's test machine.
           for (const run of b.plan.runs)
             await target.write(run.diskOffset, b.buffer.subarray(run.at, run.at + run.length));
           opts.onProgress?.(Math.min(b.plan.next * cs, r.d.virtualSize));
