@@ -66,11 +66,19 @@ function openOn(files: string[]): number {
 }
 
 describe('copyChunks', () => {
-  for (const threads of [2, 0]) {
-    it(`workers reading the files themselves give the same point as reading here (${threads || 'no'} worker threads)`, async () => {
-      const dir = path.join(tmp.dir, `same-${threads}`);
+  for (const [threads, passphrase] of [
+    [2, undefined],
+    [0, undefined],
+    [2, 'pass phrase'],
+  ] as const) {
+    const what = `${threads || 'no'} worker threads${passphrase ? ', encrypted' : ''}`;
+    it(`workers reading the files themselves give the same point as reading here (${what})`, async () => {
+      const dir = path.join(tmp.dir, `same-${threads}-${passphrase ? 'enc' : 'plain'}`);
       const { leaf, files } = await makeChain(await mk(dir));
-      const repo = await Repository.init(path.join(dir, 'repo'), { threads });
+      const repo = await Repository.init(path.join(dir, 'repo'), {
+        threads,
+        ...(passphrase ? { passphrase, kdf: { N: 1 << 10, r: 8, p: 1 } } : {}),
+      });
       const chain = await openChain(leaf);
       expect(await chain.locate?.(0, 0)).toEqual([]);
       const direct = await backup(repo, chain);
@@ -97,6 +105,37 @@ describe('copyChunks', () => {
       await repo.close();
     });
   }
+
+  it("a chain deeper than the workers' open-file cache (16 files) backs up the same bytes", async () => {
+    const dir = await mk(path.join(tmp.dir, 'deep'));
+    const size = 8 * MiB;
+    let parent = path.join(dir, 'level0.vhdx');
+    const f = await createVhdx(parent, { type: 'dynamic', virtualSize: size, blockSize: 1 * MiB });
+    await f.write(0, makeDisk(5, size, 256 * 1024));
+    await f.close();
+    for (let level = 1; level <= 20; level++) {
+      const child = path.join(dir, `level${level}.avhdx`);
+      const c = await createDifferencing(child, parent, { blockSize: 1 * MiB });
+      // Each level overwrites its own 64 KiB of every 2 MiB, so the newest data comes from all 21 files.
+      for (let o = level * 64 * 1024; o < size; o += 2 * MiB)
+        await c.write(o, makeDisk(100 + level, 64 * 1024, 64 * 1024));
+      await c.close();
+      parent = child;
+    }
+    const repo = await Repository.init(path.join(dir, 'repo'), { threads: 2 });
+    const chain = await openChain(parent);
+    expect(chain.files.length).toBe(21);
+    const pieces = await chain.locate?.(0, size);
+    expect(new Set(pieces?.flatMap((x) => ('file' in x ? [x.file] : []))).size).toBe(21);
+    const p = await backup(repo, chain);
+    const back = Buffer.alloc(size);
+    await repo.readDisk(p.id, 'd', async (o, data) => {
+      if (data) data.copy(back, o);
+    });
+    expect(back.equals(await chain.read(0, size))).toBe(true);
+    await chain.close();
+    await repo.close();
+  });
 
   it('a file deleted during the backup fails it with NOT_FOUND naming the file', async () => {
     const dir = path.join(tmp.dir, 'gone');
