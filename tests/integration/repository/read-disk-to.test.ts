@@ -1,33 +1,14 @@
 // readDiskTo (the restore path): chunks decoded by the workers straight into shared batch buffers and written from
 // there. Same bytes as the source, with and without workers, encrypted or not; a damaged chunk, a missing pack or a
 // cancel stops it with the right error and no write is left running.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Repository } from '../../../electron/services/repository';
 import { createVhdx, openChain } from '../../../electron/services/vhdx';
-import { KiB, MiB, makeDisk, tempDir, writeFull } from './helpers';
+import { useRepos } from './fixtures';
+import { KiB, MiB, makeDisk, writeFull } from './helpers';
 
-const cleanups: Array<() => void> = [];
-const repos: Repository[] = [];
-afterEach(async () => {
-  while (repos.length) await repos.pop()?.close();
-  while (cleanups.length) cleanups.pop()?.();
-});
-function dir(tag: string): string {
-  const t = tempDir(tag);
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-async function init(d: string, opts: Parameters<typeof Repository.init>[1] = {}) {
-  const r = await Repository.init(d, {
-    chunkSize: 256 * KiB,
-    packTargetSize: 1 * MiB,
-    ...opts,
-  });
-  repos.push(r);
-  return r;
-}
+const { dir, init } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
 
 /** A disk image in memory that records every write (and refuses overlapping or misplaced ones). */
 class MemoryDisk {

@@ -1,46 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
 import { dataDigest } from '../../../electron/services/repository/digest';
-import { KiB, MiB, makeDisk, mutate, readBack, tempDir, writeFull } from './helpers';
+import { useRepos } from './fixtures';
+import { KiB, MiB, makeDisk, mutate, readBack, writeFull } from './helpers';
 
 const FAST_KDF = { N: 1 << 10, r: 8, p: 1 };
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const cleanups: Array<() => void> = [];
-const repos: Repository[] = [];
-afterEach(async () => {
-  while (repos.length) await repos.pop()?.close();
-  while (cleanups.length) cleanups.pop()?.();
+const { dir, init, open } = useRepos({
+  chunkSize: 256 * KiB,
+  packTargetSize: 512 * KiB,
+  threads: 2,
 });
-function dir(tag: string): string {
-  const t = tempDir(tag);
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
-async function init(
-  d: string,
-  opts: Parameters<typeof Repository.init>[1] = {},
-): Promise<Repository> {
-  const r = await Repository.init(d, {
-    chunkSize: 256 * KiB,
-    packTargetSize: 512 * KiB,
-    threads: 2,
-    ...opts,
-  });
-  repos.push(r);
-  return r;
-}
-async function open(
-  d: string,
-  opts: Parameters<typeof Repository.open>[1] = {},
-): Promise<Repository> {
-  const r = await Repository.open(d, opts);
-  repos.push(r);
-  return r;
-}
 
 describe('repository: init and open', () => {
   it('creates a repository, opens it again, and explains what is wrong otherwise', async () => {
