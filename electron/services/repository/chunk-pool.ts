@@ -463,18 +463,22 @@ parentPort.on('message', async (m) => {
     } else if (m.t === 'hashFrom') {
       const out = new Uint8Array(sab, m.slot * slotSize, m.len);
       readPieces(m.pieces, out).then(() => {
-        if (Buffer.from(sab, m.slot * slotSize, m.len).equals(ZERO.subarray(0, m.len))) {
-          parentPort.postMessage({ seq: m.seq, zero: true });
-          return;
+        try {
+          if (Buffer.from(sab, m.slot * slotSize, m.len).equals(ZERO.subarray(0, m.len))) {
+            parentPort.postMessage({ seq: m.seq, zero: true });
+            return;
+          }
+          const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+          const id = h.update(out).digest('hex');
+          if (m.seal) sealChunk(m.seq, out, id, { id });
+          else {
+            held.set(m.seq, out);
+            parentPort.postMessage({ seq: m.seq, id });
+          }
+        } catch (e) {
+          parentPort.postMessage({ seq: m.seq, error: String((e && e.stack) || e) });
         }
-        const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
-        const id = h.update(out).digest('hex');
-        if (m.seal) sealChunk(m.seq, out, id, { id });
-        else {
-          held.set(m.seq, out);
-          parentPort.postMessage({ seq: m.seq, id });
-        }
-      }).catch((e) => parentPort.postMessage({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code }));
+      }, (e) => parentPort.postMessage({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code }));
     } else if (m.t === 'closeFiles') {
       closeIdleFiles();
       parentPort.postMessage({ seq: m.seq });
