@@ -668,9 +668,12 @@ export class Repository {
     };
     let pool: ChunkProcessor | null = null;
     try {
+      // The worker threads start (tens of ms) while the index and the chunk table load.
+      const starting = this.getPool();
+      starting.catch(() => undefined); // awaited below
       await this.refreshIndex();
-      pool = await this.getPool();
       const table = await this.loadTable(pointId, diskKey, d);
+      pool = await starting;
       const digest = tableDigest(table, d.chunkSize, d.virtualSize);
       if (d.digest && d.digest !== digest)
         throw new HvbcError(
