@@ -15,6 +15,7 @@ import { chunkId } from './crypto';
 import { decodeBlob, encodeBlob, ensureZstd, type Codec } from './blob';
 import { isZero } from './digest';
 import type { Piece } from '../vhdx';
+import { ioError } from '../vhdx/errors';
 
 export interface Ticket {
   id: string;
@@ -92,15 +93,11 @@ export type FromResult =
   | { zero: false; id: string; ticket: Ticket; sealed: null }
   | { zero: false; id: string; ticket: null; sealed: Sealed };
 
-/** A chunk read by a worker failed: the error names the file (missing, locked, or cut short). */
-function readFailure(message: string, code: string | undefined): HvbcError {
-  const kind =
-    code === 'ENOENT'
-      ? 'NOT_FOUND'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EBUSY'
-        ? 'FILE_LOCKED'
-        : 'VHDX_CORRUPT';
-  return new HvbcError(kind, `Reading the disk failed: ${message}`);
+/** A disk file a chunk is read from failed: as the VHDX engine reports it (ioError), else as cut short. */
+function readFailure(file: string, message: string, code: string | undefined): HvbcError {
+  const e = ioError(Object.assign(new Error(message), { code }), file);
+  if (e instanceof HvbcError) return e;
+  return new HvbcError('VHDX_CORRUPT', `Reading ${file} failed: ${message}`, { path: file });
 }
 
 export interface PoolOptions {
@@ -161,26 +158,23 @@ class InlineProcessor implements ChunkProcessor {
   ): Promise<{ result: Promise<FromResult> }> {
     const data = Buffer.alloc(length);
     let at = 0;
-    try {
-      for (const p of pieces) {
-        if (!('zero' in p)) {
+    for (const p of pieces) {
+      if (!('zero' in p)) {
+        try {
           const fh = await fs.open(p.file, 'r');
           try {
             const { bytesRead } = await fh.read(data, at, p.length, p.fileOffset);
             if (bytesRead !== p.length)
-              throw Object.assign(
-                new Error(`${p.file} ends before byte ${p.fileOffset + bytesRead}.`),
-                { code: 'ETRUNC' },
-              );
+              throw new Error(`it ends before byte ${p.fileOffset + bytesRead}.`);
           } finally {
             await fh.close();
           }
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          throw readFailure(p.file, err.message, err.code);
         }
-        at += p.length;
       }
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw readFailure(err.message, err.code);
+      at += p.length;
     }
     if (isZero(data)) return { result: Promise.resolve({ zero: true }) };
     const t = await this.hash(data);
@@ -273,14 +267,14 @@ function readPieces(pieces, out) {
 }
 function readRange(file, out, at, len, pos) {
   let fd;
-  try { fd = fdOf(file); } catch (e) { return Promise.reject(e); }
+  try { fd = fdOf(file); } catch (e) { return Promise.reject(Object.assign(e, { file })); }
   busy.set(file, (busy.get(file) || 0) + 1);
   return new Promise((resolve, reject) => {
     const step = (done) => {
       if (done === len) return resolve();
       fs.read(fd, out, at + done, len - done, pos + done, (err, n) => {
-        if (err) return reject(err);
-        if (n === 0) return reject(Object.assign(new Error(file + ' ends before byte ' + (pos + done) + ': it was truncated while being read.'), { code: 'ETRUNC' }));
+        if (err) return reject(Object.assign(err, { file }));
+        if (n === 0) return reject(Object.assign(new Error('it ends before byte ' + (pos + done) + ': it was truncated while being read.'), { file }));
         step(done + n);
       });
     };
@@ -478,7 +472,7 @@ parentPort.on('message', async (m) => {
         } catch (e) {
           parentPort.postMessage({ seq: m.seq, error: String((e && e.stack) || e) });
         }
-      }, (e) => parentPort.postMessage({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code }));
+      }, (e) => parentPort.postMessage({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code, readFile: e && e.file }));
     } else if (m.t === 'closeFiles') {
       closeIdleFiles();
       parentPort.postMessage({ seq: m.seq });
@@ -500,6 +494,7 @@ interface Reply {
   zero?: boolean;
   readError?: string;
   readCode?: string;
+  readFile?: string;
 }
 
 interface Pending {
@@ -704,7 +699,8 @@ class WorkerPool implements ChunkProcessor {
       (r): FromResult => {
         if (r.readError !== undefined || r.zero) {
           this.release(slot);
-          if (r.readError !== undefined) throw readFailure(r.readError, r.readCode);
+          if (r.readError !== undefined)
+            throw readFailure(r.readFile ?? '?', r.readError, r.readCode);
           return { zero: true };
         }
         const id = r.id ?? '';
