@@ -1676,7 +1676,6 @@ class DiskWriterImpl implements DiskWriter {
       );
     }
     const index = offset / cs;
-    const internals = this.repo._internals();
     if (this.error) throw this.error;
     this.stats.bytesRead += data.length;
     if (isZero(data)) {
@@ -1686,15 +1685,9 @@ class DiskWriterImpl implements DiskWriter {
     while (this.inflight.size >= this.maxInflight) await Promise.race(this.inflight);
     if (this.error) throw this.error;
     const ticket: Ticket = await this.pool.hash(data);
-    this.setEntry(index, ticket.id);
-    if (internals.known(ticket.id)) {
-      this.pool.drop(ticket);
-      this.noteOutcome(false);
-      return { stored: false, bytes: data.length };
-    }
-    internals.accept(ticket.id);
-    this.noteOutcome(true);
-    this.track(this.pool.seal(ticket).then((sealed) => this.store(ticket.id, sealed, data.length)));
+    const job = this.take(index, { id: ticket.id, ticket, sealed: null }, data.length);
+    if (!job) return { stored: false, bytes: data.length };
+    this.track(job);
     return { stored: true, bytes: data.length };
   }
 
@@ -1725,43 +1718,46 @@ class DiskWriterImpl implements DiskWriter {
     // Workers read ahead while they compute: allow a few more chunks in flight than for in-memory chunks.
     while (this.inflight.size >= this.maxInflight * 2) await Promise.race(this.inflight);
     if (this.error) throw this.error;
-    const internals = this.repo._internals();
     const { result } = await this.pool.hashFrom(pieces, length, this.newShare >= 0.5);
     this.track(
       result.then(async (r) => {
-        if (r.zero) {
-          this.setEntry(index, null);
-          return;
-        }
-        this.setEntry(index, r.id);
-        if (internals.known(r.id)) {
-          if (r.sealed) r.sealed.done();
-          else this.pool.drop(r.ticket);
-          this.noteOutcome(false);
-          return;
-        }
-        internals.accept(r.id);
-        this.noteOutcome(true);
-        await this.store(r.id, r.sealed ?? (await this.pool.seal(r.ticket)), length);
+        if (r.zero) this.setEntry(index, null);
+        else await this.take(index, r, length);
       }),
     );
   }
 
-  private noteOutcome(isNew: boolean): void {
-    this.newShare = this.newShare * 0.9 + (isNew ? 0.1 : 0);
-    if (isNew) this.stats.chunksNew++;
-    else this.stats.chunksReused++;
-  }
-
-  /** Put a new (accepted) chunk's sealed blob into the open pack. */
-  private async store(id: string, sealed: Sealed, rawLength: number): Promise<void> {
+  /**
+   * A hashed chunk (its ticket, or already sealed): point the table at it; unless the repository has it, accept
+   * it at once (so a duplicate in flight is not stored twice) and return the job that stores it. Null: known.
+   */
+  private take(
+    index: number,
+    c: { id: string; ticket: Ticket; sealed: null } | { id: string; ticket: null; sealed: Sealed },
+    rawLength: number,
+  ): Promise<void> | null {
     const internals = this.repo._internals();
-    try {
-      this.stats.bytesStored += sealed.blob.length;
-      await internals.packs().add(id, sealed.blob, sealed.codec, rawLength);
-    } finally {
-      sealed.done();
+    this.setEntry(index, c.id);
+    const isNew = !internals.known(c.id);
+    this.newShare = this.newShare * 0.9 + (isNew ? 0.1 : 0);
+    if (!isNew) {
+      this.stats.chunksReused++;
+      if (c.sealed) c.sealed.done();
+      else this.pool.drop(c.ticket);
+      return null;
     }
+    this.stats.chunksNew++;
+    internals.accept(c.id);
+    return (c.sealed ? Promise.resolve(c.sealed) : this.pool.seal(c.ticket)).then(
+      async (sealed) => {
+        try {
+          this.stats.bytesStored += sealed.blob.length;
+          await internals.packs().add(c.id, sealed.blob, sealed.codec, rawLength);
+        } finally {
+          sealed.done();
+        }
+      },
+    );
   }
 
   /** Keep a chunk's pending work in flight (its error fails the disk). */
