@@ -3,6 +3,7 @@
 // thread and one message per worker per batch. planBatch() is the pure part (which chunk goes where).
 import { alignedBuffer } from '../direct-io';
 import type { ChunkProcessor, ChunkStatus, StoredChunk } from './chunk-pool';
+import { isZero } from './digest';
 import { RepeatCache } from './repeat-cache';
 
 /** Consecutive non-zero chunks laid end to end in the batch buffer: one write each. */
@@ -37,7 +38,7 @@ export function planBatch(
   let i = first;
   for (; i < count && at.length < maxChunks; i++) {
     const length = Math.min(chunkSize, virtualSize - i * chunkSize);
-    if (isZeroEntry(table, i)) {
+    if (isZero(table.subarray(i * 32, i * 32 + 32))) {
       at.push(-1);
       continue;
     }
@@ -50,11 +51,6 @@ export function planBatch(
     used += length;
   }
   return { first, next: i, at, runs };
-}
-
-function isZeroEntry(table: Buffer, i: number): boolean {
-  for (let k = i * 32; k < i * 32 + 32; k += 4) if (table.readUInt32LE(k) !== 0) return false;
-  return true;
 }
 
 export interface BatchSource {

@@ -1,5 +1,5 @@
 // Shared helpers for the repository integration tests (also imported by the child-process scripts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Repository } from '../../../electron/services/repository';
@@ -115,4 +115,21 @@ export async function readBack(
   });
   if (next !== size) throw new Error(`read ${next} of ${size} bytes`);
   return { data, digest };
+}
+
+/** XOR one byte in the middle of chunk `id`'s stored blob (repository folder `dir`); returns the pack file. */
+export async function damageChunk(
+  repo: Repository,
+  dir: string,
+  id: string,
+  mask: number,
+): Promise<string> {
+  const loc = await repo.locateChunk(id);
+  if (!loc) throw new Error(`chunk ${id} is not indexed`);
+  const packFile = path.join(dir, ...loc.packPath.split('/'));
+  const pack = readFileSync(packFile);
+  const at = loc.offset + Math.floor(loc.length / 2);
+  pack[at] = (pack[at] ?? 0) ^ mask;
+  writeFileSync(packFile, pack);
+  return packFile;
 }

@@ -2,11 +2,11 @@
 // there. Same bytes as the source, with and without workers, encrypted or not; a damaged chunk, a missing pack or a
 // cancel stops it with the right error and no write is left running.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { createVhdx, openChain } from '../../../electron/services/vhdx';
 import { useRepos } from './fixtures';
-import { KiB, MiB, makeDisk, writeFull } from './helpers';
+import { KiB, MiB, damageChunk, makeDisk, writeFull } from './helpers';
 
 const { dir, init } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
 
@@ -85,13 +85,7 @@ describe('repository: readDiskTo', () => {
     const { summary } = await writeFull(repo, 'vm', { d: source });
     const ids = (await repo.diskChunks(summary.id, 'd')).filter((x) => x !== 'zero');
     const victim = ids[Math.floor(ids.length / 2)] as string;
-    const loc = await repo.locateChunk(victim);
-    if (!loc) throw new Error('not indexed');
-    const packFile = path.join(d, ...loc.packPath.split('/'));
-    const pack = readFileSync(packFile);
-    const at = loc.offset + Math.floor(loc.length / 2);
-    pack[at] = (pack[at] ?? 0) ^ 0x01;
-    writeFileSync(packFile, pack);
+    const packFile = await damageChunk(repo, d, victim, 0x01);
     const target = new MemoryDisk(source.length);
     await expect(repo.readDiskTo(summary.id, 'd', target)).rejects.toMatchObject({
       code: 'REPO_CORRUPT',

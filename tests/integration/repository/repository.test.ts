@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
 import { dataDigest } from '../../../electron/services/repository/digest';
 import { useRepos } from './fixtures';
-import { KiB, MiB, makeDisk, mutate, readBack, writeFull } from './helpers';
+import { KiB, MiB, damageChunk, makeDisk, mutate, readBack, writeFull } from './helpers';
 
 const FAST_KDF = { N: 1 << 10, r: 8, p: 1 };
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -285,13 +285,7 @@ describe('repository: check', () => {
     const ids2 = new Set(await repo.diskChunks(p2.summary.id, 'd'));
     const victim = ids.find((id) => id !== 'zero' && ids2.has(id));
     expect(victim).toBeDefined();
-    const loc = await repo.locateChunk(victim as string);
-    if (!loc) throw new Error('victim not indexed');
-    const packFile = path.join(d, ...loc.packPath.split('/'));
-    const pack = readFileSync(packFile);
-    const at = loc.offset + Math.floor(loc.length / 2);
-    pack[at] = (pack[at] ?? 0) ^ 0x40;
-    writeFileSync(packFile, pack);
+    await damageChunk(repo, d, victim as string, 0x40);
 
     expect((await repo.check()).ok).toBe(true); // structure is intact
     const progress: number[] = [];
