@@ -10,7 +10,7 @@ const [step, repoDir, disk, arg] = process.argv.slice(2);
 const ctl = new AbortController();
 
 async function backup(kind: 'full' | 'incremental'): Promise<Record<string, unknown>> {
-  const repo = await Repository.open(repoDir ?? '');
+  const repo = await Repository.open(repoDir ?? '', { startWorkers: true });
   const t0 = performance.now();
   const chain = await openChain(disk ?? '');
   const base =
@@ -48,7 +48,7 @@ async function backup(kind: 'full' | 'incremental'): Promise<Record<string, unkn
 }
 
 async function restore(): Promise<Record<string, unknown>> {
-  const repo = await Repository.open(repoDir ?? '');
+  const repo = await Repository.open(repoDir ?? '', { startWorkers: true });
   const t0 = performance.now();
   const point = (await repo.listPoints()).at(-1);
   if (!point) throw new Error('no point');
@@ -71,7 +71,7 @@ async function restore(): Promise<Record<string, unknown>> {
 
 /** The content digest of a VHDX as the repository computes it (to compare a restored file with the source). */
 async function hash(): Promise<Record<string, unknown>> {
-  const repo = await Repository.open(repoDir ?? '');
+  const repo = await Repository.open(repoDir ?? '', { startWorkers: true });
   const chain = await openChain(disk ?? '');
   const digest = await repo.digestOf(chain);
   await chain.close();

@@ -66,10 +66,11 @@ export class RepoManager {
     this.opening ??= (async () => {
       try {
         const repo = (await this.exists())
-          ? await Repository.open(
-              this.repoPath,
-              this.passphrase ? { passphrase: this.passphrase } : {},
-            )
+          ? await Repository.open(this.repoPath, {
+              // The console and the CLI open a repository to back up or restore from it.
+              startWorkers: true,
+              ...(this.passphrase ? { passphrase: this.passphrase } : {}),
+            })
           : await Repository.init(
               this.repoPath,
               this.passphrase ? { passphrase: this.passphrase } : {},

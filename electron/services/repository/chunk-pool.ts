@@ -115,7 +115,6 @@ export function defaultThreads(): number {
 
 export async function createChunkProcessor(opts: PoolOptions): Promise<ChunkProcessor> {
   const threads = opts.threads ?? defaultThreads();
-  await ensureZstd();
   if (threads > 0) {
     try {
       return await WorkerPool.start(opts, threads);
@@ -123,6 +122,7 @@ export async function createChunkProcessor(opts: PoolOptions): Promise<ChunkProc
       /* fall back to inline below */
     }
   }
+  await ensureZstd(); // the inline processor compresses on this thread
   return new InlineProcessor(opts);
 }
 

@@ -8,7 +8,7 @@ import { createVhdx, openChain } from '../../../electron/services/vhdx';
 import { useRepos } from './fixtures';
 import { KiB, MiB, damageChunk, makeDisk, writeFull } from './helpers';
 
-const { dir, init } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
+const { dir, init, open } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
 
 /** A disk image in memory that records every write (and refuses overlapping or misplaced ones). */
 class MemoryDisk {
@@ -119,5 +119,23 @@ describe('repository: readDiskTo', () => {
     ).rejects.toMatchObject({ code: 'CANCELED' });
     expect(target.active).toBe(0);
     expect(target.written.length).toBeLessThan(200);
+  });
+  it('a repository opened with startWorkers restores with its workers, and closes at once when unused', async () => {
+    const d = dir('warm');
+    const repo = await init(d, { threads: 2 });
+    const source = makeDisk(13, 20 * repo.chunkSize, repo.chunkSize);
+    const { summary } = await writeFull(repo, 'vm', { d: source });
+    await repo.close();
+    const warm = await open(d, { threads: 2, startWorkers: true });
+    expect(await warm.threads()).toBe(2);
+    const target = new MemoryDisk(source.length);
+    await warm.readDiskTo(summary.id, 'd', target);
+    expect(target.data.equals(source)).toBe(true);
+    // Closed while its workers may still be starting: close waits for them, and the repository refuses work after.
+    const unused = await open(d, { threads: 2, startWorkers: true });
+    await unused.close();
+    await expect(unused.readDiskTo(summary.id, 'd', new MemoryDisk(source.length))).rejects.toThrow(
+      /closed/,
+    );
   });
 });
