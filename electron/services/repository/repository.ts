@@ -67,6 +67,8 @@ export interface RepoOptions {
   lockTiming?: Partial<LockTiming>;
   /** Start the worker threads while the index loads, for a backup or restore that follows (≈ 50 ms sooner). */
   startWorkers?: boolean;
+  /** Storage other than the local folder `dir` (which then only names the repository in messages). */
+  backend?: Backend;
 }
 
 export interface InitOptions extends RepoOptions {
@@ -212,7 +214,7 @@ export class Repository {
     ) {
       throw new HvbcError('VALIDATION', 'Pack target size must be between 64 KiB and 1 GiB.');
     }
-    const backend = new LocalFolderBackend(dir);
+    const backend = opts.backend ?? new LocalFolderBackend(dir);
     if (await backend.stat('config')) {
       throw new HvbcError(
         'VALIDATION',
@@ -251,7 +253,7 @@ export class Repository {
   }
 
   static async open(dir: string, opts: RepoOptions = {}): Promise<Repository> {
-    const backend = new LocalFolderBackend(dir);
+    const backend = opts.backend ?? new LocalFolderBackend(dir);
     let raw: Buffer;
     try {
       raw = await backend.get('config');
@@ -1410,7 +1412,11 @@ export class Repository {
     const pool = this.pool;
     this.pool = null;
     // A pool that failed to start has nothing to stop (its error went to the operation that needed it).
-    if (pool) await pool.then((p) => p.close(), () => undefined);
+    if (pool)
+      await pool.then(
+        (p) => p.close(),
+        () => undefined,
+      );
   }
 
   private assertOpen(): void {

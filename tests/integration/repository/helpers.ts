@@ -133,3 +133,23 @@ export async function damageChunk(
   writeFileSync(packFile, pack);
   return packFile;
 }
+
+/** A disk image in memory that records every write (and refuses overlapping or misplaced ones). */
+export class MemoryDisk {
+  readonly data: Buffer;
+  readonly written: Array<[number, number]> = [];
+  active = 0;
+  constructor(size: number) {
+    this.data = Buffer.alloc(size);
+  }
+  async write(offset: number, data: Buffer): Promise<void> {
+    this.active++;
+    await new Promise((r) => setTimeout(r, 1));
+    if (offset < 0 || offset + data.length > this.data.length) throw new Error('outside the disk');
+    if (this.written.some(([o, n]) => offset < o + n && o < offset + data.length))
+      throw new Error(`overlapping write at ${offset}`);
+    data.copy(this.data, offset);
+    this.written.push([offset, data.length]);
+    this.active--;
+  }
+}

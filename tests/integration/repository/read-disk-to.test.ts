@@ -6,29 +6,9 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { createVhdx, openChain } from '../../../electron/services/vhdx';
 import { useRepos } from './fixtures';
-import { KiB, MiB, damageChunk, makeDisk, writeFull } from './helpers';
+import { KiB, MemoryDisk, MiB, damageChunk, makeDisk, writeFull } from './helpers';
 
 const { dir, init, open } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
-
-/** A disk image in memory that records every write (and refuses overlapping or misplaced ones). */
-class MemoryDisk {
-  readonly data: Buffer;
-  readonly written: Array<[number, number]> = [];
-  active = 0;
-  constructor(size: number) {
-    this.data = Buffer.alloc(size);
-  }
-  async write(offset: number, data: Buffer): Promise<void> {
-    this.active++;
-    await new Promise((r) => setTimeout(r, 1));
-    if (offset < 0 || offset + data.length > this.data.length) throw new Error('outside the disk');
-    if (this.written.some(([o, n]) => offset < o + n && o < offset + data.length))
-      throw new Error(`overlapping write at ${offset}`);
-    data.copy(this.data, offset);
-    this.written.push([offset, data.length]);
-    this.active--;
-  }
-}
 
 describe('repository: readDiskTo', () => {
   for (const threads of [2, 0]) {
