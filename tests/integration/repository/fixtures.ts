@@ -1,8 +1,8 @@
 // Per-test temporary folders and repositories for the repository integration tests: everything a test opened is
 // closed, and every folder removed, after it.
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { Repository } from '../../../electron/services/repository';
-import { tempDir } from './helpers';
+import { MemoryDisk, tempDir } from './helpers';
 
 type InitOptions = NonNullable<Parameters<typeof Repository.init>[1]>;
 type OpenOptions = NonNullable<Parameters<typeof Repository.open>[1]>;
@@ -31,4 +31,23 @@ export function useRepos(defaults: InitOptions): {
     init: async (d, opts = {}) => keep(await Repository.init(d, { ...defaults, ...opts })),
     open: async (d, opts = {}) => keep(await Repository.open(d, opts)),
   };
+}
+
+/**
+ * Restore disk "d" of a point into memory with readDiskTo and check it: the source's bytes, the point's digest,
+ * progress up to the end and no write left running. Returns the disk for further checks.
+ */
+export async function restoreMatches(
+  repo: Repository,
+  point: { id: string; disks: Array<{ digest?: string }> },
+  source: Buffer,
+): Promise<MemoryDisk> {
+  const target = new MemoryDisk(source.length);
+  const progress: number[] = [];
+  const r = await repo.readDiskTo(point.id, 'd', target, { onProgress: (n) => progress.push(n) });
+  expect(target.data.equals(source)).toBe(true);
+  expect(r.digest).toBe(point.disks[0]?.digest);
+  expect(target.active).toBe(0);
+  expect(progress.at(-1)).toBe(source.length);
+  return target;
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Repository } from '../../../electron/services/repository';
 import { LocalFolderBackend, type Backend } from '../../../electron/services/repository/backend';
-import { useRepos } from './fixtures';
+import { restoreMatches, useRepos } from './fixtures';
 import { KiB, MemoryDisk, MiB, damageChunk, makeDisk, readBack, writeFull } from './helpers';
 
 const { dir, init } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
@@ -34,15 +34,7 @@ describe('repository on a backend with only the required operations', () => {
       const { summary } = await writeFull(repo, 'vm', { d: source });
       expect((await requiredOnly(d).list('packs/')).length).toBeGreaterThan(2);
 
-      const target = new MemoryDisk(source.length);
-      const progress: number[] = [];
-      const r = await repo.readDiskTo(summary.id, 'd', target, {
-        onProgress: (n) => progress.push(n),
-      });
-      expect(target.data.equals(source)).toBe(true);
-      expect(r.digest).toBe(summary.disks[0]?.digest);
-      expect(target.active).toBe(0);
-      expect(progress.at(-1)).toBe(source.length);
+      await restoreMatches(repo, summary, source);
 
       const back = await readBack(repo, summary.id, 'd', source.length);
       expect(back.data.equals(source)).toBe(true);
@@ -53,9 +45,7 @@ describe('repository on a backend with only the required operations', () => {
       const again = await Repository.open(d, { threads, backend: requiredOnly(d) });
       try {
         expect((await again.listPoints()).map((p) => p.id)).toEqual([summary.id]);
-        const second = new MemoryDisk(source.length);
-        await again.readDiskTo(summary.id, 'd', second);
-        expect(second.data.equals(source)).toBe(true);
+        await restoreMatches(again, summary, source);
       } finally {
         await again.close();
       }

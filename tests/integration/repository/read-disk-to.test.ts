@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { createVhdx, openChain } from '../../../electron/services/vhdx';
-import { useRepos } from './fixtures';
+import { restoreMatches, useRepos } from './fixtures';
 import { KiB, MemoryDisk, MiB, damageChunk, makeDisk, writeFull } from './helpers';
 
 const { dir, init, open } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
@@ -18,15 +18,7 @@ describe('repository: readDiskTo', () => {
       // 70 chunks and a short tail: two 16 MiB batches.
       const source = makeDisk(11, 70 * cs + 3 * 4096, cs);
       const { summary } = await writeFull(repo, 'vm', { d: source });
-      const target = new MemoryDisk(source.length);
-      const progress: number[] = [];
-      const r = await repo.readDiskTo(summary.id, 'd', target, {
-        onProgress: (n) => progress.push(n),
-      });
-      expect(target.data.equals(source)).toBe(true);
-      expect(r.digest).toBe(summary.disks[0]?.digest);
-      expect(target.active).toBe(0);
-      expect(progress.at(-1)).toBe(source.length);
+      const target = await restoreMatches(repo, summary, source);
       // Nothing was written for an all-zero chunk.
       for (const [o, n] of target.written)
         for (let c = o; c < o + n; c += cs) {
@@ -108,9 +100,7 @@ describe('repository: readDiskTo', () => {
     await repo.close();
     const warm = await open(d, { threads: 2, startWorkers: true });
     expect(await warm.threads()).toBe(2);
-    const target = new MemoryDisk(source.length);
-    await warm.readDiskTo(summary.id, 'd', target);
-    expect(target.data.equals(source)).toBe(true);
+    await restoreMatches(warm, summary, source);
     // Closed while its workers may still be starting: close waits for them, and the repository refuses work after.
     const unused = await open(d, { threads: 2, startWorkers: true });
     await unused.close();
