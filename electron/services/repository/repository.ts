@@ -289,8 +289,13 @@ export class Repository {
     const repo = new Repository(dir, backend, config, deriveKeys(master), opts);
     // A pool that fails to start fails the first operation that needs it, with its own error.
     if (opts.startWorkers) repo.getPool().catch(() => undefined);
-    await ensureZstd();
-    await repo.refreshIndex();
+    try {
+      await ensureZstd();
+      await repo.refreshIndex();
+    } catch (e) {
+      await repo.close(); // stops the workers it may have started
+      throw e;
+    }
     return repo;
   }
 

@@ -2,12 +2,13 @@
 // handles: what an object store would offer). Packs are then put whole, and restores read byte ranges on this
 // thread and write through the batched writer. Same bytes, digest and damage reports as on a local folder.
 import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
 import { Repository } from '../../../electron/services/repository';
 import { LocalFolderBackend, type Backend } from '../../../electron/services/repository/backend';
 import { restoreMatches, useRepos } from './fixtures';
 import { KiB, MemoryDisk, MiB, damageChunk, makeDisk, readBack, writeFull } from './helpers';
 
-const { dir, init } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
+const { dir, init, open } = useRepos({ chunkSize: 256 * KiB, packTargetSize: 1 * MiB });
 
 /** The required operations of a local folder, and none of the optional ones. */
 function requiredOnly(root: string): Backend {
@@ -42,13 +43,9 @@ describe('repository on a backend with only the required operations', () => {
 
       // Opened again on the same storage: the same point, still readable.
       await repo.close();
-      const again = await Repository.open(d, { threads, backend: requiredOnly(d) });
-      try {
-        expect((await again.listPoints()).map((p) => p.id)).toEqual([summary.id]);
-        await restoreMatches(again, summary, source);
-      } finally {
-        await again.close();
-      }
+      const again = await open(d, { threads, backend: requiredOnly(d) });
+      expect((await again.listPoints()).map((p) => p.id)).toEqual([summary.id]);
+      await restoreMatches(again, summary, source);
     });
   }
 
@@ -70,5 +67,23 @@ describe('repository on a backend with only the required operations', () => {
     const check = await repo.check({ readData: true });
     expect(check.ok).toBe(false);
     expect(check.corruptChunks).toEqual([victim]);
+  });
+
+  it('storage that fails while the repository opens: a clear error, and no worker thread left running', async () => {
+    const d = dir('minfail');
+    await (await init(d, { backend: requiredOnly(d) })).close();
+    const failing: Backend = {
+      ...requiredOnly(d),
+      list: () => Promise.reject(Object.assign(new Error('the share went away'), { code: 'EIO' })),
+    };
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    const before = threads();
+    for (let k = 0; k < 3; k++)
+      await expect(
+        Repository.open(d, { threads: 2, startWorkers: true, backend: failing }),
+      ).rejects.toThrow(/share went away/);
+    // Terminated worker threads leave the process within moments.
+    for (let t = 0; t < 100 && threads() > before; t++) await new Promise((r) => setTimeout(r, 20));
+    expect(threads()).toBeLessThanOrEqual(before);
   });
 });
