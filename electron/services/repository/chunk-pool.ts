@@ -54,6 +54,8 @@ export type ChunkStatus = 'ok' | 'damaged' | 'unreadable';
 
 export interface ChunkProcessor {
   readonly threads: number;
+  /** Which zstd does the work: the native binding, its WASM fallback, or the main thread's (threads: 0). */
+  readonly zstd: 'native' | 'wasm' | 'inline';
   /** Hash a chunk (the caller may reuse `data` once this resolves). */
   hash(data: Buffer): Promise<Ticket>;
   seal(t: Ticket): Promise<Sealed>;
@@ -107,6 +109,8 @@ export interface PoolOptions {
   /** Largest chunk (the repository's chunk size). */
   maxChunk: number;
   threads?: number;
+  /** The workers' zstd: the native binding where it loads (default), or always the WASM fallback (for tests). */
+  zstd?: 'auto' | 'wasm';
 }
 
 export function defaultThreads(): number {
@@ -130,6 +134,7 @@ export async function createChunkProcessor(opts: PoolOptions): Promise<ChunkProc
 
 class InlineProcessor implements ChunkProcessor {
   readonly threads = 0;
+  readonly zstd = 'inline' as const;
   private seq = 0;
   constructor(private readonly opts: PoolOptions) {}
   async hash(data: Buffer): Promise<Ticket> {
@@ -227,13 +232,37 @@ class InlineProcessor implements ChunkProcessor {
 const CHUNK_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
-const zstd = require(workerData.zstdPath);
 const idKey = workerData.idKey ? Buffer.from(workerData.idKey) : null;
 const dataKey = workerData.dataKey ? Buffer.from(workerData.dataKey) : null;
 const { level, sab, slotSize } = workerData;
 const fs = require('node:fs');
 const held = new Map();
-const ready = zstd.init();
+// zstd: the native binding (zstd-napi, an optional dependency built from source at install) when it loaded,
+// with one compression and one decompression context per worker; else the WASM build with one reused context
+// and buffers (its simple compress() creates a context and allocates per call: ~20% slower at 256 KiB). The
+// WASM module is only loaded and compiled when the native binding is missing (compiling it made the pool start
+// ~25 ms later). The native contexts write into buffers we own (a scratch buffer for compression, the slot for
+// decompression), so no chunk allocates on the way through.
+let native = null;
+if (workerData.napiPath) {
+  try {
+    const z = require(workerData.napiPath);
+    const c = new z.Compressor(), d = new z.Decompressor();
+    c.setParameters({ compressionLevel: level });
+    const bound = (n) => n + (n >> 8) + 1024;
+    native = { cctx: c.cctx, dctx: d.dctx, bound, dest: Buffer.allocUnsafe(bound(slotSize)) };
+    if (typeof native.cctx.compress2 !== 'function' || typeof native.dctx.decompress !== 'function') native = null;
+  } catch (e) { native = null; }
+}
+const zstd = native ? null : require(workerData.zstdPath);
+const ready = native ? null : zstd.init();
+let wasm = null, cctx = 0, src = 0, dst = 0, cap = 0;
+if (!native) {
+  try {
+    const M = require(workerData.zstdModulePath).Module;
+    if (typeof M._ZSTD_compress_usingDict === 'function' && typeof M._ZSTD_createCCtx === 'function') wasm = M;
+  } catch (e) {}
+}
 // Pack and disk files kept open between chunks (closed on 'closeFiles'), one read buffer reused.
 // Files with asynchronous reads in flight (hashFrom) are never closed under them: busy counts per file.
 const fds = new Map();
@@ -338,27 +367,6 @@ function decodeBlobTo(m, blob, out) {
   if (m.codec !== 1 || frameSize(payload) !== m.rawLength) return false;
   try { return zd(payload, Buffer.from(out.buffer, out.byteOffset, out.length)); } catch (e) { return false; }
 }
-// zstd: the native binding (zstd-napi, an optional dependency built from source at install) when it loaded,
-// with one compression and one decompression context per worker; else the WASM build with one reused context
-// and buffers (its simple compress() creates a context and allocates per call: ~20% slower at 256 KiB).
-// The native contexts write into buffers we own (a scratch buffer for compression, the slot for decompression),
-// so no chunk allocates on the way through.
-let native = null;
-if (workerData.napiPath) {
-  try {
-    const z = require(workerData.napiPath);
-    const c = new z.Compressor(), d = new z.Decompressor();
-    c.setParameters({ compressionLevel: level });
-    const bound = (n) => n + (n >> 8) + 1024;
-    native = { cctx: c.cctx, dctx: d.dctx, bound, dest: Buffer.allocUnsafe(bound(slotSize)) };
-    if (typeof native.cctx.compress2 !== 'function' || typeof native.dctx.decompress !== 'function') native = null;
-  } catch (e) { native = null; }
-}
-let wasm = null, cctx = 0, src = 0, dst = 0, cap = 0;
-try {
-  const M = require(workerData.zstdModulePath).Module;
-  if (typeof M._ZSTD_compress_usingDict === 'function' && typeof M._ZSTD_createCCtx === 'function') wasm = M;
-} catch (e) {}
 // Decompress into \`out\` (exactly rawLength bytes); false when the frame does not fill it exactly.
 function zd(payload, out) {
   if (native) return native.dctx.decompress(out, payload) === out.length;
@@ -369,12 +377,12 @@ function zd(payload, out) {
 }
 // Compressed size only (probes), or the compressed bytes as a new exact-size Uint8Array.
 function zcLength(raw) {
-  if (native && raw.length <= slotSize) return native.cctx.compress2(native.dest, raw);
   return zc(raw).length;
 }
 // The result may be a view of a scratch buffer: use it before the next zc() call.
 function zc(raw) {
-  if (native && raw.length <= slotSize) {
+  if (native) {
+    if (native.dest.length < native.bound(raw.length)) native.dest = Buffer.allocUnsafe(native.bound(raw.length));
     const n = native.cctx.compress2(native.dest, raw);
     return native.dest.subarray(0, n);
   }
@@ -434,7 +442,7 @@ function sealChunk(seq, raw, id, extra) {
   parentPort.postMessage({ seq, blob: ab, codec, ...extra }, [ab]);
 }
 parentPort.on('message', async (m) => {
-  await ready;
+  if (ready) await ready;
   try {
     if (m.t === 'hash') {
       const data = new Uint8Array(sab, m.slot * slotSize, m.len);
@@ -476,6 +484,8 @@ parentPort.on('message', async (m) => {
     } else if (m.t === 'closeFiles') {
       closeIdleFiles();
       parentPort.postMessage({ seq: m.seq });
+    } else if (m.t === 'zstd') {
+      parentPort.postMessage({ seq: m.seq, zstd: native ? 'native' : 'wasm' });
     }
   } catch (e) {
     parentPort.postMessage({ seq: m.seq, error: String((e && e.stack) || e) });
@@ -485,6 +495,7 @@ parentPort.on('message', async (m) => {
 
 interface Reply {
   id?: string;
+  zstd?: string;
   /** With inSlot: the blob's length in the slot (absent: the raw chunk itself). */
   length?: number;
   blob?: ArrayBuffer;
@@ -503,6 +514,7 @@ interface Pending {
 }
 
 class WorkerPool implements ChunkProcessor {
+  zstd: 'native' | 'wasm' = 'wasm';
   private seq = 0;
   private rr = 0;
   private readonly pending: Array<Map<number, Pending>>;
@@ -559,7 +571,7 @@ class WorkerPool implements ChunkProcessor {
     const zstdModulePath = path.join(path.dirname(zstdPath), 'module.js');
     let napiPath: string | null = null;
     try {
-      napiPath = req.resolve('zstd-napi');
+      if (opts.zstd !== 'wasm') napiPath = req.resolve('zstd-napi');
     } catch {
       /* optional dependency not built here: WASM */
     }
@@ -593,6 +605,9 @@ class WorkerPool implements ChunkProcessor {
       if (t.id !== chunkId(probe, opts.idKey)) throw new Error('worker hash mismatch');
       const sealed = await pool.seal(t);
       sealed.done();
+      const seq = pool.seq++;
+      const r = await pool.call(0, seq, { t: 'zstd', seq });
+      pool.zstd = r.zstd === 'native' ? 'native' : 'wasm';
     } catch (e) {
       await pool.close();
       throw e;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import {
   chunkId,
   createWrappedKey,
@@ -103,49 +104,73 @@ describe('chunk blobs', () => {
     }
   });
 
-  it('worker threads and the inline path produce the same ids and decodable blobs', async () => {
-    const keys = deriveKeys(randomBytes(32));
-    const inputs = [
-      Buffer.from('abc'.repeat(100_000)),
-      randomBytes(300_000),
-      Buffer.concat([randomBytes(200_000), Buffer.alloc(200_000, 1)]),
-      // Weakly compressible (7 bits of entropy per byte: zstd saves ~10%), the case between "compresses well"
-      // and "stored raw" where a compressor's output buffer is easy to hand on with the wrong length.
-      Buffer.from(randomBytes(300_000).map((b) => b & 0x7f)),
-    ];
-    for (const k of [{ idKey: null, dataKey: null }, keys]) {
-      const pool = await createChunkProcessor({ ...k, level: 1, maxChunk: 1 << 20, threads: 2 });
-      const inline = await createChunkProcessor({ ...k, level: 1, maxChunk: 1 << 20, threads: 0 });
-      expect(pool.threads).toBe(2);
-      try {
-        for (const data of inputs) {
-          const [a, b] = [await pool.hash(data), await inline.hash(data)];
-          expect(a.id).toBe(b.id);
-          expect(a.id).toBe(chunkId(data, k.idKey));
-          for (const [p, t] of [
-            [pool, a],
-            [inline, b],
-          ] as const) {
-            const s = await p.seal(t);
-            expect(decodeBlob(s.blob, t.id, s.codec, data.length, k.dataKey)?.equals(data)).toBe(
-              true,
-            );
-            s.done();
-          }
-        }
-        // verify() re-hashes read-back chunks to the same ids on both paths.
-        for (const data of inputs) {
-          for (const p of [pool, inline]) {
-            const v = p.verify(data);
-            expect(await v.id).toBe(chunkId(data, k.idKey));
-            expect(v.view.equals(data)).toBe(true);
-            v.release();
-          }
-        }
-      } finally {
-        await pool.close();
-        await inline.close();
-      }
+  const nativeZstdLoads = (): boolean => {
+    try {
+      createRequire(import.meta.url)('zstd-napi');
+      return true;
+    } catch {
+      return false;
     }
-  });
+  };
+  it.each(['auto', 'wasm'] as const)(
+    'worker threads (zstd %s) and the inline path produce the same ids and decodable blobs',
+    async (zstd) => {
+      const keys = deriveKeys(randomBytes(32));
+      const inputs = [
+        Buffer.from('abc'.repeat(100_000)),
+        randomBytes(300_000),
+        Buffer.concat([randomBytes(200_000), Buffer.alloc(200_000, 1)]),
+        // Weakly compressible (7 bits of entropy per byte: zstd saves ~10%), the case between "compresses well"
+        // and "stored raw" where a compressor's output buffer is easy to hand on with the wrong length.
+        Buffer.from(randomBytes(300_000).map((b) => b & 0x7f)),
+      ];
+      for (const k of [{ idKey: null, dataKey: null }, keys]) {
+        const pool = await createChunkProcessor({
+          ...k,
+          level: 1,
+          maxChunk: 1 << 20,
+          threads: 2,
+          zstd,
+        });
+        const inline = await createChunkProcessor({
+          ...k,
+          level: 1,
+          maxChunk: 1 << 20,
+          threads: 0,
+        });
+        expect(pool.threads).toBe(2);
+        // 'auto' takes the native binding wherever it built; 'wasm' never does.
+        expect(pool.zstd).toBe(zstd === 'auto' && nativeZstdLoads() ? 'native' : 'wasm');
+        try {
+          for (const data of inputs) {
+            const [a, b] = [await pool.hash(data), await inline.hash(data)];
+            expect(a.id).toBe(b.id);
+            expect(a.id).toBe(chunkId(data, k.idKey));
+            for (const [p, t] of [
+              [pool, a],
+              [inline, b],
+            ] as const) {
+              const s = await p.seal(t);
+              expect(decodeBlob(s.blob, t.id, s.codec, data.length, k.dataKey)?.equals(data)).toBe(
+                true,
+              );
+              s.done();
+            }
+          }
+          // verify() re-hashes read-back chunks to the same ids on both paths.
+          for (const data of inputs) {
+            for (const p of [pool, inline]) {
+              const v = p.verify(data);
+              expect(await v.id).toBe(chunkId(data, k.idKey));
+              expect(v.view.equals(data)).toBe(true);
+              v.release();
+            }
+          }
+        } finally {
+          await pool.close();
+          await inline.close();
+        }
+      }
+    },
+  );
 });
