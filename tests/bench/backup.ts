@@ -1,5 +1,5 @@
 // Benchmark: full, incremental and restore of a 4 GiB VHDX through our data path, against restic, borg and cp on
-// the same file in the same run. Prints one JSON object with figures and ratios (targets from issue 5).
+// the same file in the same run (every step in rounds, tools interleaved). Prints one JSON object with figures and ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
@@ -13,6 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const SIZE = Number(process.env.BENCH_GIB ?? 4) * GiB;
+/** Every step runs once per round for every tool (order rotated); figures are medians, all samples reported. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const tmp = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'hvbc-bench-'));
 
 function rng(seed: number) {
@@ -131,49 +133,96 @@ function sha256File(file: string): string {
   return execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0] ?? '';
 }
 
+type Tool = 'ours' | 'restic' | 'borg';
+const TOOLS: Tool[] = ['ours', 'restic', 'borg'];
+
+/** The tools in round `r`'s order: rotated each round, so no tool always runs first (or right after another). */
+function rotated<T>(items: T[], r: number): T[] {
+  const k = r % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Per-tool samples of one step: every round's figure, the median, and the range. */
+function summary(samples: Record<string, number[]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, xs] of Object.entries(samples)) {
+    out[`${k}Seconds`] = median(xs);
+    out[`${k}SecondsAll`] = xs;
+  }
+  return out;
+}
+
 async function benchDisk(name: string, disk: string, allowIncremental: boolean) {
-  const res: Record<string, unknown> = { disk: name, fileBytes: (await fs.stat(disk)).size };
-  const repo = path.join(tmp, `ours-${name}`);
-  await (await Repository.init(repo)).close();
-  const resticRepo = path.join(tmp, `restic-${name}`);
-  const borgRepo = path.join(tmp, `borg-${name}`);
+  const res: Record<string, unknown> = {
+    disk: name,
+    fileBytes: (await fs.stat(disk)).size,
+    rounds: ROUNDS,
+  };
   const renv = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: path.join(tmp, 'restic-cache') };
   const benv = {
     BORG_PASSPHRASE: '',
     BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
     BORG_BASE_DIR: path.join(tmp, 'borg-base'),
   };
-  execFileSync('restic', ['init', '--repo', resticRepo], {
-    env: { ...process.env, ...renv },
-    stdio: 'ignore',
-  });
-  execFileSync('borg', ['init', '-e', 'none', borgRepo], {
-    env: { ...process.env, ...benv },
-    stdio: 'ignore',
-  });
+  // One set of repositories per round: each round's full goes into empty repositories, and its incremental and
+  // restore use that round's full.
+  const repos = Array.from({ length: ROUNDS }, (_, r) => ({
+    ours: path.join(tmp, `ours-${name}-${r}`),
+    restic: path.join(tmp, `restic-${name}-${r}`),
+    borg: path.join(tmp, `borg-${name}-${r}`),
+  }));
+  for (const rp of repos) {
+    await (await Repository.init(rp.ours)).close();
+    execFileSync('restic', ['init', '--repo', rp.restic], {
+      env: { ...process.env, ...renv },
+      stdio: 'ignore',
+    });
+    execFileSync('borg', ['init', '-e', 'none', rp.borg], {
+      env: { ...process.env, ...benv },
+      stdio: 'ignore',
+    });
+  }
+  const rss: Record<string, number[]> = { full: [], incremental: [], restore: [] };
 
-  warm(disk);
-  const cp = timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]);
-  await fs.rm(path.join(tmp, 'copy.vhdx'));
-  warm(disk);
-  const oFull = ours('full', repo, disk);
-  warm(disk);
-  const rFull = timed('restic', ['backup', '--repo', resticRepo, '-q', disk], renv);
-  warm(disk);
-  const bFull = timed('borg', ['create', `${borgRepo}::full`, disk], benv);
+  // Full backup, and cp of the file as the copy limit.
+  const full: Record<string, number[]> = { ours: [], restic: [], borg: [], cp: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const rp = repos[r] as (typeof repos)[number];
+    for (const tool of rotated([...TOOLS, 'cp' as const], r)) {
+      warm(disk);
+      if (tool === 'ours') {
+        const o = ours('full', rp.ours, disk);
+        full.ours?.push(o.seconds as number);
+        rss.full?.push(o.maxRssMiB as number);
+      } else if (tool === 'restic')
+        full.restic?.push(
+          timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv).seconds,
+        );
+      else if (tool === 'borg')
+        full.borg?.push(timed('borg', ['create', `${rp.borg}::full`, disk], benv).seconds);
+      else {
+        full.cp?.push(timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]).seconds);
+        await fs.rm(path.join(tmp, 'copy.vhdx'));
+      }
+    }
+  }
+  const first = repos[0] as (typeof repos)[number];
+  const fullSummary = summary(full);
   res.full = {
-    oursSeconds: oFull.seconds,
-    resticSeconds: rFull.seconds,
-    borgSeconds: bFull.seconds,
-    cpSeconds: cp.seconds,
-    oursMaxRssMiB: oFull.maxRssMiB,
-    resticMaxRssMiB: rFull.maxRssMiB,
-    borgMaxRssMiB: bFull.maxRssMiB,
-    oursRepoBytes: await dirBytes(repo),
-    resticRepoBytes: await dirBytes(resticRepo),
-    borgRepoBytes: await dirBytes(borgRepo),
-    speedupVsRestic: rFull.seconds / (oFull.seconds as number),
-    speedupVsBorg: bFull.seconds / (oFull.seconds as number),
+    ...fullSummary,
+    oursMaxRssMiB: Math.max(...(rss.full as number[])),
+    oursMaxRssMiBAll: rss.full,
+    oursRepoBytes: await dirBytes(first.ours),
+    resticRepoBytes: await dirBytes(first.restic),
+    borgRepoBytes: await dirBytes(first.borg),
+    speedupVsRestic: median(full.restic as number[]) / median(full.ours as number[]),
+    speedupVsBorg: median(full.borg as number[]) / median(full.ours as number[]),
     targets: { vsRestic: 3, vsBorg: 1.5 },
   };
 
@@ -181,79 +230,108 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     const ranges = await changeOnePercent(disk);
     const rangesFile = path.join(tmp, 'ranges.json');
     await fs.writeFile(rangesFile, JSON.stringify(ranges));
-    const before = {
-      ours: await dirBytes(repo),
-      restic: await dirBytes(resticRepo),
-      borg: await dirBytes(borgRepo),
-    };
-    warm(disk);
-    const oInc = ours('incremental', repo, disk, rangesFile);
-    warm(disk);
-    const rInc = timed('restic', ['backup', '--repo', resticRepo, '-q', disk], renv);
-    warm(disk);
-    const bInc = timed('borg', ['create', `${borgRepo}::inc`, disk], benv);
-    const added = {
-      ours: (await dirBytes(repo)) - before.ours,
-      restic: (await dirBytes(resticRepo)) - before.restic,
-      borg: (await dirBytes(borgRepo)) - before.borg,
-    };
+    const inc: Record<string, number[]> = { ours: [], restic: [], borg: [] };
+    const added: Record<Tool, number[]> = { ours: [], restic: [], borg: [] };
+    let oursBytesRead = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      const rp = repos[r] as (typeof repos)[number];
+      for (const tool of rotated(TOOLS, r)) {
+        const before = await dirBytes(rp[tool]);
+        warm(disk);
+        if (tool === 'ours') {
+          const o = ours('incremental', rp.ours, disk, rangesFile);
+          inc.ours?.push(o.seconds as number);
+          rss.incremental?.push(o.maxRssMiB as number);
+          oursBytesRead = o.bytesRead as number;
+        } else if (tool === 'restic')
+          inc.restic?.push(
+            timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv).seconds,
+          );
+        else inc.borg?.push(timed('borg', ['create', `${rp.borg}::inc`, disk], benv).seconds);
+        added[tool].push((await dirBytes(rp[tool])) - before);
+      }
+    }
+    const addedOurs = median(added.ours);
+    const addedRestic = median(added.restic);
     res.incremental = {
-      oursSeconds: oInc.seconds,
-      resticSeconds: rInc.seconds,
-      borgSeconds: bInc.seconds,
-      oursBytesRead: oInc.bytesRead,
-      oursAddedBytes: added.ours,
-      resticAddedBytes: added.restic,
-      borgAddedBytes: added.borg,
-      speedupVsRestic: rInc.seconds / (oInc.seconds as number),
-      addedVsRestic: added.ours / Math.max(1, added.restic),
-      oursMaxRssMiB: oInc.maxRssMiB,
+      ...summary(inc),
+      oursBytesRead,
+      oursAddedBytes: addedOurs,
+      resticAddedBytes: addedRestic,
+      borgAddedBytes: median(added.borg),
+      speedupVsRestic: median(inc.restic as number[]) / median(inc.ours as number[]),
+      addedVsRestic: addedOurs / Math.max(1, addedRestic),
+      oursMaxRssMiB: Math.max(...(rss.incremental as number[])),
+      oursMaxRssMiBAll: rss.incremental,
       targets: { speedupVsRestic: 10, addedVsRestic: 1 / 3 },
     };
   }
 
-  const expected = ours('hash', repo, disk).digest;
-  const outOurs = path.join(tmp, 'restored.vhdx');
-  warm(repo);
-  const oRes = ours('restore', repo, disk, outOurs);
-  const restoredHash = ours('hash', repo, outOurs).digest;
-  await fs.rm(outOurs);
-  const rDir = path.join(tmp, 'restic-restore');
-  warm(resticRepo);
-  const rRes = timed(
-    'restic',
-    ['restore', 'latest', '--repo', resticRepo, '--target', rDir, '-q'],
-    renv,
-  );
-  const resticFile = path.join(rDir, disk);
-  // restic leaves its output in the page cache; ours is on disk when it returns (unbuffered writes + fsync). The
-  // time until restic's file is durable too is reported beside the plain figure (the ratio target uses the plain one).
-  const resticSync = timed('sync', [resticFile]);
-  const resticOk = sha256File(resticFile) === sha256File(disk);
-  await fs.rm(rDir, { recursive: true });
-  const bDir = path.join(tmp, 'borg-restore');
-  await fs.mkdir(bDir);
-  warm(borgRepo);
-  const t0 = performance.now();
-  const b = spawnSync('borg', ['extract', `${borgRepo}::${allowIncremental ? 'inc' : 'full'}`], {
-    cwd: bDir,
-    env: { ...process.env, ...benv },
-  });
-  if (b.status !== 0) throw new Error(`borg extract failed: ${b.stderr}`);
-  const bResSeconds = (performance.now() - t0) / 1000;
-  await fs.rm(bDir, { recursive: true });
+  // Restore of the latest point, each tool's output checked against the source.
+  const expected = ours('hash', first.ours, disk).digest;
+  const sourceSha = sha256File(disk);
+  const rest: Record<string, number[]> = { ours: [], restic: [], resticUntilDurable: [], borg: [] };
+  const verified: Record<Tool, boolean> = { ours: true, restic: true, borg: true };
+  for (let r = 0; r < ROUNDS; r++) {
+    const rp = repos[r] as (typeof repos)[number];
+    for (const tool of rotated(TOOLS, r)) {
+      warm(rp[tool]);
+      if (tool === 'ours') {
+        const outOurs = path.join(tmp, 'restored.vhdx');
+        const o = ours('restore', rp.ours, disk, outOurs);
+        rest.ours?.push(o.seconds as number);
+        rss.restore?.push(o.maxRssMiB as number);
+        verified.ours &&= ours('hash', rp.ours, outOurs).digest === expected;
+        await fs.rm(outOurs);
+      } else if (tool === 'restic') {
+        const rDir = path.join(tmp, 'restic-restore');
+        const t = timed(
+          'restic',
+          ['restore', 'latest', '--repo', rp.restic, '--target', rDir, '-q'],
+          renv,
+        );
+        const file = path.join(rDir, disk);
+        // restic leaves its output in the page cache; ours is on disk when it returns (unbuffered writes +
+        // fsync). The time until restic's file is durable too is reported beside the plain figure (the ratio
+        // target uses the plain one).
+        const sync = timed('sync', [file]);
+        rest.restic?.push(t.seconds);
+        rest.resticUntilDurable?.push(t.seconds + sync.seconds);
+        verified.restic &&= sha256File(file) === sourceSha;
+        await fs.rm(rDir, { recursive: true });
+      } else {
+        const bDir = path.join(tmp, 'borg-restore');
+        await fs.mkdir(bDir);
+        const t0 = performance.now();
+        const b = spawnSync(
+          'borg',
+          ['extract', `${rp.borg}::${allowIncremental ? 'inc' : 'full'}`],
+          {
+            cwd: bDir,
+            env: { ...process.env, ...benv },
+          },
+        );
+        if (b.status !== 0) throw new Error(`borg extract failed: ${b.stderr}`);
+        rest.borg?.push((performance.now() - t0) / 1000);
+        verified.borg &&= sha256File(path.join(bDir, disk)) === sourceSha;
+        await fs.rm(bDir, { recursive: true });
+      }
+    }
+  }
   res.restore = {
-    oursSeconds: oRes.seconds,
-    resticSeconds: rRes.seconds,
-    resticUntilDurableSeconds: rRes.seconds + resticSync.seconds,
-    borgSeconds: bResSeconds,
-    oursVerified: restoredHash === expected,
-    resticVerified: resticOk,
-    oursMaxRssMiB: oRes.maxRssMiB,
-    speedupVsRestic: rRes.seconds / (oRes.seconds as number),
-    speedupVsResticUntilDurable: (rRes.seconds + resticSync.seconds) / (oRes.seconds as number),
+    ...summary(rest),
+    oursVerified: verified.ours,
+    resticVerified: verified.restic,
+    borgVerified: verified.borg,
+    oursMaxRssMiB: Math.max(...(rss.restore as number[])),
+    oursMaxRssMiBAll: rss.restore,
+    speedupVsRestic: median(rest.restic as number[]) / median(rest.ours as number[]),
+    speedupVsResticUntilDurable:
+      median(rest.resticUntilDurable as number[]) / median(rest.ours as number[]),
     targets: { speedupVsRestic: 3 },
   };
+  for (const rp of repos)
+    for (const dir of Object.values(rp)) rmSync(dir, { recursive: true, force: true });
   return res;
 }
 
