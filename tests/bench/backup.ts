@@ -1,5 +1,6 @@
 // Benchmark: full, incremental and restore of a 4 GiB VHDX through our data path, against restic, borg and cp on
-// the same file in the same run (every step in rounds, tools interleaved). Prints one JSON object with figures and ratios.
+// the same file in the same run (every step in rounds, the tools interleaved). Prints one JSON object with figures
+// and ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
@@ -148,7 +149,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** Per-tool samples of one step: every round's figure, the median, and the range. */
+/** Per-tool samples of one step: the median (`<tool>Seconds`) and every round's figure (`<tool>SecondsAll`). */
 function summary(samples: Record<string, number[]>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, xs] of Object.entries(samples)) {
@@ -189,6 +190,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     });
   }
   const rss: Record<string, number[]> = { full: [], incremental: [], restore: [] };
+  const peerRss: Record<string, number[]> = { restic: [], borg: [] };
 
   // Full backup, and cp of the file as the copy limit.
   const full: Record<string, number[]> = { ours: [], restic: [], borg: [], cp: [] };
@@ -200,13 +202,15 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
         const o = ours('full', rp.ours, disk);
         full.ours?.push(o.seconds as number);
         rss.full?.push(o.maxRssMiB as number);
-      } else if (tool === 'restic')
-        full.restic?.push(
-          timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv).seconds,
-        );
-      else if (tool === 'borg')
-        full.borg?.push(timed('borg', ['create', `${rp.borg}::full`, disk], benv).seconds);
-      else {
+      } else if (tool === 'restic') {
+        const t = timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv);
+        full.restic?.push(t.seconds);
+        peerRss.restic?.push(t.maxRssMiB ?? 0);
+      } else if (tool === 'borg') {
+        const t = timed('borg', ['create', `${rp.borg}::full`, disk], benv);
+        full.borg?.push(t.seconds);
+        peerRss.borg?.push(t.maxRssMiB ?? 0);
+      } else {
         full.cp?.push(timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]).seconds);
         await fs.rm(path.join(tmp, 'copy.vhdx'));
       }
@@ -218,6 +222,8 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     ...fullSummary,
     oursMaxRssMiB: Math.max(...(rss.full as number[])),
     oursMaxRssMiBAll: rss.full,
+    resticMaxRssMiB: Math.max(...(peerRss.restic as number[])),
+    borgMaxRssMiB: Math.max(...(peerRss.borg as number[])),
     oursRepoBytes: await dirBytes(first.ours),
     resticRepoBytes: await dirBytes(first.restic),
     borgRepoBytes: await dirBytes(first.borg),
