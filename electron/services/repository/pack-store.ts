@@ -133,23 +133,31 @@ export class PackStore {
    */
   async add(id: string, blob: Uint8Array, codec: number, rawLength: number): Promise<void> {
     this.fail();
+    // Blobs start at multiples of 8 (up to 7 zero bytes between them): copying a blob out of shared memory is
+    // about five times faster when source and destination are equally aligned (V8 copies shared memory word by
+    // word only then, else byte by byte).
+    const pad = this.current ? -this.current.size & 7 : 0;
     // A blob that does not fit (only oversized ones can) closes the open pack first.
     const full =
       this.current &&
-      this.current.size + blob.length > Math.max(this.capacity, this.current.buf.length)
+      this.current.size + pad + blob.length > Math.max(this.capacity, this.current.buf.length)
         ? this.current
         : null;
     if (full) this.current = null;
     const p = (this.current ??= this.open(blob.length));
-    if (p.staged + blob.length > p.buf.length) {
+    const skip = -p.size & 7;
+    if (p.staged + skip + blob.length > p.buf.length) {
       this.spill(p);
-      if (p.staged + blob.length > p.buf.length) {
-        const bigger = this.takeBuf(p.staged + blob.length);
+      if (p.staged + skip + blob.length > p.buf.length) {
+        const bigger = this.takeBuf(p.staged + skip + blob.length);
         p.buf.copy(bigger, 0, 0, p.staged);
         this.giveBuf(p.buf);
         p.buf = bigger;
       }
     }
+    p.buf.fill(0, p.staged, p.staged + skip);
+    p.staged += skip;
+    p.size += skip;
     p.buf.set(blob, p.staged);
     p.entries.push({ id, pack: p.id, offset: p.size, length: blob.length, codec, rawLength });
     p.size += blob.length;
