@@ -189,46 +189,49 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
       stdio: 'ignore',
     });
   }
-  const rss: Record<string, number[]> = { full: [], incremental: [], restore: [] };
-  const peerRss: Record<string, number[]> = { restic: [], borg: [] };
+  const rss = { full: [] as number[], incremental: [] as number[], restore: [] as number[] };
+  const peerRss = { restic: [] as number[], borg: [] as number[] };
 
   // Full backup, and cp of the file as the copy limit.
-  const full: Record<string, number[]> = { ours: [], restic: [], borg: [], cp: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    const rp = repos[r] as (typeof repos)[number];
+  const full = {
+    ours: [] as number[],
+    restic: [] as number[],
+    borg: [] as number[],
+    cp: [] as number[],
+  };
+  for (const [r, rp] of repos.entries()) {
     for (const tool of rotated([...TOOLS, 'cp' as const], r)) {
       warm(disk);
       if (tool === 'ours') {
         const o = ours('full', rp.ours, disk);
-        full.ours?.push(o.seconds as number);
-        rss.full?.push(o.maxRssMiB as number);
+        full.ours.push(o.seconds as number);
+        rss.full.push(o.maxRssMiB as number);
       } else if (tool === 'restic') {
         const t = timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv);
-        full.restic?.push(t.seconds);
-        peerRss.restic?.push(t.maxRssMiB ?? 0);
+        full.restic.push(t.seconds);
+        peerRss.restic.push(t.maxRssMiB ?? 0);
       } else if (tool === 'borg') {
         const t = timed('borg', ['create', `${rp.borg}::full`, disk], benv);
-        full.borg?.push(t.seconds);
-        peerRss.borg?.push(t.maxRssMiB ?? 0);
+        full.borg.push(t.seconds);
+        peerRss.borg.push(t.maxRssMiB ?? 0);
       } else {
-        full.cp?.push(timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]).seconds);
+        full.cp.push(timed('cp', ['--sparse=always', disk, path.join(tmp, 'copy.vhdx')]).seconds);
         await fs.rm(path.join(tmp, 'copy.vhdx'));
       }
     }
   }
   const first = repos[0] as (typeof repos)[number];
-  const fullSummary = summary(full);
   res.full = {
-    ...fullSummary,
-    oursMaxRssMiB: Math.max(...(rss.full as number[])),
+    ...summary(full),
+    oursMaxRssMiB: Math.max(...rss.full),
     oursMaxRssMiBAll: rss.full,
-    resticMaxRssMiB: Math.max(...(peerRss.restic as number[])),
-    borgMaxRssMiB: Math.max(...(peerRss.borg as number[])),
+    resticMaxRssMiB: Math.max(...peerRss.restic),
+    borgMaxRssMiB: Math.max(...peerRss.borg),
     oursRepoBytes: await dirBytes(first.ours),
     resticRepoBytes: await dirBytes(first.restic),
     borgRepoBytes: await dirBytes(first.borg),
-    speedupVsRestic: median(full.restic as number[]) / median(full.ours as number[]),
-    speedupVsBorg: median(full.borg as number[]) / median(full.ours as number[]),
+    speedupVsRestic: median(full.restic) / median(full.ours),
+    speedupVsBorg: median(full.borg) / median(full.ours),
     targets: { vsRestic: 3, vsBorg: 1.5 },
   };
 
@@ -236,24 +239,23 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     const ranges = await changeOnePercent(disk);
     const rangesFile = path.join(tmp, 'ranges.json');
     await fs.writeFile(rangesFile, JSON.stringify(ranges));
-    const inc: Record<string, number[]> = { ours: [], restic: [], borg: [] };
+    const inc = { ours: [] as number[], restic: [] as number[], borg: [] as number[] };
     const added: Record<Tool, number[]> = { ours: [], restic: [], borg: [] };
     let oursBytesRead = 0;
-    for (let r = 0; r < ROUNDS; r++) {
-      const rp = repos[r] as (typeof repos)[number];
+    for (const [r, rp] of repos.entries()) {
       for (const tool of rotated(TOOLS, r)) {
         const before = await dirBytes(rp[tool]);
         warm(disk);
         if (tool === 'ours') {
           const o = ours('incremental', rp.ours, disk, rangesFile);
-          inc.ours?.push(o.seconds as number);
-          rss.incremental?.push(o.maxRssMiB as number);
+          inc.ours.push(o.seconds as number);
+          rss.incremental.push(o.maxRssMiB as number);
           oursBytesRead = o.bytesRead as number;
         } else if (tool === 'restic')
-          inc.restic?.push(
+          inc.restic.push(
             timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv).seconds,
           );
-        else inc.borg?.push(timed('borg', ['create', `${rp.borg}::inc`, disk], benv).seconds);
+        else inc.borg.push(timed('borg', ['create', `${rp.borg}::inc`, disk], benv).seconds);
         added[tool].push((await dirBytes(rp[tool])) - before);
       }
     }
@@ -265,9 +267,9 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
       oursAddedBytes: addedOurs,
       resticAddedBytes: addedRestic,
       borgAddedBytes: median(added.borg),
-      speedupVsRestic: median(inc.restic as number[]) / median(inc.ours as number[]),
+      speedupVsRestic: median(inc.restic) / median(inc.ours),
       addedVsRestic: addedOurs / Math.max(1, addedRestic),
-      oursMaxRssMiB: Math.max(...(rss.incremental as number[])),
+      oursMaxRssMiB: Math.max(...rss.incremental),
       oursMaxRssMiBAll: rss.incremental,
       targets: { speedupVsRestic: 10, addedVsRestic: 1 / 3 },
     };
@@ -276,17 +278,21 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
   // Restore of the latest point, each tool's output checked against the source.
   const expected = ours('hash', first.ours, disk).digest;
   const sourceSha = sha256File(disk);
-  const rest: Record<string, number[]> = { ours: [], restic: [], resticUntilDurable: [], borg: [] };
+  const rest = {
+    ours: [] as number[],
+    restic: [] as number[],
+    resticUntilDurable: [] as number[],
+    borg: [] as number[],
+  };
   const verified: Record<Tool, boolean> = { ours: true, restic: true, borg: true };
-  for (let r = 0; r < ROUNDS; r++) {
-    const rp = repos[r] as (typeof repos)[number];
+  for (const [r, rp] of repos.entries()) {
     for (const tool of rotated(TOOLS, r)) {
       warm(rp[tool]);
       if (tool === 'ours') {
         const outOurs = path.join(tmp, 'restored.vhdx');
         const o = ours('restore', rp.ours, disk, outOurs);
-        rest.ours?.push(o.seconds as number);
-        rss.restore?.push(o.maxRssMiB as number);
+        rest.ours.push(o.seconds as number);
+        rss.restore.push(o.maxRssMiB as number);
         verified.ours &&= ours('hash', rp.ours, outOurs).digest === expected;
         await fs.rm(outOurs);
       } else if (tool === 'restic') {
@@ -301,8 +307,8 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
         // fsync). The time until restic's file is durable too is reported beside the plain figure (the ratio
         // target uses the plain one).
         const sync = timed('sync', [file]);
-        rest.restic?.push(t.seconds);
-        rest.resticUntilDurable?.push(t.seconds + sync.seconds);
+        rest.restic.push(t.seconds);
+        rest.resticUntilDurable.push(t.seconds + sync.seconds);
         verified.restic &&= sha256File(file) === sourceSha;
         await fs.rm(rDir, { recursive: true });
       } else {
@@ -318,7 +324,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
           },
         );
         if (b.status !== 0) throw new Error(`borg extract failed: ${b.stderr}`);
-        rest.borg?.push((performance.now() - t0) / 1000);
+        rest.borg.push((performance.now() - t0) / 1000);
         verified.borg &&= sha256File(path.join(bDir, disk)) === sourceSha;
         await fs.rm(bDir, { recursive: true });
       }
@@ -329,11 +335,10 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     oursVerified: verified.ours,
     resticVerified: verified.restic,
     borgVerified: verified.borg,
-    oursMaxRssMiB: Math.max(...(rss.restore as number[])),
+    oursMaxRssMiB: Math.max(...rss.restore),
     oursMaxRssMiBAll: rss.restore,
-    speedupVsRestic: median(rest.restic as number[]) / median(rest.ours as number[]),
-    speedupVsResticUntilDurable:
-      median(rest.resticUntilDurable as number[]) / median(rest.ours as number[]),
+    speedupVsRestic: median(rest.restic) / median(rest.ours),
+    speedupVsResticUntilDurable: median(rest.resticUntilDurable) / median(rest.ours),
     targets: { speedupVsRestic: 3 },
   };
   for (const rp of repos)

@@ -375,11 +375,7 @@ function zd(payload, out) {
   out.set(raw);
   return true;
 }
-// Compressed size only (probes), or the compressed bytes as a new exact-size Uint8Array.
-function zcLength(raw) {
-  return zc(raw).length;
-}
-// The result may be a view of a scratch buffer: use it before the next zc() call.
+// The compressed bytes; the result may be a view of a scratch buffer: use it before the next zc() call.
 function zc(raw) {
   if (native) {
     if (native.dest.length < native.bound(raw.length)) native.dest = Buffer.allocUnsafe(native.bound(raw.length));
@@ -403,8 +399,8 @@ let lastRaw = false;
 function compressChunk(raw) {
   if (lastRaw && raw.length >= 64 * 1024) {
     const probe = 16 * 1024, mid = (raw.length >> 1) - (probe >> 1);
-    const a = zcLength(raw.subarray(0, probe));
-    const b = zcLength(raw.subarray(mid, mid + probe));
+    const a = zc(raw.subarray(0, probe)).length;
+    const b = zc(raw.subarray(mid, mid + probe)).length;
     if (a > probe * 0.97 && b > probe * 0.97) return { data: raw, codec: 0 };
   }
   const c = zc(raw);
