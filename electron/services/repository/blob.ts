@@ -1,21 +1,16 @@
 // Chunk blobs (compress, then encrypt) and sealed repository files (index, manifests, gc state).
 
 import { createHash } from 'node:crypto';
-import { compress, decompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { HvbcError } from '../../../shared/errors';
 import { decrypt, encrypt } from './crypto';
+import { zstdCompress as compress, zstdDecompress as decompress } from './zstd';
+
+export { ensureZstd } from './zstd';
 
 export const CODEC_RAW = 0;
 export const CODEC_ZSTD = 1;
 export type Codec = typeof CODEC_RAW | typeof CODEC_ZSTD;
 export const CODEC_NAMES: Record<Codec, string> = { [CODEC_RAW]: 'raw', [CODEC_ZSTD]: 'zstd' };
-
-let ready: Promise<void> | null = null;
-/** Load the zstd WASM module once per thread. */
-export function ensureZstd(): Promise<void> {
-  ready ??= zstdInit();
-  return ready;
-}
 
 /**
  * The content size a zstd frame header declares, or -1 when absent or not a zstd frame. Checked before
