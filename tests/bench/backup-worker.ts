@@ -81,6 +81,19 @@ async function hash(): Promise<Record<string, unknown>> {
   return { digest };
 }
 
+// Peak of each part of this process's memory, sampled every 20 ms, so a high maxRSS can be traced to the
+// JS heap, native buffers or (neither) worker threads and WASM memories.
+const peaks = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+const sample = (): void => {
+  const m = process.memoryUsage();
+  for (const k of Object.keys(peaks) as (keyof typeof peaks)[]) peaks[k] = Math.max(peaks[k], m[k]);
+};
+setInterval(sample, 20).unref();
+const memPeaksMiB = (): Record<string, number> => {
+  sample();
+  return Object.fromEntries(Object.entries(peaks).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+};
+
 const run =
   step === 'full'
     ? backup('full')
@@ -92,7 +105,7 @@ const run =
 run
   .then((r) =>
     process.stdout.write(
-      `${JSON.stringify({ ...r, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+      `${JSON.stringify({ ...r, maxRssMiB: process.resourceUsage().maxRSS / 1024, memPeaksMiB: memPeaksMiB() })}\n`,
     ),
   )
   .catch((e: unknown) => {

@@ -190,6 +190,11 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     });
   }
   const rss = { full: [] as number[], incremental: [] as number[], restore: [] as number[] };
+  const memPeaks = {
+    full: [] as unknown[],
+    incremental: [] as unknown[],
+    restore: [] as unknown[],
+  };
   const peerRss = { restic: [] as number[], borg: [] as number[] };
 
   // Full backup, and cp of the file as the copy limit.
@@ -206,6 +211,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
         const o = ours('full', rp.ours, disk);
         full.ours.push(o.seconds as number);
         rss.full.push(o.maxRssMiB as number);
+        memPeaks.full.push(o.memPeaksMiB);
       } else if (tool === 'restic') {
         const t = timed('restic', ['backup', '--repo', rp.restic, '-q', disk], renv);
         full.restic.push(t.seconds);
@@ -225,6 +231,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     ...summary(full),
     oursMaxRssMiB: Math.max(...rss.full),
     oursMaxRssMiBAll: rss.full,
+    oursMemPeaksMiB: memPeaks.full,
     resticMaxRssMiB: Math.max(...peerRss.restic),
     borgMaxRssMiB: Math.max(...peerRss.borg),
     oursRepoBytes: await dirBytes(first.ours),
@@ -250,6 +257,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
           const o = ours('incremental', rp.ours, disk, rangesFile);
           inc.ours.push(o.seconds as number);
           rss.incremental.push(o.maxRssMiB as number);
+          memPeaks.incremental.push(o.memPeaksMiB);
           oursBytesRead = o.bytesRead as number;
         } else if (tool === 'restic')
           inc.restic.push(
@@ -271,6 +279,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
       addedVsRestic: addedOurs / Math.max(1, addedRestic),
       oursMaxRssMiB: Math.max(...rss.incremental),
       oursMaxRssMiBAll: rss.incremental,
+      oursMemPeaksMiB: memPeaks.incremental,
       targets: { speedupVsRestic: 10, addedVsRestic: 1 / 3 },
     };
   }
@@ -293,6 +302,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
         const o = ours('restore', rp.ours, disk, outOurs);
         rest.ours.push(o.seconds as number);
         rss.restore.push(o.maxRssMiB as number);
+        memPeaks.restore.push(o.memPeaksMiB);
         verified.ours &&= ours('hash', rp.ours, outOurs).digest === expected;
         await fs.rm(outOurs);
       } else if (tool === 'restic') {
@@ -337,6 +347,7 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     borgVerified: verified.borg,
     oursMaxRssMiB: Math.max(...rss.restore),
     oursMaxRssMiBAll: rss.restore,
+    oursMemPeaksMiB: memPeaks.restore,
     speedupVsRestic: median(rest.restic) / median(rest.ours),
     speedupVsResticUntilDurable: median(rest.resticUntilDurable) / median(rest.ours),
     targets: { speedupVsRestic: 3 },
