@@ -81,8 +81,9 @@ async function hash(): Promise<Record<string, unknown>> {
   return { digest };
 }
 
-// Peak of each part of this process's memory, sampled every 20 ms, so a high maxRSS can be traced to the
-// JS heap, native buffers or (neither) worker threads and WASM memories.
+// Peak of each part of this process's memory, sampled every 20 ms, so a high RSS can be traced to the JS heap,
+// native buffers or (neither) worker threads and WASM memories. maxRssMiB is the kernel's high-water mark: a
+// process forked from a larger one starts with that one's, so backup.ts measures it with /usr/bin/time.
 const peaks = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
 const sample = (): void => {
   const m = process.memoryUsage();

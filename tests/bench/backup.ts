@@ -104,13 +104,30 @@ function ours(
   disk: string,
   arg = '',
 ): Record<string, number> & { digest?: string } {
+  // Under /usr/bin/time like the peers: a child forked straight from this process (which holds the generated
+  // disks in memory for a while) would inherit its high-water RSS, as Linux keeps it across exec.
   const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', path.join(here, 'backup-worker.ts'), step, repo, disk, arg],
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(here, 'backup-worker.ts'),
+      step,
+      repo,
+      disk,
+      arg,
+    ],
     { encoding: 'utf8', maxBuffer: 64 * MiB },
   );
   if (r.status !== 0) throw new Error(`our ${step} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return {
+    ...JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}'),
+    maxRssMiB: Number.isFinite(kb) ? kb / 1024 : NaN,
+  };
 }
 
 /**
