@@ -85,7 +85,7 @@ function timed(
   cmd: string,
   args: string[],
   env: Record<string, string> = {},
-): { seconds: number; maxRssMiB: number | null } {
+): { seconds: number; maxRssMiB: number | null; stdout: string } {
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
     env: { ...process.env, ...env },
@@ -95,7 +95,7 @@ function timed(
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
   const kb = Number(r.stderr.trim().split('\n').pop());
-  return { seconds, maxRssMiB: Number.isFinite(kb) ? kb / 1024 : null };
+  return { seconds, maxRssMiB: Number.isFinite(kb) ? kb / 1024 : null, stdout: r.stdout };
 }
 
 function ours(
@@ -104,29 +104,21 @@ function ours(
   disk: string,
   arg = '',
 ): Record<string, number> & { digest?: string } {
-  // Under /usr/bin/time like the peers: a child forked straight from this process (which holds the generated
-  // disks in memory for a while) would inherit its high-water RSS, as Linux keeps it across exec.
-  const r = spawnSync(
-    '/usr/bin/time',
-    [
-      '-f',
-      '%M',
-      process.execPath,
-      '--import',
-      'tsx',
-      path.join(here, 'backup-worker.ts'),
-      step,
-      repo,
-      disk,
-      arg,
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * MiB },
-  );
-  if (r.status !== 0) throw new Error(`our ${step} failed: ${r.stderr}`);
-  const kb = Number(r.stderr.trim().split('\n').pop());
+  // Timed like the peers (under /usr/bin/time): a child forked straight from this process (which holds the
+  // generated disks in memory for a while) would inherit its high-water RSS, as Linux keeps it across exec. The
+  // step's own seconds (timed from opening the repository) come from the worker's JSON.
+  const t = timed(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(here, 'backup-worker.ts'),
+    step,
+    repo,
+    disk,
+    arg,
+  ]);
   return {
-    ...JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}'),
-    maxRssMiB: Number.isFinite(kb) ? kb / 1024 : NaN,
+    ...JSON.parse(t.stdout.trim().split('\n').pop() ?? '{}'),
+    maxRssMiB: t.maxRssMiB ?? NaN,
   };
 }
 
