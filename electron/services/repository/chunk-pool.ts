@@ -64,7 +64,7 @@ export interface ChunkProcessor {
   /**
    * Like hash, but the worker reads the chunk itself from `pieces` (file ranges and zeros: Chain.locate), so its
    * bytes never pass through this thread; with `seal` it also compresses it in the same step (for chunks that are
-   * probably new: one message each way, the chunk still in the worker's cache). Resolves once a slot is taken;
+   * probably new: the chunk still in the worker's cache; requests and replies travel in groups, see GROUP). Resolves once a slot is taken;
    * `result` says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob
    * (call done(), also when the id turns out to be stored already).
    */
@@ -248,12 +248,24 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * hashFrom requests go to a worker in groups of up to this many, one message each way per group (a lone request
+ * still goes at once, on the next turn of the event loop). Measured on the /usr full backup (2 cores, 7 runs each,
+ * alternating): groups of 4 took 2.58–3.17 s and ~6.1 s of CPU, one message per chunk 2.91–3.60 s and ~7.3 s.
+ */
+const GROUP = 4;
+
+type WorkerReply = Reply & { seq: number; error?: string };
+
 class WorkerPool implements ChunkProcessor {
   zstd: 'native' | 'wasm' = 'wasm';
   private seq = 0;
   private rr = 0;
   private readonly pending: Array<Map<number, Pending>>;
   private failed: Error | null = null;
+  /** hashFrom requests not yet sent, per worker (see GROUP). */
+  private outbox: object[][];
+  private flushScheduled = false;
   /** Shared slots: in use (by a chunk worker) or free, handed out FIFO. */
   private readonly used: boolean[];
   private readonly free: number[];
@@ -267,16 +279,13 @@ class WorkerPool implements ChunkProcessor {
     private readonly idKey: Buffer | null,
   ) {
     this.pending = workers.map(() => new Map());
+    this.outbox = workers.map(() => []);
     this.used = new Array<boolean>(slots).fill(false);
     this.free = Array.from({ length: slots }, (_, i) => i);
     workers.forEach((w, i) => {
-      w.on('message', (m: Reply & { seq: number; error?: string }) => {
-        const p = this.pending[i]?.get(m.seq);
-        if (!p) return;
-        this.pending[i]?.delete(m.seq);
-        this.updateRef();
-        if (m.error) p.reject(new HvbcError('INTERNAL', `Chunk worker failed: ${m.error}`));
-        else p.resolve(m);
+      w.on('message', (m: WorkerReply & { replies?: WorkerReply[] }) => {
+        if (m.replies) for (const r of m.replies) this.settle(i, r);
+        else this.settle(i, m);
       });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
@@ -284,6 +293,38 @@ class WorkerPool implements ChunkProcessor {
       });
       w.unref();
     });
+  }
+
+  /** A worker's reply settles the request it answers. */
+  private settle(i: number, m: WorkerReply): void {
+    const p = this.pending[i]?.get(m.seq);
+    if (!p) return;
+    this.pending[i]?.delete(m.seq);
+    this.updateRef();
+    if (m.error) p.reject(new HvbcError('INTERNAL', `Chunk worker failed: ${m.error}`));
+    else p.resolve(m);
+  }
+
+  /** Queue a hashFrom request for worker i: sent when its group is full, or on the next turn of the loop. */
+  private enqueue(i: number, msg: object): void {
+    const box = this.outbox[i];
+    if (!box) return;
+    box.push(msg);
+    if (box.length >= GROUP) this.flush(i);
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.outbox.forEach((_, k) => this.flush(k));
+      });
+    }
+  }
+
+  private flush(i: number): void {
+    const box = this.outbox[i];
+    if (!box?.length) return;
+    this.outbox[i] = [];
+    this.workers[i]?.postMessage(box.length === 1 ? box[0] : { t: 'hashFromMany', items: box });
   }
 
   private fail(e: Error): void {
@@ -379,7 +420,14 @@ class WorkerPool implements ChunkProcessor {
     this.updateRef();
   }
 
-  private call(i: number, seq: number, msg: object, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  /** Send a request to worker i (or queue it for a group, `grouped`) and wait for its reply. */
+  private call(
+    i: number,
+    seq: number,
+    msg: object,
+    transfer: ArrayBuffer[] = [],
+    grouped = false,
+  ): Promise<Reply> {
     if (this.failed)
       return Promise.reject(
         new HvbcError('INTERNAL', `Chunk worker stopped: ${this.failed.message}`),
@@ -387,7 +435,8 @@ class WorkerPool implements ChunkProcessor {
     return new Promise((resolve, reject) => {
       this.pending[i]?.set(seq, { resolve, reject });
       this.updateRef();
-      this.workers[i]?.postMessage(msg, transfer);
+      if (grouped) this.enqueue(i, msg);
+      else this.workers[i]?.postMessage(msg, transfer);
     });
   }
 
@@ -445,7 +494,7 @@ class WorkerPool implements ChunkProcessor {
     const worker = this.pickWorker();
     const seq = this.seq++;
     const msg = { t: 'hashFrom', seq, slot, len: length, pieces, seal };
-    const result = this.call(worker, seq, msg).then(
+    const result = this.call(worker, seq, msg, [], true).then(
       (r): FromResult => {
         if (r.readError !== undefined || r.zero) {
           this.release(slot);

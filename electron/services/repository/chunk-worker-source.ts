@@ -66,7 +66,11 @@ function readPieces(pieces, out) {
     else reads.push(readRange(p.file, out, at, p.length, p.fileOffset));
     at += p.length;
   }
-  return Promise.all(reads);
+  // Settle every read before failing, so no read still lands in the slot after it is handed to another chunk.
+  return Promise.allSettled(reads).then((rs) => {
+    const bad = rs.find((r) => r.status === 'rejected');
+    if (bad) throw bad.reason;
+  });
 }
 function readRange(file, out, at, len, pos) {
   let fd;
@@ -169,6 +173,7 @@ function zc(raw) {
   if (wasm._ZSTD_isError(n)) return zstd.compress(raw, level);
   return wasm.HEAPU8.slice(dst, dst + n);
 }
+const post = (msg, transfer) => parentPort.postMessage(msg, transfer);
 let lastRaw = false;
 function compressChunk(raw) {
   if (lastRaw && raw.length >= 64 * 1024) {
@@ -184,10 +189,10 @@ function compressChunk(raw) {
 }
 // Compress (and encrypt) the raw chunk in its slot and reply with the blob: back in the same slot when it fits
 // (no allocation, no transfer), else transferred. \`extra\` is merged into the reply.
-function sealChunk(seq, raw, id, extra) {
+function sealChunk(seq, raw, id, extra, send = post) {
   const { data, codec } = compressChunk(raw);
   if (!dataKey && data === raw) {
-    parentPort.postMessage({ seq, codec, inSlot: true, ...extra });
+    send({ seq, codec, inSlot: true, ...extra });
     return;
   }
   let blob;
@@ -202,14 +207,34 @@ function sealChunk(seq, raw, id, extra) {
   }
   if (blob.length <= slotSize) {
     new Uint8Array(sab, raw.byteOffset, blob.length).set(blob);
-    parentPort.postMessage({ seq, codec, inSlot: true, length: blob.length, ...extra });
+    send({ seq, codec, inSlot: true, length: blob.length, ...extra });
     return;
   }
   // Transfer exactly the blob's bytes (a Buffer's slice() is a view, so copy the range of its ArrayBuffer).
   const ab = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength
     ? blob.buffer
     : blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
-  parentPort.postMessage({ seq, blob: ab, codec, ...extra }, [ab]);
+  send({ seq, blob: ab, codec, ...extra }, [ab]);
+}
+function hashFrom(m, send) {
+  const out = new Uint8Array(sab, m.slot * slotSize, m.len);
+  readPieces(m.pieces, out).then(() => {
+    try {
+      if (Buffer.from(sab, m.slot * slotSize, m.len).equals(ZERO.subarray(0, m.len))) {
+        send({ seq: m.seq, zero: true });
+        return;
+      }
+      const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
+      const id = h.update(out).digest('hex');
+      if (m.seal) sealChunk(m.seq, out, id, { id }, send);
+      else {
+        held.set(m.seq, out);
+        send({ seq: m.seq, id });
+      }
+    } catch (e) {
+      send({ seq: m.seq, error: String((e && e.stack) || e) });
+    }
+  }, (e) => send({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code, readFile: e && e.file }));
 }
 parentPort.on('message', async (m) => {
   if (ready) await ready;
@@ -233,24 +258,23 @@ parentPort.on('message', async (m) => {
       const statuses = m.items.map((it) => decodeTo(it, new Uint8Array(m.dest, it.at, it.rawLength)));
       parentPort.postMessage({ seq: m.seq, statuses });
     } else if (m.t === 'hashFrom') {
-      const out = new Uint8Array(sab, m.slot * slotSize, m.len);
-      readPieces(m.pieces, out).then(() => {
+      hashFrom(m, post);
+    } else if (m.t === 'hashFromMany') {
+      // One reply for the whole group, once every chunk of it is done (each with its own result or error).
+      const replies = [], transfer = [];
+      let left = m.items.length;
+      const collect = (r, t) => {
+        replies.push(r);
+        if (t) transfer.push(...t);
+        if (--left === 0) parentPort.postMessage({ seq: -1, replies }, transfer);
+      };
+      for (const it of m.items) {
         try {
-          if (Buffer.from(sab, m.slot * slotSize, m.len).equals(ZERO.subarray(0, m.len))) {
-            parentPort.postMessage({ seq: m.seq, zero: true });
-            return;
-          }
-          const h = idKey ? crypto.createHmac('sha256', idKey) : crypto.createHash('sha256');
-          const id = h.update(out).digest('hex');
-          if (m.seal) sealChunk(m.seq, out, id, { id });
-          else {
-            held.set(m.seq, out);
-            parentPort.postMessage({ seq: m.seq, id });
-          }
+          hashFrom(it, collect);
         } catch (e) {
-          parentPort.postMessage({ seq: m.seq, error: String((e && e.stack) || e) });
+          collect({ seq: it.seq, error: String((e && e.stack) || e) });
         }
-      }, (e) => parentPort.postMessage({ seq: m.seq, readError: String((e && e.message) || e), readCode: e && e.code, readFile: e && e.file }));
+      }
     } else if (m.t === 'closeFiles') {
       closeIdleFiles();
       parentPort.postMessage({ seq: m.seq });

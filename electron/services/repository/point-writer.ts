@@ -329,8 +329,9 @@ class DiskWriterImpl implements DiskWriter {
       this.setEntry(index, null);
       return;
     }
-    // Workers read ahead while they compute: allow a few more chunks in flight than for in-memory chunks.
-    while (this.inflight.size >= this.maxInflight * 2) await Promise.race(this.inflight);
+    // Workers read ahead while they compute, and take requests in groups (chunk-pool's GROUP): allow more chunks
+    // in flight than for in-memory chunks (×4 measured ~10% faster than ×2 on the /usr full, with groups of 4).
+    while (this.inflight.size >= this.maxInflight * 4) await Promise.race(this.inflight);
     if (this.error) throw this.error;
     const { result } = await this.pool.hashFrom(pieces, length, this.newShare >= 0.5);
     this.track(
