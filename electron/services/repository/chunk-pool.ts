@@ -251,7 +251,7 @@ interface Pending {
 /**
  * hashFrom requests go to a worker in groups of up to this many, one message each way per group (a lone request
  * still goes at once, on the next turn of the event loop). Measured on the /usr full backup (2 cores, 7 runs each,
- * alternating): groups of 4 took 2.58–3.17 s and ~6.1 s of CPU, one message per chunk 2.91–3.60 s and ~7.3 s.
+ * alternating): groups of 4 took 2.58–3.17 s and ~6.6 s of CPU (user+sys), one message per chunk 2.91–3.60 s and ~7.4 s.
  */
 const GROUP = 4;
 
