@@ -64,8 +64,8 @@ export interface ChunkProcessor {
   /**
    * Like hash, but the worker reads the chunk itself from `pieces` (file ranges and zeros: Chain.locate), so its
    * bytes never pass through this thread; with `seal` it also compresses it in the same step (for chunks that are
-   * probably new: the chunk still in the worker's cache; requests and replies travel in groups, see GROUP). Resolves once a slot is taken;
-   * `result` says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob
+   * probably new: the chunk still in the worker's cache; requests and replies travel in groups, see GROUP).
+   * Resolves once a slot is taken; `result` says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob
    * (call done(), also when the id turns out to be stored already).
    */
   hashFrom(
@@ -251,7 +251,8 @@ interface Pending {
 /**
  * hashFrom requests go to a worker in groups of up to this many, one message each way per group (a lone request
  * still goes at once, on the next turn of the event loop). Measured on the /usr full backup (2 cores, 7 runs each,
- * alternating): groups of 4 took 2.58–3.17 s and ~6.6 s of CPU (user+sys), one message per chunk 2.91–3.60 s and ~7.4 s.
+ * alternating): groups of 4 took 2.58–3.17 s and ~6.6 s of CPU (user+sys), one message per chunk 2.91–3.60 s and
+ * ~7.4 s.
  */
 const GROUP = 4;
 
