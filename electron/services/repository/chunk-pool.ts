@@ -65,8 +65,8 @@ export interface ChunkProcessor {
    * Like hash, but the worker reads the chunk itself from `pieces` (file ranges and zeros: Chain.locate), so its
    * bytes never pass through this thread; with `seal` it also compresses it in the same step (for chunks that are
    * probably new: the chunk still in the worker's cache; requests and replies travel in groups, see GROUP).
-   * Resolves once a slot is taken; `result` says the chunk was all zeros, or gives its id with a ticket (seal or drop it) or the sealed blob
-   * (call done(), also when the id turns out to be stored already).
+   * Resolves once a slot is taken; `result` says the chunk was all zeros, or gives its id with a ticket (seal or
+   * drop it) or the sealed blob (call done(), also when the id turns out to be stored already).
    */
   hashFrom(
     pieces: Piece[],
