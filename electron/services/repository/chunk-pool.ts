@@ -265,7 +265,7 @@ class WorkerPool implements ChunkProcessor {
   private readonly pending: Array<Map<number, Pending>>;
   private failed: Error | null = null;
   /** hashFrom requests not yet sent, per worker (see GROUP). */
-  private outbox: object[][];
+  private readonly outbox: object[][];
   private flushScheduled = false;
   /** Shared slots: in use (by a chunk worker) or free, handed out FIFO. */
   private readonly used: boolean[];

@@ -1,6 +1,6 @@
 // hashFrom (workers read chunks from the disk's files themselves, requests grouped per worker): many chunks at
-// once, mixing data, zeros, sealed and unsealed, and unreadable files, each get their own right answer, the same
-// as the inline path's.
+// once, mixing data, zeros, sealed and unsealed, and unreadable files, each get their own right answer, with
+// workers and inline.
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +14,7 @@ import type { Piece } from '../../../electron/services/vhdx';
 import { HvbcError } from '../../../shared/errors';
 import { KiB, prng, tempDir } from './helpers';
 
-// 1 MiB chunks: the pool then has 12 slots, fewer than the chunks asked for at once.
+// 1 MiB chunks: a 2-worker pool then has 12 slots, fewer than the chunks asked for at once.
 const CHUNK = 1024 * KiB;
 
 interface Case {
@@ -59,7 +59,7 @@ describe('chunk pool: hashFrom', () => {
       await ensureZstd(); // decodeBlob below runs on this thread
       const { dir, cleanup } = tempDir('hashfrom');
       const data = prng(7)(Buffer.alloc(24 * CHUNK));
-      // Compressible quarter so sealed blobs use zstd as well as raw.
+      // Some compressible chunks, so sealed blobs use zstd as well as raw.
       data.fill('hyper-v ', 4 * CHUNK, 8 * CHUNK);
       const file = path.join(dir, 'disk.bin');
       writeFileSync(file, data);
