@@ -13,7 +13,10 @@ function mb(n: number | null | undefined): string {
   return n === null || n === undefined ? '–' : `${(n / 1048576).toFixed(1)} MiB`;
 }
 
-/** Follow a task to its end; Ctrl-C cancels it (and waits for the cleanup) instead of killing the process. */
+/**
+ * Follow a task to its end; Ctrl-C cancels it (and waits for the cleanup) instead of killing the process. The task's
+ * warnings (checkpoints left behind, the slow path…) go to stderr at the end; with --json they are in the record.
+ */
 export async function followTask(
   s: Services,
   rec: TaskRecord,
@@ -41,6 +44,7 @@ export async function followTask(
   try {
     const done = await s.tasks.wait(rec.id);
     if (io.isTTY && !json) process.stdout.write('\n');
+    if (!json) for (const w of done.warnings) io.error(`!! ${w}`);
     return done;
   } finally {
     off();

@@ -23,6 +23,7 @@ import { scenarios } from './providers/lab/scenarios';
 import type { EstateProvider } from './providers/types';
 import { JobHistory } from './engine/job-history';
 import { RepoManager } from './engine/repo-manager';
+import type { WorkerStarter } from './repository/chunk-pool';
 import { TaskManager } from './tasks/task-manager';
 
 /** Which estate the service host works on: the embedded lab (default), a real cluster, or an inventory file. */
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   now?: () => Date;
   /** Webhook transport (tests). */
   fetch?: typeof fetch;
+  /** How the repository's chunk workers start (tests: one that fails, to see the slow path reported). */
+  workerStarter?: WorkerStarter;
 }
 
 export interface Services {
@@ -109,7 +112,11 @@ export async function createServices(opts: ServiceOptions = {}): Promise<Service
     provider = await LabProvider.open(labDir);
   }
   const tasks = new TaskManager();
-  const repos = new RepoManager(dataDir);
+  const repos = new RepoManager(
+    dataDir,
+    undefined,
+    opts.workerStarter ? { workerStarter: opts.workerStarter } : {},
+  );
   const history = new JobHistory(path.join(dataDir, 'jobs.jsonl'));
   const drills = new DrillStore(path.join(dataDir, 'drills', 'records.jsonl'));
   const policies = new PolicyStore(dataDir);

@@ -84,7 +84,6 @@ export async function backupCommand(argv: string[], io: CliIO): Promise<number> 
           io.log(
             `  ${d.file}: ${d.mode}${d.fullReason ? ` (${d.fullReason})` : ''}, read ${gib(d.bytesRead)}, stored ${gib(d.bytesStored)}`,
           );
-        for (const c of vm.cleanupFailures) io.error(`  !! ${c}`);
       }
       if (done.error && !r) io.error(`Backup ${done.state}: ${done.error.message}`);
     }
@@ -149,7 +148,14 @@ export async function restoreCommand(argv: string[], io: CliIO): Promise<number>
     }
     const done = await followTask(s, rec, io, json);
     const r = done.result as RestoreResult | undefined;
-    if (json) io.log(JSON.stringify({ state: done.state, error: done.error, result: r }, null, 2));
+    if (json)
+      io.log(
+        JSON.stringify(
+          { state: done.state, error: done.error, result: r, warnings: done.warnings },
+          null,
+          2,
+        ),
+      );
     else if (r?.inPlace) {
       io.log(
         `Restored ${r.vmName} in place from ${r.pointId} (${r.durationSeconds.toFixed(1)} s); ${r.inPlace.checkpointsRemoved} checkpoint(s) removed${r.inPlace.changeTrackingReset ? ', change tracking reset (the next backup is full)' : ''}.`,
@@ -326,7 +332,16 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
     const done = await followTask(s, rec, io, json);
     io.log(
       json
-        ? JSON.stringify({ state: done.state, error: done.error, result: done.result }, null, 2)
+        ? JSON.stringify(
+            {
+              state: done.state,
+              error: done.error,
+              result: done.result,
+              warnings: done.warnings,
+            },
+            null,
+            2,
+          )
         : `${done.title}: ${done.state}${done.error ? ` — ${done.error.message}` : ''}\n${JSON.stringify(done.result ?? {}, null, 2)}`,
     );
     return exitCodeOf(done);

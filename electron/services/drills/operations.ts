@@ -2,7 +2,7 @@
 import type { DrillRecord, DrillRequest } from '../../../shared/drills';
 import { HvbcError } from '../../../shared/errors';
 import type { TaskRecord } from '../../../shared/tasks';
-import { recordWhenDone } from '../engine/operations';
+import { recordWhenDone, warnIfSlow } from '../engine/operations';
 import type { Services } from '../services';
 import { runDrill } from './drill';
 
@@ -18,10 +18,12 @@ export async function startDrill(
       inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id,
   );
   const rec = s.tasks.start('drill', `Restore drill: ${names.join(' → ')}`, async (ctx) => {
-    const body = await runDrill(
-      { provider: s.provider, repo, dataDir: s.dataDir, makeSandbox: s.makeSandbox },
-      req,
-      ctx,
+    const body = await warnIfSlow(repo, ctx, () =>
+      runDrill(
+        { provider: s.provider, repo, dataDir: s.dataDir, makeSandbox: s.makeSandbox },
+        req,
+        ctx,
+      ),
     );
     const sealed = await s.drills.append(body);
     const missed = sealed.vms.filter((v) => v.rtoMet === false);

@@ -7,8 +7,10 @@ import type {
 } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
 import type { TaskRecord } from '../../../shared/tasks';
+import type { Repository } from '../repository/repository';
 import { selectRetention } from '../repository/retention';
 import type { Services } from '../services';
+import type { TaskContext } from '../tasks/task-manager';
 import { runBackup } from './backup';
 import { historyRecordOf } from './job-history';
 import { restorePoint } from './restore';
@@ -48,6 +50,20 @@ export function recordWhenDone(
   return rec;
 }
 
+/** Run a task body, then log the slow-path warning if the repository's chunk work ran without its worker threads. */
+export async function warnIfSlow<T>(
+  repo: Repository,
+  ctx: TaskContext,
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } finally {
+    const w = await repo.slowPathWarning();
+    if (w) ctx.warn(w);
+  }
+}
+
 export async function startBackup(s: Services, req: BackupRequest): Promise<TaskRecord> {
   const repo = await s.repos.get();
   const inv = await s.provider.inventory();
@@ -57,7 +73,7 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
   );
   const title = `Back up ${names.length <= 3 ? names.join(', ') : `${names.length} VMs`}${req.full ? ' (full)' : ''}`;
   const rec = s.tasks.start('backup', title, (ctx) =>
-    runBackup({ provider: s.provider, repo }, req, ctx),
+    warnIfSlow(repo, ctx, () => runBackup({ provider: s.provider, repo }, req, ctx)),
   );
   return recordWhenDone(s, rec, req.vmIds);
 }
@@ -69,38 +85,41 @@ export async function startRestore(s: Services, req: RestoreRequest): Promise<Ta
   if (req.inPlace) await assertInPlacePossible(repo, s.provider, point.id, req.confirmVmName);
   const title = `Restore ${point.vmName}${req.inPlace ? ' in place' : ''} from ${point.createdAt}`;
   const rec = s.tasks.start('restore', title, (ctx) =>
-    restorePoint(repo, req, { dataDir: s.dataDir, ctx, provider: s.provider }),
+    warnIfSlow(repo, ctx, () =>
+      restorePoint(repo, req, { dataDir: s.dataDir, ctx, provider: s.provider }),
+    ),
   );
   return recordWhenDone(s, rec, [point.vmId]);
 }
 
 export async function startCheck(s: Services, readData: boolean): Promise<TaskRecord> {
   const repo = await s.repos.get();
+  const checkBody = async (ctx: TaskContext) => {
+    const r = await repo.check({
+      readData,
+      signal: ctx.signal,
+      onProgress: (done, total) =>
+        ctx.progress({
+          phase: 'check',
+          fraction: total ? done / total : null,
+          counters: { chunksChecked: done },
+        }),
+    });
+    if (!r.ok) {
+      throw Object.assign(
+        new HvbcError(
+          'REPO_CORRUPT',
+          `Repository check found ${r.missingChunks.length} missing and ${r.corruptChunks.length} corrupt chunks affecting ${r.affectedPoints.length} restore points: ${r.affectedPoints.join(', ') || 'none'}. ${r.errors.slice(0, 3).join(' ')}`,
+        ),
+        { partialResult: r },
+      );
+    }
+    return r;
+  };
   const rec = s.tasks.start(
     'repo-check',
     readData ? 'Verify repository data (re-hash every chunk)' : 'Check repository structure',
-    async (ctx) => {
-      const r = await repo.check({
-        readData,
-        signal: ctx.signal,
-        onProgress: (done, total) =>
-          ctx.progress({
-            phase: 'check',
-            fraction: total ? done / total : null,
-            counters: { chunksChecked: done },
-          }),
-      });
-      if (!r.ok) {
-        throw Object.assign(
-          new HvbcError(
-            'REPO_CORRUPT',
-            `Repository check found ${r.missingChunks.length} missing and ${r.corruptChunks.length} corrupt chunks affecting ${r.affectedPoints.length} restore points: ${r.affectedPoints.join(', ') || 'none'}. ${r.errors.slice(0, 3).join(' ')}`,
-          ),
-          { partialResult: r },
-        );
-      }
-      return r;
-    },
+    (ctx) => warnIfSlow(repo, ctx, () => checkBody(ctx)),
   );
   return recordWhenDone(s, rec, []);
 }

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HvbcError } from '../../../shared/errors';
-import { Repository } from '../repository/repository';
+import { Repository, type RepoOptions } from '../repository/repository';
 
 export interface RepoSettings {
   path: string;
@@ -17,6 +17,8 @@ export class RepoManager {
   constructor(
     private readonly dataDir: string,
     private repoPath: string = process.env.HVBC_REPO ?? path.join(dataDir, 'repository'),
+    /** Passed to every open (tests: a worker start that fails). */
+    private readonly extra: Pick<RepoOptions, 'workerStarter'> = {},
   ) {
     this.passphrase = process.env.HVBC_REPO_PASSPHRASE || undefined;
   }
@@ -46,6 +48,7 @@ export class RepoManager {
     }
     this.passphrase = opts.passphrase || undefined;
     this.repo = await Repository.init(this.repoPath, {
+      ...this.extra,
       ...(this.passphrase ? { passphrase: this.passphrase } : {}),
       ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
     });
@@ -67,14 +70,15 @@ export class RepoManager {
       try {
         const repo = (await this.exists())
           ? await Repository.open(this.repoPath, {
+              ...this.extra,
               // The console and the CLI open a repository to back up or restore from it.
               startWorkers: true,
               ...(this.passphrase ? { passphrase: this.passphrase } : {}),
             })
-          : await Repository.init(
-              this.repoPath,
-              this.passphrase ? { passphrase: this.passphrase } : {},
-            );
+          : await Repository.init(this.repoPath, {
+              ...this.extra,
+              ...(this.passphrase ? { passphrase: this.passphrase } : {}),
+            });
         this.repo = repo;
         return repo;
       } finally {

@@ -57,6 +57,8 @@ export interface ChunkProcessor {
   readonly threads: number;
   /** Which zstd does the work: the native binding, its WASM fallback, or the main thread's (threads: 0). */
   readonly zstd: 'native' | 'wasm' | 'inline';
+  /** Why the work runs on this thread though worker threads were asked for (they failed to start), else null. */
+  readonly fallback: string | null;
   /** Hash a chunk (the caller may reuse `data` once this resolves). */
   hash(data: Buffer): Promise<Ticket>;
   seal(t: Ticket): Promise<Sealed>;
@@ -118,17 +120,34 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-export async function createChunkProcessor(opts: PoolOptions): Promise<ChunkProcessor> {
+/** Starts the worker threads (the real one, or a failing one in tests). */
+export type WorkerStarter = (opts: PoolOptions, threads: number) => Promise<ChunkProcessor>;
+
+export async function createChunkProcessor(
+  opts: PoolOptions,
+  startWorkers: WorkerStarter = (o, n) => WorkerPool.start(o, n),
+): Promise<ChunkProcessor> {
   const threads = opts.threads ?? defaultThreads();
+  let fallback: string | null = null;
   if (threads > 0) {
     try {
-      return await WorkerPool.start(opts, threads);
-    } catch {
-      /* fall back to inline below */
+      return await startWorkers(opts, threads);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      fallback = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`;
     }
   }
   await ensureZstd(); // the inline processor compresses on this thread
-  return new InlineProcessor(opts);
+  return new InlineProcessor(opts, fallback);
+}
+
+/**
+ * What to tell the admin when chunk work fell back to the main thread: it still works and stays verified, but is
+ * several times slower (null when the workers run, or when no workers were asked for).
+ */
+export function fallbackWarning(p: ChunkProcessor): string | null {
+  if (p.fallback === null) return null;
+  return `SLOW PATH: the chunk worker threads could not start (${p.fallback}), so hashing and compression ran on the main thread, about 3× slower; the data is stored and verified as usual. If this repeats, check the machine's free memory and thread limits, or reinstall the console (its zstd module may be missing).`;
 }
 
 // ---- inline ------------------------------------------------------------------------------------------------------
@@ -137,7 +156,10 @@ class InlineProcessor implements ChunkProcessor {
   readonly threads = 0;
   readonly zstd = 'inline' as const;
   private seq = 0;
-  constructor(private readonly opts: PoolOptions) {}
+  constructor(
+    private readonly opts: PoolOptions,
+    readonly fallback: string | null = null,
+  ) {}
   async hash(data: Buffer): Promise<Ticket> {
     return {
       id: chunkId(data, this.opts.idKey),
@@ -260,6 +282,7 @@ type WorkerReply = Reply & { seq: number; error?: string };
 
 class WorkerPool implements ChunkProcessor {
   zstd: 'native' | 'wasm' = 'wasm';
+  readonly fallback = null;
   private seq = 0;
   private rr = 0;
   private readonly pending: Array<Map<number, Pending>>;

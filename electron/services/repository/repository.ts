@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
 import { LocalFolderBackend, type Backend, type RangeReader } from './backend';
 import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
-import { createChunkProcessor, type ChunkProcessor, type Verified } from './chunk-pool';
+import {
+  createChunkProcessor,
+  fallbackWarning,
+  type ChunkProcessor,
+  type Verified,
+  type WorkerStarter,
+} from './chunk-pool';
 import { chunkCount } from './chunking';
 import { isZero, tableDigest } from './digest';
 import { readBatches, type BatchSource } from './batch-reader';
@@ -60,6 +66,8 @@ export interface RepoOptions {
   startWorkers?: boolean;
   /** Storage other than the local folder `dir` (which then only names the repository in messages). */
   backend?: Backend;
+  /** How the chunk workers start (tests pass one that fails, to see the slow path reported). */
+  workerStarter?: WorkerStarter;
 }
 
 export interface InitOptions extends RepoOptions {
@@ -352,19 +360,28 @@ export class Repository {
   }
 
   private getPool(): Promise<ChunkProcessor> {
-    this.pool ??= createChunkProcessor({
-      idKey: this.keys.idKey,
-      dataKey: this.keys.dataKey,
-      level: this.config.compression.level,
-      maxChunk: this.config.chunkSize,
-      ...(this.opts.threads !== undefined ? { threads: this.opts.threads } : {}),
-    });
+    this.pool ??= createChunkProcessor(
+      {
+        idKey: this.keys.idKey,
+        dataKey: this.keys.dataKey,
+        level: this.config.compression.level,
+        maxChunk: this.config.chunkSize,
+        ...(this.opts.threads !== undefined ? { threads: this.opts.threads } : {}),
+      },
+      this.opts.workerStarter,
+    );
     return this.pool;
   }
 
   /** Number of worker threads used for chunk processing (0 = inline). */
   async threads(): Promise<number> {
     return (await this.getPool()).threads;
+  }
+
+  /** A warning for the task's log when the chunk workers failed to start and the work ran inline, else null. */
+  async slowPathWarning(): Promise<string | null> {
+    if (!this.pool) return null;
+    return this.pool.then(fallbackWarning, () => null);
   }
 
   /** Is this chunk already stored (or on its way) so a writer can reference it? */

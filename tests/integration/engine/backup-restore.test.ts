@@ -57,6 +57,8 @@ describe('backup engine on the lab', () => {
     const full = await backup(['SQL01']);
     expect(full.task.state).toBe('succeeded');
     expect(full.result.status).toBe('succeeded');
+    // The worker threads started here: no slow-path warning (slow-path.test.ts makes them fail).
+    expect(full.task.warnings).toEqual([]);
     const v1 = full.result.vms[0];
     expect(v1?.disks.every((d) => d.mode === 'full')).toBe(true);
     expect(v1?.consistencyReached).toBe('application');

@@ -1,6 +1,5 @@
 // The honest summary of a backup run: partial is shown as a failure, with per-VM errors, fallbacks, full-vs-incremental reasons and loud cleanup failures.
 import type { BackupRunResult, VmBackupOutcome } from '../../../../shared/backup';
-import type { TaskRecord } from '../../../../shared/tasks';
 import { bytes, duration } from '../../format';
 import { useUi } from '../../state/ui';
 
@@ -60,7 +59,7 @@ function Consistency({ v }: { v: VmBackupOutcome }) {
   );
 }
 
-export function BackupSummary({ task, result }: { task: TaskRecord; result: BackupRunResult }) {
+export function BackupSummary({ result }: { result: BackupRunResult }) {
   const openCheckpoints = useUi((s) => s.openCheckpoints);
   const leftovers = result.vms.filter((v) => v.cleanupFailures.length > 0);
   return (
@@ -81,16 +80,6 @@ export function BackupSummary({ task, result }: { task: TaskRecord; result: Back
                 </li>
               )),
             )}
-          </ul>
-        </div>
-      )}
-      {task.warnings.length > 0 && (
-        <div className="banner warn">
-          <strong>Warnings</strong>
-          <ul>
-            {task.warnings.map((w, i) => (
-              <li key={i}>{w}</li>
-            ))}
           </ul>
         </div>
       )}

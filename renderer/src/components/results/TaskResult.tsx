@@ -27,8 +27,7 @@ export function TaskResult({ task }: { task: TaskRecord }) {
   );
   let body: React.ReactNode = null;
   const drill = task.kind === 'drill' ? drillRecordOf(r) : null;
-  if (task.kind === 'backup' && isBackupRunResult(r))
-    body = <BackupSummary task={task} result={r} />;
+  if (task.kind === 'backup' && isBackupRunResult(r)) body = <BackupSummary result={r} />;
   else if (task.kind === 'restore' && isRestoreResult(r)) body = <RestoreResultView r={r} />;
   else if (drill) body = <DrillResultView d={drill} />;
   else if (task.kind === 'repo-check' && isCheckResult(r))
@@ -49,6 +48,16 @@ export function TaskResult({ task }: { task: TaskRecord }) {
         isBackupRunResult(r) &&
         ['failed', 'partial', 'canceled'].includes(r.status)
       ) && error}
+      {task.warnings.length > 0 && (
+        <div className="banner warn" data-testid="task-warnings">
+          <strong>Warnings</strong>
+          <ul>
+            {task.warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {body}
     </>
   );
