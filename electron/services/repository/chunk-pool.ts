@@ -133,8 +133,8 @@ export async function createChunkProcessor(
     try {
       return await startWorkers(opts, threads);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      fallback = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`;
+      const code = (e as NodeJS.ErrnoException | null)?.code;
+      fallback = `${code ? `${code}: ` : ''}${e instanceof Error ? e.message : String(e)}`;
     }
   }
   await ensureZstd(); // the inline processor compresses on this thread
@@ -147,7 +147,7 @@ export async function createChunkProcessor(
  */
 export function fallbackWarning(p: ChunkProcessor): string | null {
   if (p.fallback === null) return null;
-  return `SLOW PATH: the chunk worker threads could not start (${p.fallback}), so hashing and compression ran on the main thread, about 3× slower; the data is stored and verified as usual. If this repeats, check the machine's free memory and thread limits, or reinstall the console (its zstd module may be missing).`;
+  return `SLOW PATH: the chunk worker threads could not start (${p.fallback}), so hashing and compression ran on the main thread, several times slower; the data is stored and verified as usual. If this repeats, check the machine's free memory and thread limits, or reinstall the console (its zstd module may be missing).`;
 }
 
 // ---- inline ------------------------------------------------------------------------------------------------------
