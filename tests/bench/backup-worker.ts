@@ -1,4 +1,4 @@
-// Benchmark worker: one step of our data path (full, incremental, restore) in its own process, so its peak
+// Benchmark worker: one step of our data path (full, incremental, restore, check) in its own process, so its peak
 // memory is measured alone. Prints one JSON line.
 import { promises as fs } from 'node:fs';
 import { dataChunks, copyChunks } from '../../electron/services/engine/read-disk';
@@ -71,6 +71,16 @@ async function restore(): Promise<Record<string, unknown>> {
   };
 }
 
+/** `check --read-data`: every stored chunk read back and re-hashed. */
+async function check(): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const repo = await Repository.open(repoDir ?? '', { startWorkers: true });
+  const r = await repo.check({ readData: true });
+  await repo.close();
+  if (!r.ok) throw new Error(`check failed: ${r.errors.join(' ')}`);
+  return { seconds: (performance.now() - t0) / 1000, chunksChecked: r.chunksChecked };
+}
+
 /** The content digest of a VHDX as the repository computes it (to compare a restored file with the source). */
 async function hash(): Promise<Record<string, unknown>> {
   const repo = await Repository.open(repoDir ?? '');
@@ -102,7 +112,9 @@ const run =
       ? backup('incremental')
       : step === 'restore'
         ? restore()
-        : hash();
+        : step === 'check'
+          ? check()
+          : hash();
 run
   .then((r) =>
     process.stdout.write(

@@ -1,6 +1,6 @@
-// Benchmark: full, incremental and restore of a 4 GiB VHDX through our data path, against restic, borg and cp on
-// the same file in the same run (every step in rounds, the tools interleaved). Prints one JSON object with figures
-// and ratios.
+// Benchmark: full, incremental, restore and check --read-data of a 4 GiB VHDX through our data path, against
+// restic, borg and cp on the same file in the same run (every step in rounds, the tools interleaved). Prints one
+// JSON object with figures and ratios.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
@@ -360,6 +360,24 @@ async function benchDisk(name: string, disk: string, allowIncremental: boolean) 
     speedupVsRestic: median(rest.restic) / median(rest.ours),
     speedupVsResticUntilDurable: median(rest.resticUntilDurable) / median(rest.ours),
     targets: { speedupVsRestic: 3 },
+  };
+  // Verify every stored chunk (no target; reported beside the peers' own deep checks).
+  const ver = { ours: [] as number[], restic: [] as number[], borg: [] as number[] };
+  for (const [r, rp] of repos.entries()) {
+    for (const tool of rotated(TOOLS, r)) {
+      warm(rp[tool]);
+      if (tool === 'ours') ver.ours.push(ours('check', rp.ours, disk).seconds as number);
+      else if (tool === 'restic')
+        ver.restic.push(
+          timed('restic', ['check', '--read-data', '--repo', rp.restic, '-q'], renv).seconds,
+        );
+      else ver.borg.push(timed('borg', ['check', '--verify-data', rp.borg], benv).seconds);
+    }
+  }
+  res.checkReadData = {
+    ...summary(ver),
+    speedupVsRestic: median(ver.restic) / median(ver.ours),
+    speedupVsBorg: median(ver.borg) / median(ver.ours),
   };
   for (const rp of repos)
     for (const dir of Object.values(rp)) rmSync(dir, { recursive: true, force: true });

@@ -9,12 +9,14 @@ import {
   createChunkProcessor,
   fallbackWarning,
   type ChunkProcessor,
+  type ChunkStatus,
   type Verified,
   type WorkerStarter,
 } from './chunk-pool';
 import { chunkCount } from './chunking';
 import { isZero, tableDigest } from './digest';
 import { readBatches, type BatchSource } from './batch-reader';
+import { verifyStored } from './verify-stored';
 import { BatchedWriter, type RandomWriter } from './batched-writer';
 import {
   chunkId,
@@ -1060,41 +1062,78 @@ export class Repository {
 
     let checked = 0;
     if (opts.readData) {
-      // Re-read every stored chunk (used or not: an unused one may be deduplicated against later), pack by pack.
-      const byPack = new Map<string, IndexEntry[]>();
-      for (const list of entries.values())
-        for (const e of list)
-          if (structurallyOk(e))
-            (byPack.get(e.pack) ?? byPack.set(e.pack, []).get(e.pack))?.push(e);
-      const total = [...byPack.values()].reduce((s, l) => s + l.length, 0);
+      // Re-read every stored chunk (used or not: an unused one may be deduplicated against later).
+      const stored = [...entries.values()]
+        .flat()
+        .filter(structurallyOk)
+        .sort((a, b) => a.pack.localeCompare(b.pack) || a.offset - b.offset);
+      const total = stored.length;
       opts.onProgress?.(0, total);
-      for (const [pack, list] of byPack) {
-        if (opts.signal?.aborted) throw canceled('The repository check');
-        let data: Buffer | null = null;
+      const unreadable = new Set<string>();
+      const judge = (e: IndexEntry, status: ChunkStatus): void => {
+        if (status === 'unreadable' && !unreadable.has(e.pack)) {
+          unreadable.add(e.pack);
+          errors.push(`Pack ${e.pack} cannot be read.`);
+        }
+        if (status !== 'ok') {
+          corrupt.add(e.id);
+          for (const p of users.get(e.id) ?? []) affected.add(p);
+        }
+        checked++;
+      };
+      const local = this.backend.localPath?.bind(this.backend);
+      if (local) {
+        // Local packs: decoded and re-hashed on the worker threads (verify-stored.ts).
+        const pool = await this.getPool();
         try {
-          data = await this.backend.get(packKey(pack));
-        } catch {
-          errors.push(`Pack ${pack} cannot be read.`);
+          await verifyStored(
+            pool,
+            stored.map((e) => ({ ...e, file: local(packKey(e.pack)) })),
+            {
+              ...(opts.signal ? { signal: opts.signal } : {}),
+              canceled: () => canceled('The repository check'),
+              onBatch: (first, statuses) => {
+                statuses.forEach((st, n) => judge(stored[first + n] as IndexEntry, st));
+                opts.onProgress?.(checked, total);
+              },
+            },
+          );
+        } finally {
+          await pool.closeFiles().catch(() => undefined);
         }
-        for (const e of list) {
-          let ok = false;
-          if (data) {
-            const raw = decodeBlob(
-              data.subarray(e.offset, e.offset + e.length),
-              e.id,
-              e.codec,
-              e.rawLength,
-              this.keys.dataKey,
+      } else {
+        // Other backends: one pack at a time, decoded here.
+        for (let i = 0; i < stored.length;) {
+          if (opts.signal?.aborted) throw canceled('The repository check');
+          const pack = (stored[i] as IndexEntry).pack;
+          let data: Buffer | null = null;
+          try {
+            data = await this.backend.get(packKey(pack));
+          } catch {
+            /* every chunk of the pack is reported unreadable below */
+          }
+          for (; i < stored.length && (stored[i] as IndexEntry).pack === pack; i++) {
+            const e = stored[i] as IndexEntry;
+            const raw = data
+              ? decodeBlob(
+                  data.subarray(e.offset, e.offset + e.length),
+                  e.id,
+                  e.codec,
+                  e.rawLength,
+                  this.keys.dataKey,
+                )
+              : null;
+            judge(
+              e,
+              !data
+                ? 'unreadable'
+                : raw && chunkId(raw, this.keys.idKey) === e.id
+                  ? 'ok'
+                  : 'damaged',
             );
-            ok = !!raw && chunkId(raw, this.keys.idKey) === e.id;
           }
-          if (!ok) {
-            corrupt.add(e.id);
-            for (const p of users.get(e.id) ?? []) affected.add(p);
-          }
-          checked++;
+          opts.onProgress?.(checked, total);
         }
-        opts.onProgress?.(checked, total);
       }
       for (const id of corrupt)
         if (!users.has(id))

@@ -297,6 +297,10 @@ describe('repository: check', () => {
     expect(r.affectedPoints).not.toContain(p3.summary.id);
     expect(r.chunksChecked).toBeGreaterThan(10);
     expect(progress.at(-1)).toBe(r.chunksChecked);
+    // The same verdict with the chunks re-hashed on this thread (no worker threads).
+    const inline = await open(d, { threads: 0 });
+    expect(await inline.threads()).toBe(0);
+    expect(await inline.check({ readData: true })).toEqual(r);
     await expect(readBack(repo, p1.summary.id, 'd', data.length)).rejects.toMatchObject({
       code: 'REPO_CORRUPT',
       details: { chunk: victim },
