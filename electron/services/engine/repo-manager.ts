@@ -9,6 +9,22 @@ export interface RepoSettings {
   encrypted: boolean;
 }
 
+/**
+ * Refuse a UNC path (\\server\share, or //server/share) where the platform cannot open one: on Linux it would
+ * quietly become a local folder (//nas/backup is /nas/backup) or an odd folder name. Windows opens them directly.
+ */
+export function assertRepoPathUsable(
+  p: string,
+  platform: NodeJS.Platform = process.platform,
+): void {
+  if (platform === 'win32' || !/^[\\/]{2}[^\\/]/.test(p)) return;
+  throw new HvbcError(
+    'VALIDATION',
+    `${p} is a UNC path, which only Windows opens directly. Mount the share first (for example: mount -t cifs //server/share /mnt/backup) and give the mounted folder. Nothing was created or changed.`,
+    { path: p },
+  );
+}
+
 export class RepoManager {
   private repo: Repository | null = null;
   private passphrase: string | undefined;
@@ -38,6 +54,7 @@ export class RepoManager {
   async init(
     opts: { path?: string; passphrase?: string; chunkSize?: number } = {},
   ): Promise<Repository> {
+    assertRepoPathUsable(opts.path ?? this.repoPath);
     await this.close();
     if (opts.path) this.repoPath = path.resolve(opts.path);
     if (await this.exists()) {
@@ -57,6 +74,7 @@ export class RepoManager {
 
   /** Point the console at another repository (and its passphrase, if encrypted). */
   async select(repoPath: string, passphrase?: string): Promise<Repository> {
+    assertRepoPathUsable(repoPath);
     await this.close();
     this.repoPath = path.resolve(repoPath);
     this.passphrase = passphrase || undefined;
@@ -66,6 +84,7 @@ export class RepoManager {
   /** The open repository; the default one is created on first use (unencrypted unless a passphrase is set). */
   async get(): Promise<Repository> {
     if (this.repo) return this.repo;
+    assertRepoPathUsable(this.repoPath); // HVBC_REPO
     this.opening ??= (async () => {
       try {
         const repo = (await this.exists())
