@@ -1086,18 +1086,15 @@ export class Repository {
         // Local packs: decoded and re-hashed on the worker threads (verify-stored.ts).
         const pool = await this.getPool();
         try {
-          await verifyStored(
-            pool,
-            stored.map((e) => ({ ...e, file: local(packKey(e.pack)) })),
-            {
-              ...(opts.signal ? { signal: opts.signal } : {}),
-              canceled: () => canceled('The repository check'),
-              onBatch: (first, statuses) => {
-                statuses.forEach((st, n) => judge(stored[first + n] as IndexEntry, st));
-                opts.onProgress?.(checked, total);
-              },
+          await verifyStored(pool, stored, {
+            fileOf: (pack) => local(packKey(pack)),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            canceled: () => canceled('The repository check'),
+            onBatch: (first, statuses) => {
+              statuses.forEach((st, n) => judge(stored[first + n] as IndexEntry, st));
+              opts.onProgress?.(checked, total);
             },
-          );
+          });
         } finally {
           await pool.closeFiles().catch(() => undefined);
         }

@@ -4,30 +4,29 @@ import type { ChunkProcessor, ChunkStatus, StoredChunk } from './chunk-pool';
 
 export const VERIFY_BATCH = 16 << 20;
 
-/** A batch: chunks [first, first + items.length) of the input, each with its place `at` in the batch buffer. */
-export interface VerifyBatch<T> {
-  first: number;
-  items: Array<T & { at: number }>;
-}
+/** A stored chunk as the index knows it; where its pack file is comes from `fileOf`. */
+export type IndexedChunk = Omit<StoredChunk, 'file'> & { pack: string };
 
-/** Cut `chunks` (in order) into batches whose decoded sizes fit `capacity` bytes; a larger chunk goes alone. */
-export function planVerifyBatches<T extends { rawLength: number }>(
-  chunks: T[],
+/**
+ * Cut `chunks` (in order) into batches [first, end) whose decoded sizes fit `capacity` bytes; a larger chunk goes
+ * alone. Lazy, so a repository of millions of chunks is never copied.
+ */
+export function* planVerifyBatches(
+  chunks: ReadonlyArray<{ rawLength: number }>,
   capacity: number,
-): Array<VerifyBatch<T>> {
-  const out: Array<VerifyBatch<T>> = [];
-  let cur: VerifyBatch<T> | null = null;
+): Generator<{ first: number; end: number }> {
+  let first = 0;
   let used = 0;
-  chunks.forEach((c, i) => {
-    if (!cur || (used + c.rawLength > capacity && used > 0)) {
-      cur = { first: i, items: [] };
-      out.push(cur);
+  for (let i = 0; i < chunks.length; i++) {
+    const len = (chunks[i] as { rawLength: number }).rawLength;
+    if (used + len > capacity && used > 0) {
+      yield { first, end: i };
+      first = i;
       used = 0;
     }
-    cur.items.push({ ...c, at: used });
-    used += c.rawLength;
-  });
-  return out;
+    used += len;
+  }
+  if (first < chunks.length) yield { first, end: chunks.length };
 }
 
 /**
@@ -36,8 +35,9 @@ export function planVerifyBatches<T extends { rawLength: number }>(
  */
 export async function verifyStored(
   pool: ChunkProcessor,
-  chunks: StoredChunk[],
+  chunks: readonly IndexedChunk[],
   opts: {
+    fileOf: (pack: string) => string;
     signal?: AbortSignal;
     canceled: () => Error;
     onBatch: (first: number, statuses: ChunkStatus[]) => void;
@@ -52,17 +52,28 @@ export async function verifyStored(
     done: Promise<ChunkStatus[]>;
     buffer: SharedArrayBuffer;
   }> = [];
-  let next = 0;
+  const start = (b: { first: number; end: number }, buffer: SharedArrayBuffer): void => {
+    let at = 0;
+    const items = chunks
+      .slice(b.first, b.end)
+      .map(({ id, pack, offset, length, codec, rawLength }) => {
+        const item = { id, file: opts.fileOf(pack), offset, length, codec, rawLength, at };
+        at += rawLength;
+        return item;
+      });
+    inFlight.push({ first: b.first, done: pool.loadInto(buffer, items), buffer });
+  };
+  let exhausted = false;
   try {
-    while (next < batches.length || inFlight.length) {
+    for (;;) {
       for (let buffer = free.pop(); buffer; buffer = free.pop()) {
-        const b = batches[next];
-        if (!b || opts.signal?.aborted) {
+        const b = exhausted || opts.signal?.aborted ? undefined : batches.next();
+        if (!b || b.done) {
+          exhausted = true;
           free.push(buffer);
           break;
         }
-        next++;
-        inFlight.push({ first: b.first, done: pool.loadInto(buffer, b.items), buffer });
+        start(b.value, buffer);
       }
       const head = inFlight.shift();
       if (!head) break;

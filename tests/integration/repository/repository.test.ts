@@ -307,6 +307,31 @@ describe('repository: check', () => {
     });
   });
 
+  it('check --read-data stops between batches when canceled, and a later check still passes', async () => {
+    const d = dir('cancel-check');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    await writeFull(repo, 'vm9', { d: makeDisk(11, 256 * cs, cs) }); // more than two 16 MiB batches
+    const ctl = new AbortController();
+    const seen: number[] = [];
+    let total = 0;
+    await expect(
+      repo.check({
+        readData: true,
+        signal: ctl.signal,
+        onProgress: (done, all) => {
+          seen.push(done);
+          total = all;
+          if (done > 0) ctl.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'CANCELED' });
+    // Stopped after the first batch, well before the end.
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+    expect(Math.max(...seen)).toBeLessThan(total);
+    expect((await repo.check({ readData: true })).ok).toBe(true);
+  });
+
   it('check names every chunk of a deleted pack and the points that need them', async () => {
     const d = dir('delpack');
     const repo = await init(d);

@@ -2,30 +2,34 @@
 import { describe, expect, it } from 'vitest';
 import { planVerifyBatches } from '../../../electron/services/repository/verify-stored';
 
-const chunk = (rawLength: number, id: string) => ({ id, rawLength });
+const plan = (lengths: number[], capacity: number) => [
+  ...planVerifyBatches(
+    lengths.map((rawLength) => ({ rawLength })),
+    capacity,
+  ),
+];
 
 describe('planVerifyBatches', () => {
-  it('keeps input order, fills each batch up to its capacity and places chunks end to end', () => {
-    const chunks = [chunk(4, 'a'), chunk(4, 'b'), chunk(3, 'c'), chunk(8, 'd'), chunk(1, 'e')];
-    const b = planVerifyBatches(chunks, 10);
-    expect(b.map((x) => x.first)).toEqual([0, 2, 3]);
-    expect(b.map((x) => x.items.map((i) => [i.id, i.at]))).toEqual([
-      [
-        ['a', 0],
-        ['b', 4],
-      ],
-      [['c', 0]],
-      [
-        ['d', 0],
-        ['e', 8],
-      ],
+  it('keeps input order and fills each batch up to its capacity', () => {
+    const lengths = [4, 4, 3, 8, 1];
+    const b = plan(lengths, 10);
+    expect(b).toEqual([
+      { first: 0, end: 2 },
+      { first: 2, end: 3 },
+      { first: 3, end: 5 },
     ]);
-    for (const x of b) expect(x.items.reduce((s, i) => s + i.rawLength, 0)).toBeLessThanOrEqual(10);
+    // Every chunk is in exactly one batch, and no batch holds more than the capacity.
+    expect(b.flatMap((x) => lengths.slice(x.first, x.end))).toEqual(lengths);
+    for (const x of b)
+      expect(lengths.slice(x.first, x.end).reduce((s, n) => s + n, 0)).toBeLessThanOrEqual(10);
   });
 
   it('gives a chunk larger than the capacity a batch of its own, and nothing for no chunks', () => {
-    const b = planVerifyBatches([chunk(2, 'a'), chunk(30, 'big'), chunk(2, 'c')], 10);
-    expect(b.map((x) => x.items.map((i) => i.id))).toEqual([['a'], ['big'], ['c']]);
-    expect(planVerifyBatches([], 10)).toEqual([]);
+    expect(plan([2, 30, 2], 10)).toEqual([
+      { first: 0, end: 1 },
+      { first: 1, end: 2 },
+      { first: 2, end: 3 },
+    ]);
+    expect(plan([], 10)).toEqual([]);
   });
 });
