@@ -33,7 +33,8 @@ export async function followTask(
         120,
       );
     if (io.isTTY) process.stdout.write(`\r${line.padEnd(lastLine.length)}`);
-    else if (p.phase !== lastLine.split(' ')[0]) io.log(`${p.phase}: ${p.message}`);
+    else if (p.phase !== lastLine.split(' ')[0])
+      io.log(p.message ? `${p.phase}: ${p.message}` : p.phase);
     lastLine = io.isTTY ? line : p.phase;
   });
   const onSigint = () => {
