@@ -54,6 +54,11 @@ function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
 }
 
+/** What link() says on a filesystem or share without hard links (FAT, many NAS and cloud SMB shares). */
+function noHardLinks(e: unknown): boolean {
+  return ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].some((code) => isErrno(e, code));
+}
+
 /**
  * A folder on a local disk or a mounted share. Writes go to a temporary file in the target's folder,
  * are fsynced, then renamed over (put) or linked (putIfAbsent) into place, and the folder is fsynced.
@@ -198,20 +203,14 @@ export class LocalFolderBackend implements Backend {
       // link() fails with EEXIST if someone else won the race: no overwrite, ever.
       await fs.link(tmp, target);
     } catch (e) {
-      await fs.unlink(tmp).catch(() => undefined);
-      if (isErrno(e, 'EEXIST')) return false;
-      if (
-        isErrno(e, 'EPERM') ||
-        isErrno(e, 'ENOTSUP') ||
-        isErrno(e, 'EOPNOTSUPP') ||
-        isErrno(e, 'ENOSYS')
-      ) {
-        // Shares without hard links: fall back to rename (keys are random or content-addressed).
-        const tmp2 = await this.writeTemp(target, data);
-        await fs.rename(tmp2, target);
+      if (noHardLinks(e)) {
+        // Shares without hard links: rename instead (keys are random or content-addressed).
+        await fs.rename(tmp, target);
         await this.syncDir(path.dirname(target));
         return true;
       }
+      await fs.unlink(tmp).catch(() => undefined);
+      if (isErrno(e, 'EEXIST')) return false;
       throw e;
     }
     await fs.unlink(tmp).catch(() => undefined);
@@ -272,12 +271,7 @@ export class LocalFolderBackend implements Backend {
           // link() fails with EEXIST if someone else won the race: no overwrite, ever.
           await fs.link(tmp, target);
         } catch (e) {
-          if (
-            isErrno(e, 'EPERM') ||
-            isErrno(e, 'ENOTSUP') ||
-            isErrno(e, 'EOPNOTSUPP') ||
-            isErrno(e, 'ENOSYS')
-          ) {
+          if (noHardLinks(e)) {
             // Shares without hard links: rename (keys are random or content-addressed).
             await fs.rename(tmp, target);
             await this.syncDir(dir);
