@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
 import { LocalFolderBackend, type Backend, type RangeReader } from './backend';
-import { decodeBlob, encodeBlob, ensureZstd, openFile, sealFile } from './blob';
+import { decodeBlob, encodeBlob, ensureZstd, openFile } from './blob';
 import {
   createChunkProcessor,
   fallbackWarning,
@@ -16,6 +16,7 @@ import { chunkCount } from './chunking';
 import { isZero, tableDigest } from './digest';
 import { readBatches, type BatchSource } from './batch-reader';
 import { runCheck, type CheckOptions, type CheckResult } from './check';
+import { GC_PENDING, runGc, type GcOptions, type GcResult } from './gc';
 import { BatchedWriter, type RandomWriter } from './batched-writer';
 import {
   chunkId,
@@ -34,7 +35,6 @@ import {
   decodeChunkMap,
   decodeIndex,
   decodeManifest,
-  encodeIndex,
   isPointId,
   packKey,
   validateChunkSize,
@@ -49,13 +49,14 @@ import {
   listLocks,
   type LockTiming,
 } from './locks';
-import { PackStore, PACK_MAGIC } from './pack-store';
+import { PackStore } from './pack-store';
 import { PointWriterImpl, summarize } from './point-writer';
 import type { PointSummary, RepoStats } from '../../../shared/backup';
 import type { Piece } from '../vhdx';
 
 export type { PointManifest, DiskManifest } from './format';
 export type { CheckResult } from './check';
+export type { GcResult } from './gc';
 export type { PointSummary, RepoStats } from '../../../shared/backup';
 
 export interface RepoOptions {
@@ -89,14 +90,6 @@ export interface PointMeta {
   [k: string]: unknown;
 }
 
-export interface GcResult {
-  packsDeleted: number;
-  packsRewritten: number;
-  bytesFreed: number;
-  /** Garbage kept this time because backups were running; a later gc removes it. */
-  deferredChunks: number;
-}
-
 export interface PointWriter {
   readonly id: string;
   beginDisk(
@@ -128,8 +121,6 @@ export interface DiskWriter {
     bytesStored: number;
   }>;
 }
-
-const GC_PENDING = 'gc/pending';
 
 function canceled(what: string): HvbcError {
   return new HvbcError('CANCELED', `${what} was canceled.`);
@@ -940,203 +931,28 @@ export class Repository {
    * Mark and sweep. Safe while backups run: see README.md ("gc while backups run"). graceMs protects packs
    * younger than (oldest running backup or now) − graceMs (default 10 minutes; clock skew between hosts).
    */
-  async gc(opts: { signal?: AbortSignal; graceMs?: number } = {}): Promise<GcResult> {
+  async gc(opts: GcOptions = {}): Promise<GcResult> {
     this.assertOpen();
     const lock = await acquireLock(this.backend, 'gc', 'gc', this.timing);
     try {
-      return await this.runGc(opts);
+      return await runGc(
+        {
+          backend: this.backend,
+          keys: this.keys,
+          timing: this.timing,
+          packTargetSize: this.config.packTargetSize,
+          maxBlob: this.maxBlob(),
+          readIndexFile: (key) => this.readIndexFile(key),
+          readEntry: (e, context) => this.readEntry(e, context),
+          loadGcPending: () => this.loadGcPending(),
+        },
+        opts,
+      );
     } finally {
       await lock.release();
       // Our own index view is stale now.
       await this.refreshIndex(true).catch(() => undefined);
     }
-  }
-
-  private async runGc(opts: { signal?: AbortSignal; graceMs?: number }): Promise<GcResult> {
-    const grace = opts.graceMs ?? 10 * 60_000;
-    const check = (): void => {
-      if (opts.signal?.aborted) throw canceled('Garbage collection');
-    };
-    const gcStart = Date.now();
-    const prev = await this.loadGcPending();
-    const writers1 = (await listLocks(this.backend, this.timing)).filter(
-      (l) => l.info.kind === 'backup',
-    );
-
-    // Load every index file.
-    const files = new Map<string, IndexEntry[]>();
-    for (const key of await this.backend.list('index/'))
-      files.set(key, await this.readIndexFile(key));
-    const all: IndexEntry[] = [...files.values()].flat();
-    const byId = new Map<string, IndexEntry>();
-    for (const e of all) if (!byId.has(e.id)) byId.set(e.id, e);
-
-    // Mark: every chunk and chunk map of every point. Any unreadable point stops gc (never sweep on a partial mark).
-    const live = new Set<string>();
-    const seenPoints = new Set<string>();
-    const markPoint = async (key: string): Promise<void> => {
-      const id = key.slice('points/'.length);
-      const m = decodeManifest(
-        openFile('point', key, await this.backend.get(key), this.keys.dataKey),
-        key,
-      );
-      for (const [diskKey, d] of Object.entries(m.disks)) {
-        for (const mapId of d.maps) {
-          live.add(mapId);
-          const e = byId.get(mapId);
-          if (!e)
-            throw new HvbcError(
-              'REPO_CORRUPT',
-              `gc stopped: the chunk map ${mapId} of ${id}/${diskKey} is missing. Run a repository check.`,
-            );
-          const t = decodeChunkMap(await this.readEntry(e, `chunk map of ${id}/${diskKey}`), mapId);
-          for (let o = 0; o < t.length; o += 32) {
-            const cid = t.toString('hex', o, o + 32);
-            if (cid !== ZERO_ID) live.add(cid);
-          }
-        }
-      }
-      seenPoints.add(key);
-    };
-    for (const key of await this.backend.list('points/')) {
-      check();
-      await markPoint(key);
-    }
-
-    // Packs on storage, with time; those newer than the cutoff are never touched.
-    const oldestWriter = Math.min(
-      gcStart,
-      ...writers1.map((w) => Date.parse(w.info.created)).filter(Number.isFinite),
-    );
-    const cutoff = oldestWriter - grace;
-    const packInfo = new Map<string, { size: number; mtimeMs: number }>();
-    for (const key of await this.backend.list('packs/')) {
-      const st = await this.backend.stat(key);
-      if (st) packInfo.set(key.slice(key.lastIndexOf('/') + 1), st);
-    }
-    const old = (pack: string): boolean => {
-      const p = packInfo.get(pack);
-      return !!p && p.mtimeMs < cutoff;
-    };
-    const pair = (e: IndexEntry): string => `${e.id}:${e.pack}`;
-    const garbage = all.filter((e) => !live.has(e.id) && old(e.pack));
-    // Entries pointing at packs that are gone are dropped from the index if unused.
-    const dangling = all.filter((e) => !packInfo.has(e.pack) && !live.has(e.id));
-
-    // Publish the garbage list first: backups that start from now on do not dedupe against it.
-    const pendingTime = Date.now();
-    const writePending = async (entries: string[]): Promise<void> => {
-      if (!entries.length) await this.backend.delete(GC_PENDING);
-      else
-        await this.backend.put(
-          GC_PENDING,
-          sealFile(
-            'gc',
-            Buffer.from(JSON.stringify({ time: pendingTime, entries })),
-            this.keys.dataKey,
-          ),
-        );
-    };
-    await writePending(garbage.map(pair));
-    const writers2 = (await listLocks(this.backend, this.timing)).filter(
-      (l) => l.info.kind === 'backup',
-    );
-    // Points committed meanwhile (by backups that finished during the mark) are live too.
-    for (const key of await this.backend.list('points/'))
-      if (!seenPoints.has(key)) await markPoint(key);
-
-    // What may go now: everything if no backup ran during gc; otherwise only garbage already published by the
-    // previous gc, and only if every running backup started after that (so it never deduplicated against it).
-    let deletable: Set<string>;
-    if (writers2.length === 0 && writers1.length === 0) {
-      deletable = new Set(garbage.filter((e) => !live.has(e.id)).map(pair));
-    } else if (prev && writers2.every((w) => Date.parse(w.info.created) > prev.time + grace)) {
-      deletable = new Set(
-        garbage.filter((e) => !live.has(e.id) && prev.entries.has(pair(e))).map(pair),
-      );
-    } else {
-      deletable = new Set();
-    }
-    for (const e of dangling) deletable.add(pair(e));
-    check();
-
-    // Sweep: packs whose entries all go are deleted; packs with ≥ 20% dead bytes are rewritten.
-    const byPack = new Map<string, IndexEntry[]>();
-    for (const e of all) (byPack.get(e.pack) ?? byPack.set(e.pack, []).get(e.pack))?.push(e);
-    const deletePacks = new Set<string>();
-    const rewritePacks = new Set<string>();
-    for (const [pack, list] of byPack) {
-      if (!packInfo.has(pack) || !old(pack)) continue;
-      const dead = list.filter((e) => deletable.has(pair(e)));
-      if (!dead.length) continue;
-      if (dead.length === list.length) deletePacks.add(pack);
-      else if (dead.reduce((s, e) => s + e.length, 0) >= 0.2 * (packInfo.get(pack)?.size ?? 0))
-        rewritePacks.add(pack);
-    }
-    // Orphan packs (no index entry: a backup that crashed before writing its index).
-    const indexed = new Set(all.map((e) => e.pack));
-    for (const [pack, st] of packInfo)
-      if (!indexed.has(pack) && st.mtimeMs < cutoff) deletePacks.add(pack);
-
-    let bytesFreed = 0;
-    const moved: IndexEntry[] = [];
-    if (rewritePacks.size) {
-      const store = new PackStore(
-        this.backend,
-        this.keys.dataKey,
-        this.config.packTargetSize,
-        this.maxBlob(),
-        (entries) => moved.push(...entries),
-      );
-      for (const pack of rewritePacks) {
-        check();
-        const data = await this.backend.get(packKey(pack));
-        const keep = new Set<string>();
-        for (const e of byPack.get(pack) ?? []) {
-          if (deletable.has(pair(e)) || keep.has(e.id)) continue;
-          keep.add(e.id);
-          await store.add(
-            e.id,
-            Buffer.from(data.subarray(e.offset, e.offset + e.length)),
-            e.codec,
-            e.rawLength,
-          );
-        }
-        bytesFreed += data.length;
-      }
-      await store.flush(); // new packs, then their index
-      bytesFreed -=
-        moved.reduce((s, e) => s + e.length, 0) + store.packsWritten * PACK_MAGIC.length;
-    }
-    // Replace index files that mention removed entries, then delete the old files, then the packs.
-    const gone = (e: IndexEntry): boolean =>
-      deletable.has(pair(e)) || deletePacks.has(e.pack) || rewritePacks.has(e.pack);
-    const stale = [...files].filter(([, list]) => list.some(gone));
-    const survivors = stale.flatMap(([, list]) => list.filter((e) => !gone(e)));
-    if (survivors.length) {
-      await this.backend.putIfAbsent(
-        `index/${randomBytes(16).toString('hex')}`,
-        sealFile('index', encodeIndex(survivors), this.keys.dataKey),
-      );
-    }
-    for (const [key] of stale) await this.backend.delete(key);
-    for (const pack of [...deletePacks, ...rewritePacks]) {
-      if (deletePacks.has(pack)) bytesFreed += packInfo.get(pack)?.size ?? 0;
-      await this.backend.delete(packKey(pack));
-    }
-    // Temporary files left by crashed writers.
-    if (this.backend instanceof LocalFolderBackend) {
-      for (const t of await this.backend.listTemp())
-        if (t.mtimeMs < cutoff) await this.backend.removeTemp(t.file);
-    }
-    const remaining = garbage.filter((e) => !gone(e) && !live.has(e.id)).map(pair);
-    await writePending(remaining);
-    return {
-      packsDeleted: deletePacks.size,
-      packsRewritten: rewritePacks.size,
-      bytesFreed: Math.max(0, bytesFreed),
-      deferredChunks: remaining.length,
-    };
   }
 
   // ---- stats -------------------------------------------------------------------------------------------------------
