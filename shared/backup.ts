@@ -187,3 +187,22 @@ export interface RepoStats {
   /** uniqueRawBytes / storedBytes */
   compressionRatio: number;
 }
+
+/** `repo check` (and `--read-data`): every missing or corrupt chunk and every restore point that uses one. */
+export interface CheckResult {
+  ok: boolean;
+  missingChunks: string[];
+  corruptChunks: string[];
+  affectedPoints: string[];
+  errors: string[];
+  chunksChecked: number;
+}
+
+/** `repo gc`: what garbage collection removed. */
+export interface GcResult {
+  packsDeleted: number;
+  packsRewritten: number;
+  bytesFreed: number;
+  /** Garbage kept this time because backups were running; a later gc removes it. */
+  deferredChunks: number;
+}

@@ -1,5 +1,6 @@
 // Repository check: structure (every index file, pack, manifest and chunk map) and, with readData, every stored
 // chunk read back and re-hashed. Names every missing or corrupt chunk and every restore point that uses one.
+import type { CheckResult } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
 import type { Backend } from './backend';
 import { decodeBlob, openFile } from './blob';
@@ -15,15 +16,6 @@ import {
 } from './format';
 import { PACK_MAGIC } from './pack-store';
 import { verifyStored } from './verify-stored';
-
-export interface CheckResult {
-  ok: boolean;
-  missingChunks: string[];
-  corruptChunks: string[];
-  affectedPoints: string[];
-  errors: string[];
-  chunksChecked: number;
-}
 
 export interface CheckOptions {
   readData?: boolean;

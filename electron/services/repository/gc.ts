@@ -1,6 +1,7 @@
 // Garbage collection, mark and sweep: chunks no restore point uses are removed, partly used packs rewritten.
 // Safe while backups run (README.md, "gc while backups run"): the caller holds the exclusive gc lock.
 import { randomBytes } from 'node:crypto';
+import type { GcResult } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
 import { LocalFolderBackend, type Backend } from './backend';
 import { openFile, sealFile } from './blob';
@@ -18,14 +19,6 @@ import { PackStore, PACK_MAGIC } from './pack-store';
 
 /** Garbage seen by the last gc while backups ran, kept for the next one. */
 export const GC_PENDING = 'gc/pending';
-
-export interface GcResult {
-  packsDeleted: number;
-  packsRewritten: number;
-  bytesFreed: number;
-  /** Garbage kept this time because backups were running; a later gc removes it. */
-  deferredChunks: number;
-}
 
 export interface GcOptions {
   signal?: AbortSignal;

@@ -15,8 +15,8 @@ import {
 import { chunkCount } from './chunking';
 import { isZero, tableDigest } from './digest';
 import { readBatches, type BatchSource } from './batch-reader';
-import { runCheck, type CheckOptions, type CheckResult } from './check';
-import { GC_PENDING, runGc, type GcOptions, type GcResult } from './gc';
+import { runCheck, type CheckOptions } from './check';
+import { GC_PENDING, runGc, type GcOptions } from './gc';
 import { BatchedWriter, type RandomWriter } from './batched-writer';
 import {
   chunkId,
@@ -51,13 +51,11 @@ import {
 } from './locks';
 import { PackStore } from './pack-store';
 import { PointWriterImpl, summarize } from './point-writer';
-import type { PointSummary, RepoStats } from '../../../shared/backup';
+import type { CheckResult, GcResult, PointSummary, RepoStats } from '../../../shared/backup';
 import type { Piece } from '../vhdx';
 
 export type { PointManifest, DiskManifest } from './format';
-export type { CheckResult } from './check';
-export type { GcResult } from './gc';
-export type { PointSummary, RepoStats } from '../../../shared/backup';
+export type { CheckResult, GcResult, PointSummary, RepoStats } from '../../../shared/backup';
 
 export interface RepoOptions {
   passphrase?: string;

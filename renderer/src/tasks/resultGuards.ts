@@ -1,5 +1,5 @@
 // Pure: recognise what a task's `result` holds (it is `unknown` in the contract) before showing it.
-import type { BackupRunResult, RestoreResult } from '../../../shared/backup';
+import type { BackupRunResult, CheckResult, GcResult, RestoreResult } from '../../../shared/backup';
 import type { DrillRecord } from '../../../shared/drills';
 
 const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
@@ -35,17 +35,7 @@ export function isDrillRecord(x: unknown): x is DrillRecord {
   );
 }
 
-/** The repository check's result (electron/services/repository CheckResult; not in shared/ yet). */
-export interface CheckResultView {
-  ok: boolean;
-  missingChunks: string[];
-  corruptChunks: string[];
-  affectedPoints: string[];
-  errors: string[];
-  chunksChecked: number;
-}
-
-export function isCheckResult(x: unknown): x is CheckResultView {
+export function isCheckResult(x: unknown): x is CheckResult {
   return (
     obj(x) &&
     typeof x.ok === 'boolean' &&
@@ -54,15 +44,7 @@ export function isCheckResult(x: unknown): x is CheckResultView {
   );
 }
 
-/** The garbage collection's result (electron/services/repository GcResult; not in shared/ yet). */
-export interface GcResultView {
-  packsDeleted: number;
-  packsRewritten: number;
-  bytesFreed: number;
-  deferredChunks: number;
-}
-
-export function isGcResult(x: unknown): x is GcResultView {
+export function isGcResult(x: unknown): x is GcResult {
   return obj(x) && typeof x.bytesFreed === 'number' && typeof x.packsDeleted === 'number';
 }
 

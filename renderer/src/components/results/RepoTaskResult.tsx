@@ -1,8 +1,12 @@
 // Results of repository tasks: check / verify (missing or corrupt chunks), garbage collection, retention.
 import { bytes } from '../../format';
-import type { CheckResultView, ForgetResultView, GcResultView } from '../../tasks/resultGuards';
+import type {
+  CheckResult as CheckResultData,
+  GcResult as GcResultData,
+} from '../../../../shared/backup';
+import type { ForgetResultView } from '../../tasks/resultGuards';
 
-export function CheckResult({ r, readData }: { r: CheckResultView; readData: boolean }) {
+export function CheckResult({ r, readData }: { r: CheckResultData; readData: boolean }) {
   return (
     <div
       className={`banner ${r.ok ? 'ok' : 'bad'}`}
@@ -32,7 +36,7 @@ export function CheckResult({ r, readData }: { r: CheckResultView; readData: boo
   );
 }
 
-export function GcResult({ r }: { r: GcResultView }) {
+export function GcResult({ r }: { r: GcResultData }) {
   return (
     <div className="banner ok" role="status" data-testid="gc-result">
       <strong>Garbage collection done.</strong> Freed {bytes(r.bytesFreed)}; {r.packsDeleted} packs
