@@ -206,3 +206,10 @@ export interface GcResult {
   /** Garbage kept this time because backups were running; a later gc removes it. */
   deferredChunks: number;
 }
+
+/** `repo forget`: the points retention removed (or would remove, in a dry run) and kept. */
+export interface ForgetResult {
+  dryRun: boolean;
+  removed: string[];
+  kept: string[];
+}

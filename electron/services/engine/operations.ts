@@ -2,6 +2,7 @@
 import type {
   BackupRequest,
   BackupRunResult,
+  ForgetResult,
   JobHistoryRecord,
   RestoreRequest,
 } from '../../../shared/backup';
@@ -170,7 +171,8 @@ export async function startForget(s: Services, o: ForgetOptions): Promise<TaskRe
         if (!o.dryRun) for (const id of sel.remove) await repo.deletePoint(id);
         removed.push(...sel.remove);
       }
-      return { dryRun: o.dryRun, removed, kept };
+      const result: ForgetResult = { dryRun: o.dryRun, removed, kept };
+      return result;
     },
   );
   return recordWhenDone(s, rec, o.vmId ? [o.vmId] : []);

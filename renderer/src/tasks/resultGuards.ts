@@ -1,5 +1,11 @@
 // Pure: recognise what a task's `result` holds (it is `unknown` in the contract) before showing it.
-import type { BackupRunResult, CheckResult, GcResult, RestoreResult } from '../../../shared/backup';
+import type {
+  BackupRunResult,
+  CheckResult,
+  ForgetResult,
+  GcResult,
+  RestoreResult,
+} from '../../../shared/backup';
 import type { DrillRecord } from '../../../shared/drills';
 
 const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
@@ -48,13 +54,7 @@ export function isGcResult(x: unknown): x is GcResult {
   return obj(x) && typeof x.bytesFreed === 'number' && typeof x.packsDeleted === 'number';
 }
 
-export interface ForgetResultView {
-  dryRun: boolean;
-  removed: string[];
-  kept: string[];
-}
-
-export function isForgetResult(x: unknown): x is ForgetResultView {
+export function isForgetResult(x: unknown): x is ForgetResult {
   return (
     obj(x) && typeof x.dryRun === 'boolean' && Array.isArray(x.removed) && Array.isArray(x.kept)
   );

@@ -2,9 +2,9 @@
 import { bytes } from '../../format';
 import type {
   CheckResult as CheckResultData,
+  ForgetResult as ForgetResultData,
   GcResult as GcResultData,
 } from '../../../../shared/backup';
-import type { ForgetResultView } from '../../tasks/resultGuards';
 
 export function CheckResult({ r, readData }: { r: CheckResultData; readData: boolean }) {
   return (
@@ -47,7 +47,7 @@ export function GcResult({ r }: { r: GcResultData }) {
   );
 }
 
-export function ForgetResult({ r }: { r: ForgetResultView }) {
+export function ForgetResult({ r }: { r: ForgetResultData }) {
   return (
     <div className="banner ok" role="status" data-testid="forget-result">
       <strong>{r.dryRun ? 'Retention preview (nothing removed):' : 'Retention applied:'}</strong>{' '}
