@@ -2,7 +2,7 @@
 import type { DrillRecord, DrillRequest } from '../../../shared/drills';
 import { HvbcError } from '../../../shared/errors';
 import type { TaskRecord } from '../../../shared/tasks';
-import { recordWhenDone, warnIfSlow } from '../engine/operations';
+import { onRepo, recordWhenDone } from '../engine/operations';
 import type { Services } from '../services';
 import { runDrill } from './drill';
 
@@ -18,7 +18,7 @@ export async function startDrill(
       inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase())?.name ?? id,
   );
   const rec = s.tasks.start('drill', `Restore drill: ${names.join(' → ')}`, async (ctx) => {
-    const body = await warnIfSlow(repo, ctx, () =>
+    const body = await onRepo(s, repo, ctx, () =>
       runDrill(
         { provider: s.provider, repo, dataDir: s.dataDir, makeSandbox: s.makeSandbox },
         req,

@@ -51,12 +51,20 @@ export function recordWhenDone(
   return rec;
 }
 
-/** Run a task body, then log the slow-path warning if the repository's chunk work ran without its worker threads. */
-export async function warnIfSlow<T>(
+/**
+ * Run a task body on the repository. If its chunk workers failed to start before and no other task is running,
+ * they are started again first; if the work still ran without them, the task's log says so (SLOW PATH).
+ */
+export async function onRepo<T>(
+  s: Services,
   repo: Repository,
   ctx: TaskContext,
   body: () => Promise<T>,
 ): Promise<T> {
+  const others = s.tasks
+    .list()
+    .some((t) => t.id !== ctx.id && (t.state === 'running' || t.state === 'canceling'));
+  if (!others) await repo.retryWorkers();
   try {
     return await body();
   } finally {
@@ -74,7 +82,7 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
   );
   const title = `Back up ${names.length <= 3 ? names.join(', ') : `${names.length} VMs`}${req.full ? ' (full)' : ''}`;
   const rec = s.tasks.start('backup', title, (ctx) =>
-    warnIfSlow(repo, ctx, () => runBackup({ provider: s.provider, repo }, req, ctx)),
+    onRepo(s, repo, ctx, () => runBackup({ provider: s.provider, repo }, req, ctx)),
   );
   return recordWhenDone(s, rec, req.vmIds);
 }
@@ -86,7 +94,7 @@ export async function startRestore(s: Services, req: RestoreRequest): Promise<Ta
   if (req.inPlace) await assertInPlacePossible(repo, s.provider, point.id, req.confirmVmName);
   const title = `Restore ${point.vmName}${req.inPlace ? ' in place' : ''} from ${point.createdAt}`;
   const rec = s.tasks.start('restore', title, (ctx) =>
-    warnIfSlow(repo, ctx, () =>
+    onRepo(s, repo, ctx, () =>
       restorePoint(repo, req, { dataDir: s.dataDir, ctx, provider: s.provider }),
     ),
   );
@@ -120,7 +128,7 @@ export async function startCheck(s: Services, readData: boolean): Promise<TaskRe
   const rec = s.tasks.start(
     'repo-check',
     readData ? 'Verify repository data (re-hash every chunk)' : 'Check repository structure',
-    (ctx) => warnIfSlow(repo, ctx, () => checkBody(ctx)),
+    (ctx) => onRepo(s, repo, ctx, () => checkBody(ctx)),
   );
   return recordWhenDone(s, rec, []);
 }

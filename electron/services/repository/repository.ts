@@ -360,6 +360,18 @@ export class Repository {
     return (await this.getPool()).threads;
   }
 
+  /**
+   * If the chunk workers failed to start, start them again: a console or service host runs for days, and a shortage
+   * of memory or threads passes. Only between operations (nothing may be using the chunk processor).
+   */
+  async retryWorkers(): Promise<void> {
+    const current = this.pool && (await this.pool.catch(() => null));
+    if (!current || current.fallback === null) return;
+    this.pool = null;
+    await current.close();
+    await this.getPool();
+  }
+
   /** A warning for the task's log when the chunk workers failed to start and the work ran inline, else null. */
   async slowPathWarning(): Promise<string | null> {
     if (!this.pool) return null;
