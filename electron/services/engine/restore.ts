@@ -9,6 +9,8 @@ import type { EstateProvider } from '../providers/types';
 import type { DiskManifest, Repository } from '../repository/repository';
 import type { TaskContext } from '../tasks/task-manager';
 import { createVhdx, openChain } from '../vhdx';
+import { ioError } from '../vhdx/errors';
+import { restoreTargetProblem, targetVolume, VHDX_OVERHEAD } from './restore-target';
 
 /** Content digest of a VHDX (or chain) as the repository computes it for a point's disk. */
 export async function digestVhdx(
@@ -59,8 +61,11 @@ export async function restoreDiskTo(
           counters: { bytesRestored: doneBefore + done },
         }),
     });
-  } finally {
     await vhdx.close();
+  } catch (e) {
+    // The file goes with the rest of the failed restore, so it is dropped without writing its metadata.
+    await vhdx.abandon().catch(() => undefined);
+    throw ioError(e, file); // out of space, file too large… named for the file being written
   }
   ctx.progress({ phase: 'verify', message: `Verifying ${path.basename(file)}` });
   const digest = await digestVhdx(repo, file, ctx.signal);
@@ -82,6 +87,37 @@ export async function restoreDiskTo(
   };
 }
 
+/**
+ * Remove what a failed restore wrote (`created`: folders it made) and return the error to throw: the same error,
+ * its message saying the partial files are gone, or, when they could not be removed, where they are.
+ */
+async function removePartialRestore(
+  e: unknown,
+  ctx: TaskContext,
+  created: string[],
+): Promise<unknown> {
+  const left: string[] = [];
+  for (const dir of created) {
+    await fs.rm(dir, { recursive: true, force: true }).catch((err: unknown) => {
+      left.push(`${dir} (${(err as Error).message})`);
+    });
+  }
+  const note = left.length
+    ? `The partly written restore could not be removed: delete ${left.join(', ')} by hand.`
+    : `The partly written files were removed.`;
+  if (left.length || isCanceled(e)) ctx.warn(note);
+  if (e instanceof HvbcError) return new HvbcError(e.code, `${e.message} ${note}`, e.details);
+  if (e instanceof Error && !isCanceled(e)) e.message = `${e.message} ${note}`;
+  return e;
+}
+
+function isCanceled(e: unknown): boolean {
+  return (
+    (e instanceof HvbcError && e.code === 'CANCELED') ||
+    (e instanceof Error && e.name === 'AbortError')
+  );
+}
+
 export async function restorePoint(
   repo: Repository,
   req: RestoreRequest,
@@ -99,7 +135,14 @@ export async function restorePoint(
   const targetDir = path.resolve(
     req.targetDir ?? path.join(opts.dataDir, 'restores', `${safeName(point.vmName)}-${stamp}`),
   );
-  const existing = await fs.readdir(targetDir).catch(() => []);
+  const existing = await fs.readdir(targetDir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw new HvbcError(
+      'VALIDATION',
+      `${targetDir} cannot be used as a restore folder (${e.message}). Choose an empty or new folder; nothing was written.`,
+      { targetDir },
+    );
+  });
   if (existing.length > 0) {
     throw new HvbcError(
       'CONFLICT',
@@ -108,34 +151,51 @@ export async function restorePoint(
     );
   }
   const diskDir = path.join(targetDir, 'Virtual Hard Disks');
-  await fs.mkdir(diskDir, { recursive: true });
-  const newVmId = req.newId ? randomUUID() : point.vmId;
-  const disks: RestoredDisk[] = [];
-  const entries = Object.entries(point.disks);
-  const total = entries.reduce((s, [, d]) => s + d.virtualSize, 0);
-  let doneBefore = 0;
-  for (const [key, d] of entries) {
-    ctx.throwIfCanceled();
+  const entries = Object.entries(point.disks).map(([key, d]) => {
     const meta = (d.meta ?? {}) as { file?: string };
     const base = safeName((meta.file ?? `${key}.vhdx`).replace(/\.(a?vhdx|vhds)$/i, ''));
-    const file = path.join(diskDir, `${base}.vhdx`);
-    disks.push(await restoreDiskTo(repo, req.pointId, key, d, file, { ctx, doneBefore, total }));
-    doneBefore += d.virtualSize;
-  }
-  const vmConfig = (point.meta.vmConfig ?? {}) as Record<string, unknown>;
-  const config = {
-    ...vmConfig,
-    id: newVmId,
-    name: req.newId
-      ? `${point.vmName} (restored ${point.createdAt.slice(0, 16).replace('T', ' ')})`
-      : point.vmName,
-    restoredFrom: { pointId: point.id, vmId: point.vmId, time: point.createdAt },
-    disks: disks.map((x) => ({ id: x.diskKey, path: x.path, virtualSize: x.virtualSize })),
-  };
+    return { key, d, file: path.join(diskDir, `${base}.vhdx`) };
+  });
+  const volume = await targetVolume(targetDir);
+  const problem =
+    volume &&
+    restoreTargetProblem(
+      targetDir,
+      entries.map((e) => ({ file: e.file, bytes: e.d.stats.dataBytes + VHDX_OVERHEAD })),
+      volume,
+    );
+  if (problem) throw new HvbcError('OUT_OF_SPACE', problem, { targetDir });
+  const newVmId = req.newId ? randomUUID() : point.vmId;
+  const disks: RestoredDisk[] = [];
+  const total = entries.reduce((s, e) => s + e.d.virtualSize, 0);
   const cfgDir = path.join(targetDir, 'Virtual Machines');
-  await fs.mkdir(cfgDir, { recursive: true });
   const configPath = path.join(cfgDir, `${newVmId}.json`);
-  await fs.writeFile(configPath, JSON.stringify(config, null, 2));
+  // Only what this restore made is removed if it fails: the target folder itself when it was new.
+  const made = await fs.mkdir(targetDir, { recursive: true });
+  try {
+    await fs.mkdir(diskDir, { recursive: true });
+    let doneBefore = 0;
+    for (const { key, d, file } of entries) {
+      ctx.throwIfCanceled();
+      disks.push(await restoreDiskTo(repo, req.pointId, key, d, file, { ctx, doneBefore, total }));
+      doneBefore += d.virtualSize;
+    }
+    const vmConfig = (point.meta.vmConfig ?? {}) as Record<string, unknown>;
+    const config = {
+      ...vmConfig,
+      id: newVmId,
+      name: req.newId
+        ? `${point.vmName} (restored ${point.createdAt.slice(0, 16).replace('T', ' ')})`
+        : point.vmName,
+      restoredFrom: { pointId: point.id, vmId: point.vmId, time: point.createdAt },
+      disks: disks.map((x) => ({ id: x.diskKey, path: x.path, virtualSize: x.virtualSize })),
+    };
+    await fs.mkdir(cfgDir, { recursive: true });
+    await fs.writeFile(configPath, JSON.stringify(config, null, 2));
+  } catch (e) {
+    // A failed or canceled restore leaves no half-written VM behind, so the same folder can be used again.
+    throw await removePartialRestore(e, ctx, made === undefined ? [diskDir, cfgDir] : [targetDir]);
+  }
   return {
     pointId: point.id,
     vmId: point.vmId,

@@ -80,9 +80,16 @@ export function ioError(e: unknown, path: string): unknown {
         { path },
       );
     case 'ENOSPC':
+    case 'EDQUOT':
       return new HvbcError(
         'OUT_OF_SPACE',
-        `No space left while writing ${path}. Free space on that volume and retry.`,
+        `No space left while writing ${path}${err.code === 'EDQUOT' ? ' (a disk quota was reached)' : ''}. Free space on that volume and retry.`,
+        { path },
+      );
+    case 'EFBIG':
+      return new HvbcError(
+        'OUT_OF_SPACE',
+        `${path} grew past the largest file its file system allows (FAT32 stops at 4 GiB). Write it to NTFS, ReFS, exFAT or ext4.`,
         { path },
       );
     default:

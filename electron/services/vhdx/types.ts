@@ -61,6 +61,8 @@ export interface VhdxFile {
   write(offset: number, data: Buffer): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Close without writing anything more (to drop a file whose writing failed). */
+  abandon(): Promise<void>;
   /** Addition: counts of payload block states. */
   blockSummary(): BlockSummary;
 }

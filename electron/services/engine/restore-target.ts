@@ -1,0 +1,55 @@
+// Pre-flight of a restore's target folder: refuses, before anything is written, a restore its volume cannot hold.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fmtBytes } from '../planner/select';
+
+/** statfs type of FAT12/16/32 on Linux (MSDOS_SUPER_MAGIC). */
+export const FAT_MAGIC = 0x4d44;
+/** The largest file FAT32 holds. */
+export const FAT_MAX_FILE = 2 ** 32 - 1;
+/** A new dynamic VHDX holds at least this much besides its data: header, log, metadata and BAT regions. */
+export const VHDX_OVERHEAD = 4 * 2 ** 20;
+
+export interface TargetVolume {
+  freeBytes: number;
+  /** statfs file-system type (0 where the platform does not say). */
+  fsType: number;
+}
+
+/** A disk file the restore will write and the least it will take (its data plus the VHDX's own regions). */
+export interface DiskNeed {
+  file: string;
+  bytes: number;
+}
+
+/** Why the volume cannot take these disks, or null when it can (as far as free space and file size go). */
+export function restoreTargetProblem(
+  dir: string,
+  disks: DiskNeed[],
+  volume: TargetVolume,
+): string | null {
+  if (volume.fsType === FAT_MAGIC) {
+    const big = disks.find((d) => d.bytes > FAT_MAX_FILE);
+    if (big)
+      return `${dir} is on a FAT file system, which cannot hold files over 4 GiB, and ${path.basename(big.file)} needs at least ${fmtBytes(big.bytes)}. Choose a folder on NTFS, ReFS, exFAT or ext4; nothing was written.`;
+  }
+  const need = disks.reduce((s, d) => s + d.bytes, 0);
+  if (need > volume.freeBytes)
+    return `Restoring this point needs at least ${fmtBytes(need)} in ${dir} (the data its disks hold), and only ${fmtBytes(volume.freeBytes)} is free there. Free space or choose another folder; nothing was written.`;
+  return null;
+}
+
+/** Free space and type of the volume that holds `dir` (or will, once created); null where statfs is unavailable. */
+export async function targetVolume(dir: string): Promise<TargetVolume | null> {
+  let at = path.resolve(dir);
+  for (;;) {
+    try {
+      const s = await fs.statfs(at);
+      return { freeBytes: s.bavail * s.bsize, fsType: s.type };
+    } catch (e) {
+      const parent = path.dirname(at);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at) return null;
+      at = parent;
+    }
+  }
+}
