@@ -186,6 +186,8 @@ export interface RepoStats {
   dedupeRatio: number;
   /** uniqueRawBytes / storedBytes */
   compressionRatio: number;
+  /** Free and total bytes of the volume (or share) that holds the repository; null when it does not say. */
+  volume: { freeBytes: number; sizeBytes: number } | null;
 }
 
 /** `repo check` (and `--read-data`): every missing or corrupt chunk and every restore point that uses one. */

@@ -311,7 +311,7 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
       io.log(
         json
           ? JSON.stringify(st, null, 2)
-          : `${s.repos.path}: ${st.points} points of ${st.vms.length} VMs; logical ${gib(st.logicalBytes)}, stored ${gib(st.storedBytes)}; dedupe ×${st.dedupeRatio.toFixed(2)}, compression ×${st.compressionRatio.toFixed(2)}`,
+          : `${s.repos.path}: ${st.points} points of ${st.vms.length} VMs; logical ${gib(st.logicalBytes)}, stored ${gib(st.storedBytes)}; dedupe ×${st.dedupeRatio.toFixed(2)}, compression ×${st.compressionRatio.toFixed(2)}${st.volume ? `; ${gib(st.volume.freeBytes)} free of ${gib(st.volume.sizeBytes)} on its volume` : ''}`,
       );
       return 0;
     }

@@ -14,6 +14,7 @@ import type { PointSummary, Repository } from '../repository/repository';
 import type { TaskContext } from '../tasks/task-manager';
 import { openChain } from '../vhdx';
 import { bytesIn, copyChunks, dataChunks } from './read-disk';
+import { repoSpaceWarning } from './repo-space';
 
 type Item = TaskProgress['items'][number];
 
@@ -106,6 +107,9 @@ export async function runBackup(
     for (const f of o.cleanupFailures) ctx.warn(f);
     push(`${vm.name}: ${o.status}`, 'running');
   }
+  // Not beside a run that already failed for want of space: its error says it.
+  const low = repoSpaceWarning(await deps.repo.space(), counters.bytesWritten);
+  if (low && !outcomes.some((o) => o.error?.code === 'OUT_OF_SPACE')) ctx.warn(low);
   const ok = outcomes.filter((o) => o.status === 'succeeded').length;
   const status: BackupRunResult['status'] =
     ctx.signal.aborted && ok < outcomes.length

@@ -34,6 +34,13 @@ export interface Backend {
   openWrite?(key: string): Promise<ObjectWriter>;
   /** Optional: the object's path on a local or mounted filesystem (restores then read packs on worker threads). */
   localPath?(key: string): string;
+  /** Optional: free and total bytes of the storage (null when it does not say). */
+  space?(): Promise<StorageSpace | null>;
+}
+
+export interface StorageSpace {
+  freeBytes: number;
+  sizeBytes: number;
 }
 
 export interface ObjectWriter {
@@ -76,6 +83,15 @@ export class LocalFolderBackend implements Backend {
 
   localPath(key: string): string {
     return this.file(key);
+  }
+
+  async space(): Promise<StorageSpace | null> {
+    try {
+      const s = await fs.statfs(this.root);
+      return { freeBytes: s.bavail * s.bsize, sizeBytes: s.blocks * s.bsize };
+    } catch {
+      return null; // statfs unsupported here (or the folder is gone: the next operation says so)
+    }
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { HvbcError } from '../../../shared/errors';
-import { LocalFolderBackend, type Backend, type RangeReader } from './backend';
+import { LocalFolderBackend, type Backend, type RangeReader, type StorageSpace } from './backend';
 import { decodeBlob, encodeBlob, ensureZstd, openFile } from './blob';
 import {
   createChunkProcessor,
@@ -1034,7 +1034,13 @@ export class Repository {
       indexFiles,
       dedupeRatio: uniqueRawBytes ? dataBytes / uniqueRawBytes : 1,
       compressionRatio: storedBytes ? uniqueRawBytes / storedBytes : 1,
+      volume: await this.space(),
     };
+  }
+
+  /** Free and total bytes of the repository's storage, where the backend says. */
+  async space(): Promise<StorageSpace | null> {
+    return (await this.backend.space?.()) ?? null;
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,14 @@ export function RepoFacts({ info }: { info: RepoInfo }) {
           <Stat label="Data" value={bytes(s.dataBytes)} hint="Non-empty data over every point" />
           <Stat label="Stored" value={bytes(s.storedBytes)} hint="After dedupe and compression" />
           <Stat label="On disk" value={bytes(s.repoBytes)} />
+          {s.volume && (
+            <Stat
+              label="Free on its volume"
+              value={bytes(s.volume.freeBytes)}
+              hint={`of ${bytes(s.volume.sizeBytes)}`}
+              {...(s.volume.freeBytes < s.volume.sizeBytes / 10 ? { tone: 'warn' as const } : {})}
+            />
+          )}
           <Stat label="Dedupe" value={ratio(s.dedupeRatio)} hint="data / unique data" />
           <Stat label="Compression" value={ratio(s.compressionRatio)} hint="unique data / stored" />
           <Stat label="Packs" value={s.packs.toLocaleString()} />

@@ -40,6 +40,8 @@ describe('repository on a backend with only the required operations', () => {
       const back = await readBack(repo, summary.id, 'd', source.length);
       expect(back.data.equals(source)).toBe(true);
       expect((await repo.check({ readData: true })).ok).toBe(true);
+      // Storage that does not say how much room it has: stats show no volume figures.
+      expect((await repo.stats()).volume).toBeNull();
 
       // Opened again on the same storage: the same point, still readable.
       await repo.close();

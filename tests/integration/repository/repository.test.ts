@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, statfsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
 import { dataDigest } from '../../../electron/services/repository/digest';
@@ -194,7 +194,8 @@ describe('repository: write and read back', () => {
   });
 
   it('dedupe counters and stats: a second full of the same data stores nothing new', async () => {
-    const repo = await init(dir('dedupe'));
+    const where = dir('dedupe');
+    const repo = await init(where);
     const cs = repo.chunkSize;
     const data = makeDisk(5, 24 * cs, cs);
     const first = await writeFull(repo, 'vmA', { d: data });
@@ -215,6 +216,11 @@ describe('repository: write and read back', () => {
     expect(st.dedupeRatio).toBeGreaterThanOrEqual(2);
     expect(st.compressionRatio).toBeGreaterThan(1);
     expect(st.storedBytes).toBeLessThan(st.uniqueRawBytes);
+    // The volume that holds the folder, as statfs reports it.
+    const vfs = statfsSync(where);
+    expect(st.volume?.sizeBytes).toBe(vfs.blocks * vfs.bsize);
+    expect(st.volume?.freeBytes).toBeGreaterThan(0);
+    expect(st.volume?.freeBytes).toBeLessThanOrEqual(st.volume?.sizeBytes ?? 0);
   });
 
   it('encrypted repository: round trip, wrong or missing passphrase, nothing readable on disk', async () => {
