@@ -25,17 +25,43 @@ export function assertRepoPathUsable(
   );
 }
 
+async function hasRepository(dir: string): Promise<boolean> {
+  return fs.access(path.join(dir, 'config')).then(
+    () => true,
+    () => false,
+  );
+}
+
+function notFound(dir: string): HvbcError {
+  return new HvbcError(
+    'REPO_NOT_FOUND',
+    `There is no repository in ${dir}. Check the path (and that its share or volume is mounted), or create one there with "hvbc repo init --repo ${dir}" or on the console's Repository page. Nothing was created or changed.`,
+    { path: dir },
+  );
+}
+
 export class RepoManager {
   private repo: Repository | null = null;
   private passphrase: string | undefined;
   private opening: Promise<Repository> | null = null;
 
+  /**
+   * Only the default repository (in the console's data folder) is created on first use. A path the admin gave
+   * (HVBC_REPO, --repo, "open") must hold one: a typo or an unmounted share must not quietly get a new, empty
+   * repository that backups then fill on the wrong disk.
+   */
+  private createOnUse: boolean;
+  private repoPath: string;
+
   constructor(
-    private readonly dataDir: string,
-    private repoPath: string = process.env.HVBC_REPO ?? path.join(dataDir, 'repository'),
+    dataDir: string,
+    repoPath?: string,
     /** Passed to every open (tests: a worker start that fails). */
     private readonly extra: Pick<RepoOptions, 'workerStarter'> = {},
   ) {
+    const given = repoPath ?? process.env.HVBC_REPO;
+    this.repoPath = given ?? path.join(dataDir, 'repository');
+    this.createOnUse = given === undefined;
     this.passphrase = process.env.HVBC_REPO_PASSPHRASE || undefined;
   }
 
@@ -44,10 +70,7 @@ export class RepoManager {
   }
 
   async exists(): Promise<boolean> {
-    return fs.access(path.join(this.repoPath, 'config')).then(
-      () => true,
-      () => false,
-    );
+    return hasRepository(this.repoPath);
   }
 
   /** Create the repository; refuses when one is already there. */
@@ -56,7 +79,10 @@ export class RepoManager {
   ): Promise<Repository> {
     assertRepoPathUsable(opts.path ?? this.repoPath);
     await this.close();
-    if (opts.path) this.repoPath = path.resolve(opts.path);
+    if (opts.path) {
+      this.repoPath = path.resolve(opts.path);
+      this.createOnUse = false;
+    }
     if (await this.exists()) {
       throw new HvbcError(
         'CONFLICT',
@@ -72,13 +98,25 @@ export class RepoManager {
     return this.repo;
   }
 
-  /** Point the console at another repository (and its passphrase, if encrypted). */
+  /**
+   * Point the console at another existing repository (and its passphrase, if encrypted). It is opened before
+   * the current one is closed, so a wrong path or passphrase changes nothing.
+   */
   async select(repoPath: string, passphrase?: string): Promise<Repository> {
     assertRepoPathUsable(repoPath);
+    const target = path.resolve(repoPath);
+    if (!(await hasRepository(target))) throw notFound(target);
+    const repo = await Repository.open(target, {
+      ...this.extra,
+      startWorkers: true,
+      ...(passphrase ? { passphrase } : {}),
+    });
     await this.close();
-    this.repoPath = path.resolve(repoPath);
+    this.repoPath = target;
     this.passphrase = passphrase || undefined;
-    return this.get();
+    this.createOnUse = false;
+    this.repo = repo;
+    return repo;
   }
 
   /** The open repository; the default one is created on first use (unencrypted unless a passphrase is set). */
@@ -87,7 +125,9 @@ export class RepoManager {
     assertRepoPathUsable(this.repoPath); // HVBC_REPO
     this.opening ??= (async () => {
       try {
-        const repo = (await this.exists())
+        const found = await this.exists();
+        if (!found && !this.createOnUse) throw notFound(this.repoPath);
+        const repo = found
           ? await Repository.open(this.repoPath, {
               ...this.extra,
               // The console and the CLI open a repository to back up or restore from it.

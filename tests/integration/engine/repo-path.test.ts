@@ -1,8 +1,10 @@
-// Repository paths the admin types: a UNC path is refused off Windows before anything is created or changed.
+// Repository paths the admin types: a UNC path is refused off Windows, and a path without a repository is never
+// quietly given a new one; either way nothing is created and the open repository stays open.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RepoManager, assertRepoPathUsable } from '../../../electron/services/engine/repo-manager';
+import { runCli } from '../../../electron/cli/main';
 import { tempDir } from '../../helpers/tmp';
 
 describe('repository paths', () => {
@@ -35,5 +37,52 @@ describe('repository paths', () => {
     expect(existsSync('/nas01')).toBe(false);
     expect((await m.get()).chunkSize).toBeGreaterThan(0);
     await m.close();
+  });
+
+  it('opens only an existing repository at a given path, and keeps the current one on a wrong path or passphrase', async () => {
+    const first = path.join(tmp.dir, 'repo-b');
+    const m = new RepoManager(tmp.dir, first);
+    await m.init();
+    const typo = path.join(tmp.dir, 'repo-bb');
+    await expect(m.select(typo)).rejects.toMatchObject({
+      code: 'REPO_NOT_FOUND',
+      message: expect.stringMatching(/no repository in .*repo-bb.*mounted.*hvbc repo init/),
+    });
+    expect(existsSync(typo)).toBe(false);
+
+    const locked = new RepoManager(tmp.dir, path.join(tmp.dir, 'repo-enc'));
+    await locked.init({ passphrase: 'correct horse' });
+    await locked.close();
+    await expect(m.select(path.join(tmp.dir, 'repo-enc'), 'wrong horse')).rejects.toMatchObject({
+      code: 'WRONG_PASSPHRASE',
+    });
+    expect(m.path).toBe(first);
+    expect((await m.get()).chunkSize).toBeGreaterThan(0);
+    expect((await m.select(path.join(tmp.dir, 'repo-enc'), 'correct horse')).encrypted).toBe(true);
+    await m.close();
+  });
+
+  it('creates only the default repository on first use, never one at a path that was given', async () => {
+    const given = path.join(tmp.dir, 'not-mounted', 'hvbc');
+    const m = new RepoManager(tmp.dir, given);
+    await expect(m.get()).rejects.toMatchObject({ code: 'REPO_NOT_FOUND' });
+    expect(existsSync(path.join(tmp.dir, 'not-mounted'))).toBe(false);
+
+    const data = path.join(tmp.dir, 'console-data');
+    const d = new RepoManager(data);
+    expect((await d.get()).chunkSize).toBeGreaterThan(0);
+    expect(existsSync(path.join(data, 'repository', 'config'))).toBe(true);
+    await d.close();
+  });
+
+  it('hvbc repo check --repo on a folder without a repository fails and creates nothing', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false };
+    const missing = path.join(tmp.dir, 'typo');
+    const lab = path.join(tmp.dir, 'lab');
+    expect(await runCli(['repo', 'check', '--repo', missing, '--lab', lab], io)).not.toBe(0);
+    expect(err.join('\n')).toMatch(/REPO_NOT_FOUND.*no repository in .*typo/);
+    expect(existsSync(missing)).toBe(false);
   });
 });
