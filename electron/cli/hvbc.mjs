@@ -1,12 +1,8 @@
 #!/usr/bin/env node
-// Launcher for `hvbc`: runs the TypeScript CLI through tsx so no build step is needed.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Launcher for `hvbc`: loads the TypeScript CLI through tsx in this same process, so no build step is needed and
+// signals (Ctrl-C, a service manager's SIGTERM) reach the CLI itself, which cancels its task and cleans up.
+import { register } from 'tsx/esm/api';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tsx = path.join(here, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const r = spawnSync(process.execPath, [tsx, path.join(here, 'main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(r.status ?? 1);
+register();
+const { runCli } = await import('./main.ts');
+process.exit(await runCli(process.argv.slice(2)));

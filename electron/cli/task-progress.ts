@@ -37,11 +37,13 @@ export async function followTask(
       io.log(p.message ? `${p.phase}: ${p.message}` : p.phase);
     lastLine = io.isTTY ? line : p.phase;
   });
-  const onSigint = () => {
-    io.error('\nCanceling… (cleanup runs before exit)');
+  // The first Ctrl-C (or a service manager's SIGTERM) cancels; a second Ctrl-C stops at once, skipping cleanup.
+  const onSignal = () => {
+    io.error('\nCanceling: cleanup runs before exit (Ctrl-C again stops at once, without it).');
     s.tasks.cancel(rec.id);
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const done = await s.tasks.wait(rec.id);
     if (io.isTTY && !json) process.stdout.write('\n');
@@ -49,7 +51,8 @@ export async function followTask(
     return done;
   } finally {
     off();
-    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 

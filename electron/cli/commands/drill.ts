@@ -203,7 +203,7 @@ export async function serviceCommand(argv: string[], io: CliIO): Promise<number>
   });
   if (values.help) {
     io.log(
-      'hvbc service [--lab PATH] [--interval SECONDS]\n  Run backup policies on schedule without the console window (Ctrl-C stops after running jobs end).',
+      'hvbc service [--lab PATH] [--interval SECONDS]\n  Run backup policies on schedule without the console window (Ctrl-C or SIGTERM stops after running jobs end).',
     );
     return 0;
   }
@@ -216,7 +216,10 @@ export async function serviceCommand(argv: string[], io: CliIO): Promise<number>
       );
   });
   io.log(`hvbc service: running policies for the lab at ${s.labDir}. Ctrl-C to stop.`);
-  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   await s.close();
   return 0;
 }
