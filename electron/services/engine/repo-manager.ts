@@ -25,6 +25,23 @@ export function assertRepoPathUsable(
   );
 }
 
+/** Refuses a path that is a file, or lies under one, before a repository is created there. */
+async function assertNotUnderFile(dir: string): Promise<void> {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const st = await fs.stat(at).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+      throw e;
+    });
+    if (st && !st.isDirectory())
+      throw new HvbcError(
+        'VALIDATION',
+        `${at} is a file, not a folder, so no repository can be made ${at === path.resolve(dir) ? 'there' : `in ${dir}`}. Give a folder path; nothing was created.`,
+        { path: dir },
+      );
+    if (st || path.dirname(at) === at) return;
+  }
+}
+
 async function hasRepository(dir: string): Promise<boolean> {
   return fs.access(path.join(dir, 'config')).then(
     () => true,
@@ -73,29 +90,34 @@ export class RepoManager {
     return hasRepository(this.repoPath);
   }
 
-  /** Create the repository; refuses when one is already there. */
+  /**
+   * Create the repository (at `opts.path`, or the current path). Refusals (a UNC path off Windows, a file, an
+   * existing repository, a bad chunk size) come before the current repository is closed, so they change nothing.
+   */
   async init(
     opts: { path?: string; passphrase?: string; chunkSize?: number } = {},
   ): Promise<Repository> {
     assertRepoPathUsable(opts.path ?? this.repoPath);
-    await this.close();
-    if (opts.path) {
-      this.repoPath = path.resolve(opts.path);
-      this.createOnUse = false;
-    }
-    if (await this.exists()) {
+    const target = opts.path ? path.resolve(opts.path) : this.repoPath;
+    await assertNotUnderFile(target);
+    if (await hasRepository(target)) {
       throw new HvbcError(
         'CONFLICT',
-        `A repository already exists in ${this.repoPath}. Open it instead, or choose an empty folder.`,
+        `A repository already exists in ${target}. Open it instead, or choose an empty folder.`,
       );
     }
-    this.passphrase = opts.passphrase || undefined;
-    this.repo = await Repository.init(this.repoPath, {
+    const passphrase = opts.passphrase || undefined;
+    const repo = await Repository.init(target, {
       ...this.extra,
-      ...(this.passphrase ? { passphrase: this.passphrase } : {}),
+      ...(passphrase ? { passphrase } : {}),
       ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
     });
-    return this.repo;
+    await this.close();
+    if (opts.path) this.createOnUse = false;
+    this.repoPath = target;
+    this.passphrase = passphrase;
+    this.repo = repo;
+    return repo;
   }
 
   /**

@@ -1,6 +1,6 @@
 // Repository paths the admin types: a UNC path is refused off Windows, and a path without a repository is never
 // quietly given a new one; either way nothing is created and the open repository stays open.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RepoManager, assertRepoPathUsable } from '../../../electron/services/engine/repo-manager';
@@ -59,6 +59,34 @@ describe('repository paths', () => {
     expect(m.path).toBe(first);
     expect((await m.get()).chunkSize).toBeGreaterThan(0);
     expect((await m.select(path.join(tmp.dir, 'repo-enc'), 'correct horse')).encrypted).toBe(true);
+    await m.close();
+  });
+
+  it('refuses to create a repository on a file, under a file or over another one, keeping the open one', async () => {
+    const first = path.join(tmp.dir, 'repo-c');
+    const m = new RepoManager(tmp.dir, first);
+    await m.init();
+    const file = path.join(tmp.dir, 'a-file');
+    writeFileSync(file, 'keep');
+    await expect(m.init({ path: file })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/a-file is a file, not a folder.*nothing was created/),
+    });
+    await expect(m.init({ path: path.join(file, 'sub') })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    await expect(m.init({ path: path.join(tmp.dir, 'repo-b') })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(
+      m.init({ path: path.join(tmp.dir, 'repo-d'), chunkSize: 3 << 20 }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    expect(readFileSync(file, 'utf8')).toBe('keep');
+    expect(existsSync(path.join(tmp.dir, 'repo-d'))).toBe(false);
+    expect(m.path).toBe(first);
+    expect((await m.get()).chunkSize).toBeGreaterThan(0);
     await m.close();
   });
 
