@@ -1,7 +1,49 @@
-// Pre-flight of a restore's target folder: refuses, before anything is written, a restore its volume cannot hold.
+// A restore's target folder: pre-flight (empty, and a volume that can hold the disks) before anything is written, and
+// the marker that flags a restore that has not finished.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { HvbcError } from '../../../shared/errors';
 import { fmtBytes } from '../planner/select';
+
+/** Kept in the folder while a restore runs: a restore whose process was killed leaves it behind, with its disks. */
+export const INCOMPLETE_MARKER = 'RESTORE-INCOMPLETE.txt';
+
+/**
+ * The target folder's entries must be none (it may not exist yet). Refuses a file, an unreadable folder and a
+ * non-empty one, naming an unfinished restore when its marker is there.
+ */
+export async function assertEmptyTarget(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir).catch((e: NodeJS.ErrnoException): string[] => {
+    if (e.code === 'ENOENT') return [];
+    throw new HvbcError(
+      'VALIDATION',
+      `${dir} cannot be used as a restore folder (${e.message}). Choose an empty or new folder; nothing was written.`,
+      { targetDir: dir },
+    );
+  });
+  if (entries.includes(INCOMPLETE_MARKER))
+    throw new HvbcError(
+      'CONFLICT',
+      `${dir} holds a restore that did not finish (its process was stopped; see ${INCOMPLETE_MARKER}): its disks are incomplete. Delete the folder, then restore again; nothing was written.`,
+      { targetDir: dir },
+    );
+  if (entries.length > 0)
+    throw new HvbcError(
+      'CONFLICT',
+      `${dir} is not empty. Choose an empty or new folder; nothing was written.`,
+      { targetDir: dir },
+    );
+}
+
+/** Write the marker (before the first disk) that says the folder's restore has not finished. */
+export async function markIncomplete(dir: string, what: string): Promise<string> {
+  const file = path.join(dir, INCOMPLETE_MARKER);
+  await fs.writeFile(
+    file,
+    `This folder holds a restore of ${what} that has not finished, or whose process was stopped.\r\nIts disks are incomplete: do not attach them. Delete this folder and restore again.\r\n`,
+  );
+  return file;
+}
 
 /** statfs type of FAT12/16/32 on Linux (MSDOS_SUPER_MAGIC). */
 export const FAT_MAGIC = 0x4d44;

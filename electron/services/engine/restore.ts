@@ -10,7 +10,13 @@ import type { DiskManifest, Repository } from '../repository/repository';
 import type { TaskContext } from '../tasks/task-manager';
 import { createVhdx, openChain } from '../vhdx';
 import { ioError } from '../vhdx/errors';
-import { restoreTargetProblem, targetVolume, VHDX_OVERHEAD } from './restore-target';
+import {
+  assertEmptyTarget,
+  markIncomplete,
+  restoreTargetProblem,
+  targetVolume,
+  VHDX_OVERHEAD,
+} from './restore-target';
 
 /** Content digest of a VHDX (or chain) as the repository computes it for a point's disk. */
 export async function digestVhdx(
@@ -88,8 +94,8 @@ export async function restoreDiskTo(
 }
 
 /**
- * Remove what a failed restore wrote (`created`: folders it made) and return the error to throw: the same error,
- * its message saying the partial files are gone, or, when they could not be removed, where they are.
+ * Remove what a failed restore wrote (`created`: the folders and files it made) and return the error to throw:
+ * the same error, its message saying the partial files are gone, or, when they could not be removed, where.
  */
 async function removePartialRestore(
   e: unknown,
@@ -135,21 +141,7 @@ export async function restorePoint(
   const targetDir = path.resolve(
     req.targetDir ?? path.join(opts.dataDir, 'restores', `${safeName(point.vmName)}-${stamp}`),
   );
-  const existing = await fs.readdir(targetDir).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [];
-    throw new HvbcError(
-      'VALIDATION',
-      `${targetDir} cannot be used as a restore folder (${e.message}). Choose an empty or new folder; nothing was written.`,
-      { targetDir },
-    );
-  });
-  if (existing.length > 0) {
-    throw new HvbcError(
-      'CONFLICT',
-      `${targetDir} is not empty. Choose an empty or new folder; nothing was written.`,
-      { targetDir },
-    );
-  }
+  await assertEmptyTarget(targetDir);
   const diskDir = path.join(targetDir, 'Virtual Hard Disks');
   const entries = Object.entries(point.disks).map(([key, d]) => {
     const meta = (d.meta ?? {}) as { file?: string };
@@ -172,7 +164,9 @@ export async function restorePoint(
   const configPath = path.join(cfgDir, `${newVmId}.json`);
   // Only what this restore made is removed if it fails: the target folder itself when it was new.
   const made = await fs.mkdir(targetDir, { recursive: true });
+  let marker: string | null = null;
   try {
+    marker = await markIncomplete(targetDir, `${point.vmName} from ${point.createdAt}`);
     await fs.mkdir(diskDir, { recursive: true });
     let doneBefore = 0;
     for (const { key, d, file } of entries) {
@@ -192,9 +186,11 @@ export async function restorePoint(
     };
     await fs.mkdir(cfgDir, { recursive: true });
     await fs.writeFile(configPath, JSON.stringify(config, null, 2));
+    await fs.rm(marker); // the last step: the folder now holds a finished, verified restore
   } catch (e) {
     // A failed or canceled restore leaves no half-written VM behind, so the same folder can be used again.
-    throw await removePartialRestore(e, ctx, made === undefined ? [diskDir, cfgDir] : [targetDir]);
+    const mine = made === undefined ? [diskDir, cfgDir, ...(marker ? [marker] : [])] : [targetDir];
+    throw await removePartialRestore(e, ctx, mine);
   }
   return {
     pointId: point.id,

@@ -1,10 +1,12 @@
-import { promises as fs } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreResult } from '../../../shared/backup';
 import { BackupRequest, RestoreRequest } from '../../../shared/backup';
 import { startBackup, startRestore } from '../../../electron/services/engine/operations';
 import { restorePoint } from '../../../electron/services/engine/restore';
+import { INCOMPLETE_MARKER } from '../../../electron/services/engine/restore-target';
 import { createServices, type Services } from '../../../electron/services/services';
 import type { TaskContext } from '../../../electron/services/tasks/task-manager';
 import { tempDir } from '../../helpers/tmp';
@@ -67,6 +69,60 @@ describe('restores that do not finish', () => {
     const again = await restoreTo(target);
     expect(again.state).toBe('succeeded');
     expect((again.result as RestoreResult).disks.every((d) => d.verified)).toBe(true);
+  });
+
+  it('keeps RESTORE-INCOMPLETE.txt in the folder while writing, and removes it as the last step', async () => {
+    const target = path.join(tmp.dir, 'marked');
+    const repo = await s.repos.get();
+    const seen: boolean[] = [];
+    const rec = s.tasks.start('restore', 'restore, watching its folder', (ctx) =>
+      restorePoint(repo, RestoreRequest.parse({ pointId, targetDir: target }), {
+        dataDir: s.dataDir,
+        ctx: {
+          id: ctx.id,
+          signal: ctx.signal,
+          warn: (m) => ctx.warn(m),
+          throwIfCanceled: () => ctx.throwIfCanceled(),
+          progress: (u) => {
+            ctx.progress(u);
+            if (u.phase === 'restore') seen.push(existsSync(path.join(target, INCOMPLETE_MARKER)));
+          },
+        },
+      }),
+    );
+    expect((await s.tasks.wait(rec.id)).state).toBe('succeeded');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every(Boolean)).toBe(true);
+    expect(existsSync(path.join(target, INCOMPLETE_MARKER))).toBe(false);
+  });
+
+  it('a folder left by a killed restore is refused as unfinished, and restores once it is deleted', async () => {
+    const target = path.join(tmp.dir, 'killed');
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, 'child-restore.ts'),
+        JSON.stringify({ dataDir: s.dataDir, pointId, targetDir: target }),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(child.signal).toBe('SIGKILL');
+    // What a killed restore leaves: its marker, a disk file, no VM configuration.
+    expect(existsSync(path.join(target, INCOMPLETE_MARKER))).toBe(true);
+    expect((await fs.readdir(path.join(target, 'Virtual Hard Disks'))).length).toBe(1);
+    expect(existsSync(path.join(target, 'Virtual Machines'))).toBe(false);
+
+    const again = await restoreTo(target);
+    expect(again.state).toBe('failed');
+    expect(again.error?.code).toBe('CONFLICT');
+    expect(again.error?.message).toMatch(/holds a restore that did not finish.*Delete the folder/);
+
+    await fs.rm(target, { recursive: true });
+    const fresh = await restoreTo(target);
+    expect(fresh.state).toBe('succeeded');
+    expect((await fs.readdir(target)).sort()).toEqual(['Virtual Hard Disks', 'Virtual Machines']);
   });
 
   it('refuses a target that is a file, and leaves the file as it was', async () => {
