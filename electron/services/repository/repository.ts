@@ -12,8 +12,8 @@ import {
   type Verified,
   type WorkerStarter,
 } from './chunk-pool';
-import { chunkCount } from './chunking';
-import { isZero, tableDigest } from './digest';
+import { tableDigest } from './digest';
+import { digestOf, type DigestOptions, type DigestSource } from './digest-of';
 import { readBatches, type BatchSource } from './batch-reader';
 import { runCheck, type CheckOptions } from './check';
 import { GC_PENDING, runGc, type GcOptions } from './gc';
@@ -808,50 +808,9 @@ export class Repository {
    * The content digest (digest.ts) of a disk image read through `source`, with this repository's chunk size and
    * chunk-id function: compare it with a point's digest to prove a restored disk holds exactly that point.
    */
-  async digestOf(
-    source: { virtualSize: number; readInto(buf: Buffer, offset: number): Promise<void> },
-    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-  ): Promise<string> {
+  async digestOf(source: DigestSource, opts: DigestOptions = {}): Promise<string> {
     this.assertOpen();
-    const pool = await this.getPool();
-    const cs = this.chunkSize;
-    const vs = source.virtualSize;
-    const table = Buffer.alloc(chunkCount(vs, cs) * 32);
-    const step = cs * 8;
-    const bufs = [
-      Buffer.allocUnsafe(Math.min(step, Math.max(vs, 1))),
-      Buffer.allocUnsafe(Math.min(step, Math.max(vs, 1))),
-    ];
-    const read = (k: number): Promise<Buffer> | null => {
-      const off = k * step;
-      if (off >= vs) return null;
-      const b = (bufs[k & 1] as Buffer).subarray(0, Math.min(step, vs - off));
-      return source.readInto(b, off).then(() => b);
-    };
-    let next = read(0);
-    const pending: Array<Promise<void>> = [];
-    for (let k = 0; next; k++) {
-      if (opts.signal?.aborted) throw canceled('Verification');
-      const buf = await next;
-      next = read(k + 1);
-      for (let o = 0; o < buf.length; o += cs) {
-        const chunk = buf.subarray(o, Math.min(buf.length, o + cs));
-        if (isZero(chunk)) continue;
-        const v = pool.verify(chunk);
-        const at = (k * step + o) / cs;
-        pending.push(
-          v.id
-            .then((id) => {
-              table.write(id, at * 32, 32, 'hex');
-            })
-            .finally(() => v.release()),
-        );
-      }
-      // The next read reuses this buffer two turns from now; verify() copied what it needs.
-      await Promise.all(pending.splice(0));
-      opts.onProgress?.(Math.min(vs, (k + 1) * step), vs);
-    }
-    return tableDigest(table, cs, vs);
+    return digestOf(await this.getPool(), this.chunkSize, source, opts);
   }
 
   /** The chunk ids of a disk of a point ('zero' for all-zero chunks), for tools and tests. */
