@@ -15,6 +15,10 @@ test('repository check and verify run as tasks; points per VM are listed with si
   const repo = new RepositoryPage(page);
   await expect(repo.facts).toContainText('Dedupe');
   await expect(repo.facts).toContainText('not encrypted');
+  // The volume that holds the repository, with its size.
+  await expect(repo.facts).toContainText(
+    /Free on its volume\s*[\d.]+ [KMGT]?i?B of [\d.]+ [KMGT]?i?B/,
+  );
   await page.getByTestId('repo-vms').getByRole('button', { name: 'WEB01' }).click();
   await expect(page.getByRole('button', { name: 'Restore…' }).first()).toBeVisible();
 

@@ -30,8 +30,8 @@ export function RepoFacts({ info }: { info: RepoInfo }) {
           {s.volume && (
             <Stat
               label="Free on its volume"
-              value={bytes(s.volume.freeBytes)}
-              hint={`of ${bytes(s.volume.sizeBytes)}`}
+              value={`${bytes(s.volume.freeBytes)} of ${bytes(s.volume.sizeBytes)}`}
+              hint="Free space where the repository is; backups warn when less is left than they stored"
               {...(s.volume.freeBytes < s.volume.sizeBytes / 10 ? { tone: 'warn' as const } : {})}
             />
           )}
