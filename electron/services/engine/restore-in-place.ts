@@ -150,7 +150,9 @@ export async function restoreInPlace(
       );
       doneBefore += d.virtualSize;
     }
-    ctx.throwIfCanceled();
+    // Once the swap starts it runs to its end (the lab's own crash-safe step): a cancel now would report a
+    // restore that did happen as canceled.
+    ctx.pointOfNoReturn(`the disks of ${point.vmName} are being swapped in`);
     ctx.progress({
       phase: 'swap',
       message: `Replacing the disks of ${point.vmName}`,

@@ -16,6 +16,11 @@ export interface TaskContext {
   warn(message: string): void;
   /** Throws CANCELED when the task was asked to stop. */
   throwIfCanceled(): void;
+  /**
+   * From here the task cannot be stopped without harm (`what` it is doing, for the admin): throws CANCELED if a
+   * cancel came before; a cancel asked later is refused with a warning, and the task's outcome is reported as is.
+   */
+  pointOfNoReturn(what: string): void;
 }
 
 export type TaskRunner<T> = (ctx: TaskContext) => Promise<T>;
@@ -33,6 +38,8 @@ interface Entry {
   lastPush: number;
   timer: NodeJS.Timeout | null;
   done: Promise<TaskRecord>;
+  /** Set at the task's point of no return: what it is doing that a cancel must not interrupt. */
+  committed: string | null;
 }
 
 export class TaskManager {
@@ -73,6 +80,7 @@ export class TaskManager {
       lastPush: 0,
       timer: null,
       done: Promise.resolve(record),
+      committed: null,
     };
     this.tasks.set(id, entry);
     this.prune();
@@ -90,6 +98,10 @@ export class TaskManager {
       throwIfCanceled: () => {
         if (controller.signal.aborted)
           throw new HvbcError('CANCELED', `Task "${title}" was canceled.`);
+      },
+      pointOfNoReturn: (what) => {
+        ctx.throwIfCanceled();
+        entry.committed = what;
       },
     };
     entry.done = (async () => {
@@ -150,7 +162,12 @@ export class TaskManager {
   cancel(id: string): TaskRecord {
     const e = this.tasks.get(id);
     if (!e) throw new HvbcError('NOT_FOUND', `No task with id ${id}.`);
-    if (!TERMINAL_TASK_STATES.includes(e.record.state)) {
+    if (e.committed && !TERMINAL_TASK_STATES.includes(e.record.state)) {
+      e.record.warnings.push(
+        `Cancel was asked while ${e.committed}: too late to stop safely, so the task finishes.`,
+      );
+      this.push(e);
+    } else if (!TERMINAL_TASK_STATES.includes(e.record.state)) {
       e.record.state = 'canceling';
       e.controller.abort();
       this.push(e);
@@ -161,7 +178,7 @@ export class TaskManager {
   /** Cancel everything still running and wait for it (shutdown). */
   async shutdown(): Promise<void> {
     for (const e of this.tasks.values())
-      if (!TERMINAL_TASK_STATES.includes(e.record.state)) e.controller.abort();
+      if (!TERMINAL_TASK_STATES.includes(e.record.state) && !e.committed) e.controller.abort();
     await Promise.all([...this.tasks.values()].map((e) => e.done.catch(() => undefined)));
   }
 

@@ -16,6 +16,7 @@ await restorePoint(await s.repos.get(), RestoreRequest.parse({ pointId, targetDi
     signal: new AbortController().signal,
     warn: () => undefined,
     throwIfCanceled: () => undefined,
+    pointOfNoReturn: () => undefined,
     progress: (u) => {
       if (u.phase === 'restore') process.kill(process.pid, 'SIGKILL');
     },

@@ -41,10 +41,7 @@ describe('restores that do not finish', () => {
     const rec = s.tasks.start('restore', 'restore, canceled while writing', (ctx) => {
       // The real task context, whose first progress report of the write phase cancels the task.
       const canceling: TaskContext = {
-        id: ctx.id,
-        signal: ctx.signal,
-        warn: (m) => ctx.warn(m),
-        throwIfCanceled: () => ctx.throwIfCanceled(),
+        ...ctx,
         progress: (u) => {
           ctx.progress(u);
           if (u.phase === 'restore' && !sawFile) {
@@ -79,10 +76,7 @@ describe('restores that do not finish', () => {
       restorePoint(repo, RestoreRequest.parse({ pointId, targetDir: target }), {
         dataDir: s.dataDir,
         ctx: {
-          id: ctx.id,
-          signal: ctx.signal,
-          warn: (m) => ctx.warn(m),
-          throwIfCanceled: () => ctx.throwIfCanceled(),
+          ...ctx,
           progress: (u) => {
             ctx.progress(u);
             if (u.phase === 'restore') seen.push(existsSync(path.join(target, INCOMPLETE_MARKER)));

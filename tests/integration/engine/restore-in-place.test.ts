@@ -245,6 +245,32 @@ describe('in-place restore on the lab', () => {
     expect(report.findings.filter((f) => /hvbc-replaced/i.test(JSON.stringify(f)))).toEqual([]);
   });
 
+  it('a cancel asked once the swap has begun is refused: the restore finishes and says so', async () => {
+    await lab.powerOff(vmId);
+    const repo = await s.repos.get();
+    const rec = s.tasks.start('restore', 'in place, canceled during the swap', (ctx) =>
+      restorePoint(repo, inPlace('APP'), {
+        dataDir: s.dataDir,
+        provider: s.provider,
+        ctx: {
+          ...ctx,
+          progress: (u) => {
+            ctx.progress(u);
+            if (u.phase === 'swap') s.tasks.cancel(ctx.id); // just before the lab swaps the disks in
+          },
+        },
+      }),
+    );
+    const t = await s.tasks.wait(rec.id);
+    expect(t.state).toBe('succeeded');
+    expect(t.warnings.join(' ')).toMatch(
+      /Cancel was asked while the disks of APP are being swapped in: too late to stop safely/,
+    );
+    const r = t.result as RestoreResult;
+    for (const d of r.disks)
+      expect(await chainHash(d.path)).toBe(await pointSha(repo, point.id, d.diskKey));
+  });
+
   it('the next backup is full and says change tracking was reset by the in-place restore', async () => {
     const after = await backup();
     expect(after?.disks.every((d) => d.mode === 'full')).toBe(true);
