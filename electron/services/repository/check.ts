@@ -29,6 +29,8 @@ export interface CheckDeps {
   keys: RepoKeys;
   readIndexFile(key: string): Promise<IndexEntry[]>;
   pool(): Promise<ChunkProcessor>;
+  /** Record copies found damaged (backups then store those chunks again; see Repository.markDamaged). */
+  markDamaged(entries: IndexEntry[]): Promise<void>;
 }
 
 /** A stored blob decoded, if it decodes and hashes to its id; null when damaged. */
@@ -162,21 +164,32 @@ export async function runCheck(deps: CheckDeps, opts: CheckOptions): Promise<Che
     const total = stored.length;
     opts.onProgress?.(0, total);
     const unreadable = new Set<string>();
+    const bad: IndexEntry[] = [];
+    const good = new Set<string>();
     const judge = (e: IndexEntry, status: ChunkStatus): void => {
       if (status === 'unreadable' && !unreadable.has(e.pack)) {
         unreadable.add(e.pack);
         errors.push(`Pack ${e.pack} cannot be read.`);
       }
-      if (status !== 'ok') {
-        corrupt.add(e.id);
-        for (const p of users.get(e.id) ?? []) affected.add(p);
-      }
+      if (status === 'ok') good.add(e.id);
+      else bad.push(e);
       checked++;
     };
     await reReadStored(deps, stored, judge, {
       ...(opts.signal ? { signal: opts.signal } : {}),
       afterBatch: () => opts.onProgress?.(checked, total),
     });
+    // A chunk is lost only when no copy of it is good: one stored anew after damage was found heals it.
+    await deps.markDamaged(bad);
+    for (const e of bad) {
+      if (good.has(e.id)) continue;
+      corrupt.add(e.id);
+      for (const p of users.get(e.id) ?? []) affected.add(p);
+    }
+    if ([...corrupt].some((id) => users.has(id)))
+      errors.push(
+        'The damaged chunks are recorded: the next backup of each affected VM stores them anew where the VM still holds that data (deduplication skips the damaged copies), and the restore points that need them can then be restored again.',
+      );
     for (const id of corrupt)
       if (!users.has(id))
         errors.push(

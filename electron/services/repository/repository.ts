@@ -134,6 +134,8 @@ export class Repository {
   private readonly pendingIds = new Set<string>();
   /** "id:pack" entries gc has marked as garbage: writers never dedupe against them. */
   private gcPending = new Set<string>();
+  /** Stored copies ("id:pack") that check --read-data found damaged: never deduplicated against again. */
+  private damagedCopies = new Set<string>();
   private gcPendingTime = 0;
   private readonly manifests = new Map<string, PointManifest>();
   private pool: Promise<ChunkProcessor> | null = null;
@@ -247,6 +249,7 @@ export class Repository {
     if (opts.startWorkers) repo.getPool().catch(() => undefined);
     try {
       await ensureZstd();
+      repo.damagedCopies = await repo.loadDamaged();
       await repo.refreshIndex();
     } catch (e) {
       await repo.close(); // stops the workers it may have started
@@ -257,13 +260,35 @@ export class Repository {
 
   // ---- index ---------------------------------------------------------------------------------------------------
 
+  /** A copy not to use while another may exist: garbage gc is about to sweep, or found damaged. */
+  private badCopy(e: IndexEntry): boolean {
+    const k = `${e.id}:${e.pack}`;
+    return this.gcPending.has(k) || this.damagedCopies.has(k);
+  }
+
   private addEntry(e: IndexEntry, map = this.index): void {
     const cur = map.get(e.id);
-    if (
-      !cur ||
-      (this.gcPending.has(`${cur.id}:${cur.pack}`) && !this.gcPending.has(`${e.id}:${e.pack}`))
-    )
-      map.set(e.id, e);
+    if (!cur || (this.badCopy(cur) && !this.badCopy(e))) map.set(e.id, e);
+  }
+
+  /** The damaged copies recorded by check --read-data (damaged/<id>.<pack>). */
+  private async loadDamaged(): Promise<Set<string>> {
+    const keys = await this.backend.list('damaged/');
+    return new Set(keys.map((k) => k.slice('damaged/'.length).replace('.', ':')));
+  }
+
+  /** Record damaged copies, so that backups store those chunks anew and readers prefer a good copy. */
+  private async markDamaged(entries: IndexEntry[]): Promise<void> {
+    for (const e of entries) {
+      const at = {
+        pack: e.pack,
+        offset: e.offset,
+        length: e.length,
+        foundAt: new Date().toISOString(),
+      };
+      await this.backend.putIfAbsent(`damaged/${e.id}.${e.pack}`, Buffer.from(JSON.stringify(at)));
+      this.damagedCopies.add(`${e.id}:${e.pack}`);
+    }
   }
 
   private async readIndexFile(key: string): Promise<IndexEntry[]> {
@@ -382,7 +407,7 @@ export class Repository {
   private known(id: string): boolean {
     if (this.pendingIds.has(id)) return true;
     const e = this.index.get(id);
-    return !!e && !this.gcPending.has(`${id}:${e.pack}`);
+    return !!e && !this.badCopy(e);
   }
 
   /** Store a small blob (chunk maps) from the main thread. */
@@ -477,9 +502,11 @@ export class Repository {
         this.pendingIds.clear();
       }
       const pending = await this.loadGcPending();
-      if ((pending?.time ?? 0) !== this.gcPendingTime) {
+      const damaged = await this.loadDamaged();
+      if ((pending?.time ?? 0) !== this.gcPendingTime || damaged.size !== this.damagedCopies.size) {
         this.gcPending = pending?.entries ?? new Set();
         this.gcPendingTime = pending?.time ?? 0;
+        this.damagedCopies = damaged;
         // Reload so that the preferred (non-garbage) copy of each chunk is the one indexed.
         await this.refreshIndex(true);
       } else {
@@ -886,6 +913,7 @@ export class Repository {
           keys: this.keys,
           readIndexFile: (key) => this.readIndexFile(key),
           pool: () => this.getPool(),
+          markDamaged: (entries) => this.markDamaged(entries),
         },
         opts,
       );

@@ -279,6 +279,37 @@ describe('repository: write and read back', () => {
 });
 
 describe('repository: check', () => {
+  it('a damaged chunk found by check --read-data is stored anew by the next backup, which heals older points', async () => {
+    const d = dir('heal');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const data = makeDisk(9, 12 * cs, cs);
+    const p1 = await writeFull(repo, 'vm9', { d: data });
+    const victim = (await repo.diskChunks(p1.summary.id, 'd')).find((id) => id !== 'zero');
+    await damageChunk(repo, d, victim as string, 0x08);
+
+    // Without the check the damage is unknown, so a backup deduplicates against it (as any deduplicating store).
+    const found = await repo.check({ readData: true });
+    expect(found.corruptChunks).toEqual([victim]);
+    expect(found.errors.join(' ')).toMatch(/next backup of each affected VM stores them anew/);
+    expect(readdirSync(path.join(d, 'damaged'))).toHaveLength(1);
+
+    // Another process opens the repository and backs the same data up: the damaged copy is not reused.
+    const other = await open(d);
+    const p2 = await writeFull(other, 'vm9', { d: data });
+    expect(p2.results.d?.chunksNew).toBe(1);
+    expect((await readBack(other, p1.summary.id, 'd', data.length)).data.equals(data)).toBe(true);
+    const again = await open(d);
+    expect((await readBack(again, p1.summary.id, 'd', data.length)).data.equals(data)).toBe(true);
+    const healed = await again.check({ readData: true });
+    expect(healed.ok).toBe(true);
+    expect(healed.corruptChunks).toEqual([]);
+    // Garbage collection later keeps the good copy.
+    await again.gc({ graceMs: 0 });
+    expect((await readBack(again, p2.summary.id, 'd', data.length)).data.equals(data)).toBe(true);
+    expect((await again.check({ readData: true })).ok).toBe(true);
+  });
+
   it('check --read-data names a chunk with a flipped byte and every point that uses it', async () => {
     const d = dir('flip');
     const repo = await init(d);
