@@ -49,7 +49,21 @@ async function hasRepository(dir: string): Promise<boolean> {
   );
 }
 
-function notFound(dir: string): HvbcError {
+async function notFound(dir: string): Promise<HvbcError> {
+  const data = await Promise.all(
+    ['points', 'index', 'packs'].map((d) =>
+      fs.readdir(path.join(dir, d)).then(
+        (x) => x.length > 0,
+        () => false,
+      ),
+    ),
+  );
+  if (data.some(Boolean))
+    return new HvbcError(
+      'REPO_NOT_FOUND',
+      `${dir} holds backup data but its config file is missing, so it cannot be opened. Put the config file back from a copy of the repository; do not create a new repository there. Nothing was changed.`,
+      { path: dir },
+    );
   return new HvbcError(
     'REPO_NOT_FOUND',
     `There is no repository in ${dir}. Check the path (and that its share or volume is mounted), or create one there with "hvbc repo init --repo ${dir}" or on the console's Repository page. Nothing was created or changed.`,
@@ -127,7 +141,7 @@ export class RepoManager {
   async select(repoPath: string, passphrase?: string): Promise<Repository> {
     assertRepoPathUsable(repoPath);
     const target = path.resolve(repoPath);
-    if (!(await hasRepository(target))) throw notFound(target);
+    if (!(await hasRepository(target))) throw await notFound(target);
     const repo = await Repository.open(target, {
       ...this.extra,
       startWorkers: true,
@@ -148,7 +162,7 @@ export class RepoManager {
     this.opening ??= (async () => {
       try {
         const found = await this.exists();
-        if (!found && !this.createOnUse) throw notFound(this.repoPath);
+        if (!found && !this.createOnUse) throw await notFound(this.repoPath);
         const repo = found
           ? await Repository.open(this.repoPath, {
               ...this.extra,

@@ -180,6 +180,13 @@ export class Repository {
         { dir },
       );
     }
+    for (const prefix of ['points/', 'index/', 'packs/'])
+      if ((await backend.list(prefix)).length > 0)
+        throw new HvbcError(
+          'CONFLICT',
+          `${dir} holds backup data (${prefix}) but no config file: it is a repository whose config was lost. Put the config file back from a copy of the repository (its data cannot be read without it); a new repository goes in another folder. Nothing was written.`,
+          { dir },
+        );
     let master: Buffer | null = null;
     let encryption: RepoConfig['encryption'] = null;
     if (opts.passphrase !== undefined) {

@@ -1,6 +1,6 @@
 // Repository paths the admin types: a UNC path is refused off Windows, and a path without a repository is never
 // quietly given a new one; either way nothing is created and the open repository stays open.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RepoManager, assertRepoPathUsable } from '../../../electron/services/engine/repo-manager';
@@ -88,6 +88,35 @@ describe('repository paths', () => {
     expect(m.path).toBe(first);
     expect((await m.get()).chunkSize).toBeGreaterThan(0);
     await m.close();
+  });
+
+  it('a repository whose config was deleted is neither opened nor initialised over', async () => {
+    const dir = path.join(tmp.dir, 'lost-config');
+    const m = new RepoManager(tmp.dir, dir);
+    const repo = await m.init();
+    const w = await repo.beginPoint({ vmId: 'vm', vmName: 'vm', kind: 'full' });
+    const d = await w.beginDisk('d', { virtualSize: 1 << 20 });
+    await d.writeChunk(0, Buffer.alloc(1 << 18, 7));
+    await d.finish();
+    await w.commit({});
+    await m.close();
+    rmSync(path.join(dir, 'config'));
+    const before = readdirSync(dir, { recursive: true }).sort();
+
+    const other = new RepoManager(tmp.dir, path.join(tmp.dir, 'repo-e'));
+    await other.init();
+    await expect(other.select(dir)).rejects.toMatchObject({
+      code: 'REPO_NOT_FOUND',
+      message: expect.stringMatching(
+        /holds backup data but its config file is missing.*do not create/,
+      ),
+    });
+    await expect(other.init({ path: dir })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/holds backup data .* but no config file/),
+    });
+    expect(readdirSync(dir, { recursive: true }).sort()).toEqual(before);
+    await other.close();
   });
 
   it('creates only the default repository on first use, never one at a path that was given', async () => {
