@@ -196,7 +196,12 @@ async function backupOneVm(
     checkpointId = cp.checkpoint.id;
     outcome.checkpointId = checkpointId;
     outcome.consistencyReached = cp.consistencyReached;
-    if (cp.fallbackReason) outcome.fallbackReason = cp.fallbackReason;
+    if (cp.fallbackReason) {
+      outcome.fallbackReason = cp.fallbackReason;
+      ctx.warn(
+        `${vm.name}: ${req.consistency}-consistent was asked, ${cp.consistencyReached}-consistent is what this backup holds: ${cp.fallbackReason.replace(/\.$/, '')} (--require-consistency fails instead).`,
+      );
+    }
     const disks = await provider.frozenDisks(vm.id, checkpointId);
     const inv = await provider.inventory();
     const hostOs =

@@ -140,6 +140,10 @@ describe('backup engine on the lab', () => {
     expect(lenient.task.state).toBe('succeeded');
     expect(lenient.result.vms[0]?.consistencyReached).not.toBe('application');
     expect(lenient.result.vms[0]?.fallbackReason).toBeTruthy();
+    // Said where the admin looks, not only in the result's details.
+    expect(lenient.task.warnings.join(' ')).toMatch(
+      /FILE01: application-consistent was asked, (crash|file-system)-consistent is what this backup holds: .*SQLServerWriter/,
+    );
     await lab.setFault(vm.id, 'failed-vss-writer', false);
   });
 
