@@ -54,7 +54,7 @@ export async function runBackup(
   ctx: TaskContext,
 ): Promise<BackupRunResult> {
   const inv = await deps.provider.inventory();
-  const vms = req.vmIds.map((id) => {
+  const named = req.vmIds.map((id) => {
     const vm = inv.vms.find((v) => v.id === id || v.name.toLowerCase() === id.toLowerCase());
     if (!vm)
       throw new HvbcError(
@@ -63,6 +63,8 @@ export async function runBackup(
       );
     return vm;
   });
+  // A VM named twice (by name and id, or in another case) is backed up once.
+  const vms = named.filter((vm, i) => named.findIndex((v) => v.id === vm.id) === i);
   const items: Item[] = vms.flatMap((vm) =>
     vm.disks
       .filter((d) => d.attachment === 'virtual')

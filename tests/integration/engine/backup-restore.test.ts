@@ -147,6 +147,14 @@ describe('backup engine on the lab', () => {
     await lab.setFault(vm.id, 'failed-vss-writer', false);
   });
 
+  it('backs a VM named twice (name, other case, id) up once', async () => {
+    const vm = await vmByName('DC01');
+    const req = BackupRequest.parse({ vmIds: ['DC01', 'dc01', vm.id] });
+    const t = await s.tasks.wait((await startBackup(s, req)).id);
+    expect(t.state).toBe('succeeded');
+    expect((t.result as BackupRunResult).vms.map((v) => v.vmName)).toEqual(['DC01']);
+  });
+
   it('cancels a running backup and leaves no checkpoint behind', async () => {
     const vm = await vmByName('FILE01');
     const rec = await startBackup(s, BackupRequest.parse({ vmIds: [vm.id], full: true }));

@@ -119,6 +119,14 @@ describe('restores that do not finish', () => {
     expect((await fs.readdir(target)).sort()).toEqual(['Virtual Hard Disks', 'Virtual Machines']);
   });
 
+  it('refuses a target inside the repository', async () => {
+    const inside = path.join(s.repos.path, 'points', 'restored-here');
+    const t = await restoreTo(inside);
+    expect(t.state).toBe('failed');
+    expect(t.error?.message).toMatch(/is inside the repository.*outside it; nothing was written/);
+    expect(existsSync(inside)).toBe(false);
+  });
+
   it('refuses a target that is a file, and leaves the file as it was', async () => {
     const file = path.join(tmp.dir, 'not-a-folder');
     await fs.writeFile(file, 'keep me');
