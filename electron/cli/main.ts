@@ -94,9 +94,41 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     )(rest, io);
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    io.error(`hvbc ${name}: ${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}`);
-    return 1;
+    // Option mistakes (node:util parseArgs) are usage errors: exit 2 in our words, pointing at --help.
+    if (err.code?.startsWith('ERR_PARSE_ARGS_')) {
+      const what = (err.message ?? '')
+        .split('\n')[0]
+        ?.replace(/\. To specify .*$|\.$/, '')
+        .replace(
+          /argument is ambiguous$/,
+          "needs a value (one starting with '-' reads as another option)",
+        );
+      return fail(
+        io,
+        rest,
+        name,
+        'USAGE',
+        `${what}. Run "hvbc ${name} --help" for its options.`,
+        2,
+      );
+    }
+    return fail(io, rest, name, err.code ?? 'INTERNAL', err.message ?? String(e), 1);
   }
+}
+
+/** Report a failed command on stderr, and as JSON on stdout when --json was given (scripts read stdout). */
+function fail(
+  io: CliIO,
+  args: string[],
+  name: string,
+  code: string,
+  message: string,
+  exit: number,
+): number {
+  io.error(`hvbc ${name}: [${code}] ${message}`);
+  if (args.includes('--json'))
+    io.log(JSON.stringify({ state: 'failed', error: { code, message } }));
+  return exit;
 }
 
 const isMain =

@@ -293,10 +293,26 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
           'VALIDATION',
           '--encrypt needs the passphrase in HVBC_REPO_PASSPHRASE (never on the command line).',
         );
-      const chunkSize = values['chunk-size'] ? parseChunkSize(values['chunk-size']) : undefined;
+      if (passphrase && !values.encrypt)
+        throw new HvbcError(
+          'VALIDATION',
+          'HVBC_REPO_PASSPHRASE is set but --encrypt was not given: the repository would not be encrypted. Add --encrypt, or unset HVBC_REPO_PASSPHRASE for an unencrypted one. Nothing was created.',
+        );
+      if (values.encrypt && passphrase && passphrase.length < 8)
+        throw new HvbcError(
+          'VALIDATION',
+          'The passphrase in HVBC_REPO_PASSPHRASE is too short: use at least 8 characters (the console asks the same). Nothing was created.',
+        );
+      if (values.path && values.repo && path.resolve(values.path) !== path.resolve(values.repo))
+        throw new HvbcError(
+          'VALIDATION',
+          `--path ${values.path} and --repo ${values.repo} name two folders: give one. Nothing was created.`,
+        );
+      const chunkSize =
+        values['chunk-size'] !== undefined ? parseChunkSize(values['chunk-size']) : undefined;
       const repo = await s.repos.init({
         ...((values.path ?? values.repo) ? { path: values.path ?? values.repo } : {}),
-        ...(chunkSize ? { chunkSize } : {}),
+        ...(chunkSize !== undefined ? { chunkSize } : {}),
         ...(values.encrypt && passphrase ? { passphrase } : {}),
       });
       io.log(
@@ -315,18 +331,26 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
       );
       return 0;
     }
-    const num = (x: string | undefined) => (x === undefined ? undefined : Number(x));
+    const num = (flag: string, x: string | undefined): number | undefined => {
+      if (x === undefined) return undefined;
+      if (!/^\d+$/.test(x.trim()) || Number(x) < 1 || !Number.isSafeInteger(Number(x)))
+        throw new HvbcError(
+          'VALIDATION',
+          `--${flag} must be a whole number of 1 or more, not "${x}". Nothing was removed.`,
+        );
+      return Number(x);
+    };
     const rec =
       sub === 'check'
         ? await startCheck(s, values['read-data'] ?? false)
         : sub === 'gc'
           ? await startGc(s)
           : await startForget(s, {
-              keepLast: num(values['keep-last']),
-              daily: num(values.daily),
-              weekly: num(values.weekly),
-              monthly: num(values.monthly),
-              yearly: num(values.yearly),
+              keepLast: num('keep-last', values['keep-last']),
+              daily: num('daily', values.daily),
+              weekly: num('weekly', values.weekly),
+              monthly: num('monthly', values.monthly),
+              yearly: num('yearly', values.yearly),
               dryRun: !values.apply,
             });
     const done = await followTask(s, rec, io, json);

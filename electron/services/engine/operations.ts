@@ -158,7 +158,7 @@ export async function startForget(s: Services, o: ForgetOptions): Promise<TaskRe
   if (!o.keepLast && !o.daily && !o.weekly && !o.monthly && !o.yearly) {
     throw new HvbcError(
       'VALIDATION',
-      'Give at least one of keepLast, daily, weekly, monthly or yearly; nothing was removed.',
+      'Give a retention policy: keep-last N, and/or how many daily, weekly, monthly or yearly points to keep (each 1 or more); nothing was removed.',
     );
   }
   const rec = s.tasks.start(

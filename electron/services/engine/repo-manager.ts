@@ -124,7 +124,7 @@ export class RepoManager {
     const repo = await Repository.init(target, {
       ...this.extra,
       ...(passphrase ? { passphrase } : {}),
-      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+      ...(opts.chunkSize !== undefined ? { chunkSize: opts.chunkSize } : {}),
     });
     await this.close();
     if (opts.path) this.createOnUse = false;

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../electron/cli/main';
+import { tempDir } from '../../helpers/tmp';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false },
+    out,
+    err,
+  };
+}
+
+// Mistakes on the command line: usage errors exit 2 in the tool's words, scripts get JSON, nothing is changed.
+describe('hvbc usage errors', () => {
+  const tmp = tempDir();
+  const lab = path.join(tmp.dir, 'lab');
+  const repo = path.join(tmp.dir, 'repo');
+  afterAll(() => tmp.cleanup());
+  afterEach(() => {
+    delete process.env.HVBC_REPO_PASSPHRASE;
+  });
+
+  it('an unknown option or a dash value exits 2 and points at --help', async () => {
+    const a = capture();
+    expect(await runCli(['backup', 'DC01', '--bogus', '--lab', lab], a.io)).toBe(2);
+    expect(a.err.join('\n')).toBe(
+      `hvbc backup: [USAGE] Unknown option '--bogus'. Run "hvbc backup --help" for its options.`,
+    );
+    const b = capture();
+    expect(await runCli(['repo', 'forget', '--keep-last', '-1', '--lab', lab], b.io)).toBe(2);
+    expect(b.err.join('\n')).toMatch(/--keep-last' needs a value/);
+  });
+
+  it('with --json a failure is JSON on stdout too', async () => {
+    expect(await runCli(['repo', 'init', '--repo', repo, '--lab', lab], capture().io)).toBe(0);
+    const a = capture();
+    expect(await runCli(['points', 'NOPE', '--json', '--repo', repo, '--lab', lab], a.io)).toBe(1);
+    expect(JSON.parse(a.out.join('\n'))).toEqual({
+      state: 'failed',
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('NOPE') },
+    });
+  });
+
+  it('retention counts must be whole numbers of 1 or more', async () => {
+    for (const bad of ['0', '1.5', 'abc', '0x2', '1e3']) {
+      const a = capture();
+      expect(
+        await runCli(['repo', 'forget', '--keep-last', bad, '--repo', repo, '--lab', lab], a.io),
+      ).toBe(1);
+      expect(a.err.join('\n')).toMatch(
+        /--keep-last must be a whole number of 1 or more.*Nothing was removed/,
+      );
+    }
+  });
+
+  it('repo init refuses what would not do what was meant, and creates nothing', async () => {
+    const target = path.join(tmp.dir, 'new-repo');
+    process.env.HVBC_REPO_PASSPHRASE = 'long enough phrase';
+    const a = capture();
+    expect(await runCli(['repo', 'init', '--repo', target, '--lab', lab], a.io)).toBe(1);
+    expect(a.err.join('\n')).toMatch(/HVBC_REPO_PASSPHRASE is set but --encrypt was not given/);
+    process.env.HVBC_REPO_PASSPHRASE = 'short';
+    const b = capture();
+    expect(await runCli(['repo', 'init', '--encrypt', '--repo', target, '--lab', lab], b.io)).toBe(
+      1,
+    );
+    expect(b.err.join('\n')).toMatch(/too short: use at least 8 characters/);
+    delete process.env.HVBC_REPO_PASSPHRASE;
+    const c = capture();
+    expect(
+      await runCli(['repo', 'init', '--chunk-size', '0', '--repo', target, '--lab', lab], c.io),
+    ).toBe(1);
+    expect(c.err.join('\n')).toMatch(/Chunk size 0 is not allowed/);
+    expect(existsSync(target)).toBe(false);
+  });
+});
