@@ -45,6 +45,8 @@ function fileName(p: string): string {
 export interface BackupDeps {
   provider: EstateProvider;
   repo: Repository;
+  /** Ids of the tasks running in this process (their checkpoints are not left over). */
+  runningTaskIds?: () => string[];
 }
 
 /** Run a backup of several VMs, one after another; a failed VM does not stop the others. */
@@ -153,6 +155,17 @@ function skipped(vm: Vm, req: BackupRequest, status: 'canceled' | 'failed'): VmB
   };
 }
 
+/** Say so when a backup that did not finish (a killed process) left a recovery checkpoint on the VM. */
+function warnLeftovers(vm: Vm, running: string[], ctx: TaskContext): void {
+  const left = vm.checkpoints.filter(
+    (c) => c.type === 'recovery' && !running.some((id) => c.createdBy?.includes(id)),
+  );
+  if (left.length === 0) return;
+  ctx.warn(
+    `${vm.name} still has ${left.length === 1 ? 'a recovery checkpoint' : `${left.length} recovery checkpoints`} from a backup that did not finish (${left.map((c) => `"${c.name}"`).join(', ')}): each one deepens the disk chain. Remove ${left.length === 1 ? 'it' : 'them'} with "hvbc doctor" (Remove-VMSnapshot, which merges online) when no backup of ${vm.name} runs.`,
+  );
+}
+
 async function backupOneVm(
   deps: BackupDeps,
   vm: Vm,
@@ -185,6 +198,7 @@ async function backupOneVm(
   let writer: Awaited<ReturnType<Repository['beginPoint']>> | null = null;
   try {
     const base = req.full ? null : await baseFor(repo, vm.id);
+    warnLeftovers(vm, deps.runningTaskIds?.() ?? [ctx.id], ctx);
     setPhase('checkpoint');
     const cp = await provider.createCheckpoint(vm.id, {
       type: 'recovery',

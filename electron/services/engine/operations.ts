@@ -7,7 +7,7 @@ import type {
   RestoreRequest,
 } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
-import type { TaskRecord } from '../../../shared/tasks';
+import { TERMINAL_TASK_STATES, type TaskRecord } from '../../../shared/tasks';
 import type { Repository } from '../repository/repository';
 import { selectRetention } from '../repository/retention';
 import type { Services } from '../services';
@@ -82,9 +82,18 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
   );
   const title = `Back up ${names.length <= 3 ? names.join(', ') : `${names.length} VMs`}${req.full ? ' (full)' : ''}`;
   const rec = s.tasks.start('backup', title, (ctx) =>
-    onRepo(s, repo, ctx, () => runBackup({ provider: s.provider, repo }, req, ctx)),
+    onRepo(s, repo, ctx, () =>
+      runBackup({ provider: s.provider, repo, runningTaskIds: () => runningTaskIds(s) }, req, ctx),
+    ),
   );
   return recordWhenDone(s, rec, req.vmIds);
+}
+
+function runningTaskIds(s: Services): string[] {
+  return s.tasks
+    .list()
+    .filter((t) => !TERMINAL_TASK_STATES.includes(t.state))
+    .map((t) => t.id);
 }
 
 export async function startRestore(s: Services, req: RestoreRequest): Promise<TaskRecord> {

@@ -147,6 +147,25 @@ describe('backup engine on the lab', () => {
     await lab.setFault(vm.id, 'failed-vss-writer', false);
   });
 
+  it('warns about a recovery checkpoint a killed backup left behind, and leaves it to the doctor', async () => {
+    const vm = await vmByName('DC01');
+    const left = await lab.createCheckpoint(vm.id, {
+      type: 'recovery',
+      consistency: 'crash',
+      name: 'Backup 2026-12-01T03:00:00.000Z',
+      createdBy: 'backup task 0dead000-0000-4000-8000-000000000000',
+    });
+    const r = await backup(['DC01']);
+    expect(r.task.state).toBe('succeeded');
+    expect(r.task.warnings.join(' ')).toMatch(
+      /DC01 still has a recovery checkpoint from a backup that did not finish \("Backup 2026-12-01T03:00:00.000Z"\).*hvbc doctor/,
+    );
+    // Only that one: the backup's own checkpoint is not reported, and is gone after it.
+    expect(r.task.warnings.filter((w) => /did not finish/.test(w))).toHaveLength(1);
+    expect((await vmByName('DC01')).checkpoints.map((c) => c.id)).toContain(left.checkpoint.id);
+    await lab.removeCheckpoint(vm.id, left.checkpoint.id);
+  });
+
   it('backs a VM named twice (name, other case, id) up once', async () => {
     const vm = await vmByName('DC01');
     const req = BackupRequest.parse({ vmIds: ['DC01', 'dc01', vm.id] });
