@@ -132,7 +132,7 @@ export async function restoreCommand(argv: string[], io: CliIO): Promise<number>
         }
       : {
           pointId: positionals[0],
-          ...(values.to ? { targetDir: values.to } : {}),
+          ...(values.to !== undefined ? { targetDir: values.to } : {}),
           newId: !values['keep-id'],
         },
   );

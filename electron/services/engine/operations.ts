@@ -1,4 +1,6 @@
 // Long operations started as tasks (backup, restore, check, gc, retention), shared by handlers, CLI and scheduler.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type {
   BackupRequest,
   BackupRunResult,
@@ -89,6 +91,26 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
   return recordWhenDone(s, rec, req.vmIds);
 }
 
+/**
+ * A restore folder the admin typed: not blank, and its parent exists (a typo in the drive or path must not
+ * quietly make a new tree there). Nothing is created either way.
+ */
+async function assertTargetTyped(targetDir: string): Promise<void> {
+  if (!targetDir.trim())
+    throw new HvbcError(
+      'VALIDATION',
+      'The restore folder is blank: give a folder, or leave it out for the default one. Nothing was written.',
+    );
+  const parent = path.dirname(path.resolve(targetDir));
+  const st = await fs.stat(parent).catch(() => null);
+  if (!st?.isDirectory())
+    throw new HvbcError(
+      'VALIDATION',
+      `${parent} (where the restore folder would go) does not exist. Check the drive and path, or create that folder first. Nothing was written.`,
+      { targetDir },
+    );
+}
+
 function runningTaskIds(s: Services): string[] {
   return s.tasks
     .list()
@@ -101,6 +123,7 @@ export async function startRestore(s: Services, req: RestoreRequest): Promise<Ta
   const point = await repo.getPoint(req.pointId);
   // In place: refuse at once (no task) what the restore would refuse before writing anything; the task checks again.
   if (req.inPlace) await assertInPlacePossible(repo, s.provider, point.id, req.confirmVmName);
+  else if (req.targetDir !== undefined) await assertTargetTyped(req.targetDir);
   const title = `Restore ${point.vmName}${req.inPlace ? ' in place' : ''} from ${point.createdAt}`;
   const rec = s.tasks.start('restore', title, (ctx) =>
     onRepo(s, repo, ctx, () =>

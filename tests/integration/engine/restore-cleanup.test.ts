@@ -119,6 +119,23 @@ describe('restores that do not finish', () => {
     expect((await fs.readdir(target)).sort()).toEqual(['Virtual Hard Disks', 'Virtual Machines']);
   });
 
+  it('refuses a blank folder and one whose parent does not exist, creating nothing', async () => {
+    const blank = await startRestore(s, RestoreRequest.parse({ pointId, targetDir: '  ' })).catch(
+      (e: unknown) => e,
+    );
+    expect(blank).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/blank/) });
+    const typo = path.join(tmp.dir, 'no-such-drive', 'restores', 'DC01');
+    await expect(
+      startRestore(s, RestoreRequest.parse({ pointId, targetDir: typo })),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(
+        /no-such-drive.*restores \(where the restore folder would go\) does not exist/,
+      ),
+    });
+    expect(existsSync(path.join(tmp.dir, 'no-such-drive'))).toBe(false);
+  });
+
   it('refuses a target inside the repository', async () => {
     const inside = path.join(s.repos.path, 'points', 'restored-here');
     const t = await restoreTo(inside);
