@@ -229,22 +229,31 @@ export async function pointsCommand(argv: string[], io: CliIO): Promise<number> 
     io.log('hvbc points [<vm>] [--lab PATH] [--repo PATH] [--json]\n  List restore points.');
     return 0;
   }
+  if (positionals.length > 1)
+    throw new HvbcError('VALIDATION', 'hvbc points takes one VM (or none for all of them).');
   return withServices(values.lab, values.repo, async (s) => {
     const inv = await s.provider.inventory();
-    const vm = positionals[0]
-      ? inv.vms.find(
-          (v) => v.name.toLowerCase() === positionals[0]?.toLowerCase() || v.id === positionals[0],
-        )
-      : undefined;
-    if (positionals[0] && !vm) throw new HvbcError('NOT_FOUND', `No VM "${positionals[0]}".`);
-    const points = await (await s.repos.get()).listPoints(vm ? { vmId: vm.id } : {});
+    const asked = positionals[0]?.toLowerCase();
+    const vm = inv.vms.find((v) => v.name.toLowerCase() === asked || v.id === positionals[0]);
+    const unreadable: string[] = [];
+    const all = await (
+      await s.repos.get()
+    ).listPoints({ onUnreadable: (id, why) => unreadable.push(`${id}: ${why}`) });
+    // By id, and by the name the points recorded: a VM deleted or re-created since (a new id) keeps its points.
+    const points = asked
+      ? all.filter((p) => p.vmId === vm?.id || p.vmName.toLowerCase() === asked)
+      : all;
+    if (asked && !vm && points.length === 0)
+      throw new HvbcError('NOT_FOUND', `No VM and no restore points named "${positionals[0]}".`);
+    for (const u of unreadable)
+      io.error(`!! restore point ${u} (run "hvbc repo check" to see what it affects)`);
     if (values.json) io.log(JSON.stringify(points, null, 2));
     else
       for (const p of points)
         io.log(
           `${p.id}  ${p.vmName.padEnd(12)} ${p.kind.padEnd(11)} ${p.time}  ${gib(p.logicalBytes)} logical, ${gib(p.bytesStored)} new`,
         );
-    return 0;
+    return unreadable.length ? 1 : 0; // the list is incomplete
   });
 }
 

@@ -527,7 +527,10 @@ export class Repository {
     }
   }
 
-  async listPoints(filter: { vmId?: string } = {}): Promise<PointSummary[]> {
+  /** The restore points, oldest first; one that cannot be read is left out and passed to `onUnreadable`. */
+  async listPoints(
+    filter: { vmId?: string; onUnreadable?: (id: string, why: string) => void } = {},
+  ): Promise<PointSummary[]> {
     this.assertOpen();
     const out: PointSummary[] = [];
     for (const key of await this.backend.list('points/')) {
@@ -536,8 +539,11 @@ export class Repository {
       let m: PointManifest;
       try {
         m = await this.getPoint(id);
-      } catch {
-        continue; // damaged or just deleted; check() reports damage
+      } catch (e) {
+        // Damaged, or deleted meanwhile (no longer listed): check() reports damage.
+        if (!(e instanceof HvbcError && e.code === 'NOT_FOUND'))
+          filter.onUnreadable?.(id, e instanceof Error ? e.message : String(e));
+        continue;
       }
       if (filter.vmId === undefined || m.vmId === filter.vmId) out.push(summarize(m));
     }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../electron/cli/main';
@@ -43,6 +43,30 @@ describe('hvbc usage errors', () => {
       state: 'failed',
       error: { code: 'NOT_FOUND', message: expect.stringContaining('NOPE') },
     });
+  });
+
+  it('points names a point it cannot read (exit 1), and finds points of a VM no longer in the estate', async () => {
+    const common = ['--repo', repo, '--lab', lab];
+    expect(await runCli(['backup', 'DC01', ...common], capture().io)).toBe(0);
+    expect(await runCli(['backup', 'DC01', ...common], capture().io)).toBe(0);
+    const [first] = readdirSync(path.join(repo, 'points')).sort();
+    writeFileSync(path.join(repo, 'points', first ?? ''), 'garbage');
+    const a = capture();
+    expect(await runCli(['points', 'dc01', '--json', ...common], a.io)).toBe(1);
+    expect(a.err.join('\n')).toMatch(new RegExp(`!! restore point ${first}: .*hvbc repo check`));
+    expect((JSON.parse(a.out.join('\n')) as unknown[]).length).toBe(1);
+    // Points are also found by the name they recorded: in this estate DC01 is another VM (another id), as
+    // when a VM was deleted and created again.
+    const lab2 = path.join(tmp.dir, 'other-lab');
+    expect(await runCli(['lab', 'init', '--scenario', '2016', '--lab', lab2], capture().io)).toBe(
+      0,
+    );
+    const b = capture();
+    expect(await runCli(['points', 'DC01', '--repo', repo, '--lab', lab2], b.io)).toBe(1);
+    expect(b.out.join('\n')).toMatch(/ DC01 /);
+    const c = capture();
+    expect(await runCli(['points', 'NOPE', ...common], c.io)).toBe(1);
+    expect(c.err.join('\n')).toMatch(/No VM and no restore points named "NOPE"/);
   });
 
   it('retention counts must be whole numbers of 1 or more', async () => {
