@@ -61,6 +61,14 @@ describe('hvbc usage errors', () => {
     expect(await runCli(['lab', 'init', '--scenario', '2016', '--lab', lab2], capture().io)).toBe(
       0,
     );
+    const idOf = async (l: string) => {
+      const inv = capture();
+      await runCli(['inventory', '--json', '--lab', l], inv.io);
+      const vms = (JSON.parse(inv.out.join('\n')) as { vms: Array<{ id: string; name: string }> })
+        .vms;
+      return vms.find((v) => v.name === 'DC01')?.id;
+    };
+    expect(await idOf(lab2)).not.toBe(await idOf(lab));
     const b = capture();
     expect(await runCli(['points', 'DC01', '--repo', repo, '--lab', lab2], b.io)).toBe(1);
     expect(b.out.join('\n')).toMatch(/ DC01 /);
