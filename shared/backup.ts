@@ -207,6 +207,8 @@ export interface GcResult {
   bytesFreed: number;
   /** Garbage kept this time because backups were running; a later gc removes it. */
   deferredChunks: number;
+  /** Unused chunks left alone because their packs are younger than the grace period (10 minutes). */
+  youngChunks: number;
 }
 
 /** `repo forget`: the points retention removed (or would remove, in a dry run) and kept. */

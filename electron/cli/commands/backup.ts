@@ -375,7 +375,7 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
             null,
             2,
           )
-        : `${done.title}: ${done.state}${done.error ? ` — ${done.error.message}` : ''}\n${JSON.stringify(done.result ?? {}, null, 2)}`,
+        : `${done.title}: ${done.state}${done.error ? ` — ${done.error.message}` : ''}${done.result ? `\n${JSON.stringify(done.result, null, 2)}` : ''}`,
     );
     return exitCodeOf(done);
   });

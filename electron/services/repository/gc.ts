@@ -106,6 +106,7 @@ export async function runGc(deps: GcDeps, opts: GcOptions): Promise<GcResult> {
   };
   const pair = (e: IndexEntry): string => `${e.id}:${e.pack}`;
   const garbage = all.filter((e) => !live.has(e.id) && old(e.pack));
+  const young = all.filter((e) => !live.has(e.id) && packInfo.has(e.pack) && !old(e.pack)).length;
   // Entries pointing at packs that are gone are dropped from the index if unused.
   const dangling = all.filter((e) => !packInfo.has(e.pack) && !live.has(e.id));
 
@@ -221,5 +222,6 @@ export async function runGc(deps: GcDeps, opts: GcOptions): Promise<GcResult> {
     packsRewritten: rewritePacks.size,
     bytesFreed: Math.max(0, bytesFreed),
     deferredChunks: remaining.length,
+    youngChunks: young,
   };
 }

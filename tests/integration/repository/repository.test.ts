@@ -488,7 +488,14 @@ describe('repository: delete, gc, retention', () => {
     await writeFull(repo, 'vmX', { d: makeDisk(13, 8 * cs, cs) }).then((p) =>
       repo.deletePoint(p.summary.id),
     );
-    expect((await repo.gc()).packsDeleted).toBe(0);
+    const fresh = await repo.gc();
+    expect(fresh.packsDeleted).toBe(0);
+    // …and says how much it left for a later run. With no grace at all, those chunks go.
+    expect(fresh.youngChunks).toBeGreaterThan(0);
+    expect(g.youngChunks).toBe(0);
+    const late = await repo.gc({ graceMs: 0 });
+    expect(late.youngChunks).toBe(0);
+    expect(late.bytesFreed).toBeGreaterThan(0);
   });
 
   it('retention picks points and prune removes them', async () => {

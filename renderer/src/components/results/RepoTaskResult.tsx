@@ -43,6 +43,8 @@ export function GcResult({ r }: { r: GcResultData }) {
       deleted, {r.packsRewritten} rewritten.
       {r.deferredChunks > 0 &&
         ` ${r.deferredChunks} chunks kept for now because backups were running; a later run removes them.`}
+      {r.youngChunks > 0 &&
+        ` ${r.youngChunks} unused chunks were written less than 10 minutes ago and are left for a later run (a backup may still be using them).`}
     </div>
   );
 }
