@@ -116,6 +116,8 @@ export async function restoreCommand(argv: string[], io: CliIO): Promise<number>
       'VALIDATION',
       '--confirm goes with --in-place (restore over the original VM); a restore as a new VM needs no confirmation.',
     );
+  if (values['new-id'] && values['keep-id'])
+    throw new HvbcError('VALIDATION', '--new-id and --keep-id contradict each other: give one.');
   if (inPlace && (values.to !== undefined || values['new-id'] || values['keep-id']))
     throw new HvbcError(
       'VALIDATION',
@@ -293,6 +295,21 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
     );
     return values.help ? 0 : 2;
   }
+  // Options of one subcommand given to another would be ignored: refuse them instead.
+  const own: Record<string, string[]> = {
+    init: ['path', 'encrypt', 'chunk-size'],
+    check: ['read-data'],
+    gc: [],
+    stats: [],
+    forget: ['keep-last', 'daily', 'weekly', 'monthly', 'yearly', 'apply'],
+  };
+  const shared = Object.keys(common);
+  const stray = Object.keys(values).filter((k) => !shared.includes(k) && !own[sub]?.includes(k));
+  if (stray.length)
+    throw Object.assign(
+      new Error(`hvbc repo ${sub} does not take ${stray.map((k) => `--${k}`).join(', ')}`),
+      { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' },
+    );
   const json = values.json ?? false;
   return withServices(values.lab, sub === 'init' ? undefined : values.repo, async (s) => {
     if (sub === 'init') {

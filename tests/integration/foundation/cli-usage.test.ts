@@ -33,6 +33,13 @@ describe('hvbc usage errors', () => {
     const b = capture();
     expect(await runCli(['repo', 'forget', '--keep-last', '-1', '--lab', lab], b.io)).toBe(2);
     expect(b.err.join('\n')).toMatch(/--keep-last' needs a value/);
+    // Another subcommand's option would be ignored: refused instead.
+    const c = capture();
+    expect(await runCli(['repo', 'gc', '--read-data', '--lab', lab], c.io)).toBe(2);
+    expect(c.err.join('\n')).toMatch(/hvbc repo gc does not take --read-data/);
+    const d = capture();
+    expect(await runCli(['restore', 'p', '--new-id', '--keep-id', '--lab', lab], d.io)).toBe(1);
+    expect(d.err.join('\n')).toMatch(/--new-id and --keep-id contradict each other/);
   });
 
   it('with --json a failure is JSON on stdout too', async () => {
