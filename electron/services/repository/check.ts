@@ -180,13 +180,21 @@ export async function runCheck(deps: CheckDeps, opts: CheckOptions): Promise<Che
       afterBatch: () => opts.onProgress?.(checked, total),
     });
     // A chunk is lost only when no copy of it is good: one stored anew after damage was found heals it.
-    await deps.markDamaged(bad);
+    const recorded = await deps.markDamaged(bad).then(
+      () => true,
+      (e: unknown) => {
+        errors.push(
+          `The damaged copies could not be recorded (${e instanceof Error ? e.message : String(e)}): until a check that can write to the repository records them, backups may still deduplicate against them.`,
+        );
+        return false;
+      },
+    );
     for (const e of bad) {
       if (good.has(e.id)) continue;
       corrupt.add(e.id);
       for (const p of users.get(e.id) ?? []) affected.add(p);
     }
-    if ([...corrupt].some((id) => users.has(id)))
+    if (recorded && [...corrupt].some((id) => users.has(id)))
       errors.push(
         'The damaged chunks are recorded: the next backup of each affected VM stores them anew where the VM still holds that data (deduplication skips the damaged copies), and the restore points that need them can then be restored again.',
       );

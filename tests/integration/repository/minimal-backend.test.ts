@@ -66,9 +66,22 @@ describe('repository on a backend with only the required operations', () => {
       details: { chunk: victim },
     });
     expect(target.active).toBe(0);
+    // Storage that refuses writes now (a share remounted read-only, say): the check still names the damage, and
+    // says the damaged copy was not recorded instead of failing.
+    const readOnly: Backend = {
+      ...requiredOnly(d),
+      putIfAbsent: () =>
+        Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' })),
+    };
+    const viewer = await open(d, { threads: 2, backend: readOnly });
+    const blocked = await viewer.check({ readData: true });
+    expect(blocked.corruptChunks).toEqual([victim]);
+    expect(blocked.errors.join(' ')).toMatch(/damaged copies could not be recorded \(EROFS/);
+    expect(blocked.errors.join(' ')).not.toMatch(/damaged chunks are recorded/);
     const check = await repo.check({ readData: true });
     expect(check.ok).toBe(false);
     expect(check.corruptChunks).toEqual([victim]);
+    expect(check.errors.join(' ')).toMatch(/damaged chunks are recorded/);
   });
 
   it('storage that fails while the repository opens: a clear error, and no worker thread left running', async () => {
