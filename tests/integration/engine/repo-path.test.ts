@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RepoManager, assertRepoPathUsable } from '../../../electron/services/engine/repo-manager';
 import { runCli } from '../../../electron/cli/main';
+import { capture } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 
 describe('repository paths', () => {
@@ -133,9 +134,7 @@ describe('repository paths', () => {
   });
 
   it('hvbc repo check --repo on a folder without a repository fails and creates nothing', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io = { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false };
+    const { io, err } = capture();
     const missing = path.join(tmp.dir, 'typo');
     const lab = path.join(tmp.dir, 'lab');
     expect(await runCli(['repo', 'check', '--repo', missing, '--lab', lab], io)).not.toBe(0);

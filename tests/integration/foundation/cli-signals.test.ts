@@ -2,14 +2,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../electron/cli/main';
+import { capture } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 
 const HVBC = path.resolve(__dirname, '../../../electron/cli/hvbc.mjs');
-
-function quiet() {
-  const out: string[] = [];
-  return { io: { log: (l: string) => out.push(l), error: () => undefined, isTTY: false }, out };
-}
 
 /** Run `hvbc` as a real process; `onLine` sees each stdout line and gets the child to signal. */
 function run(
@@ -41,12 +37,12 @@ describe('hvbc under signals', () => {
     const lab = path.join(tmp.dir, 'lab');
     const repo = path.join(tmp.dir, 'repo');
     const common = ['--lab', lab, '--repo', repo];
-    expect(await runCli(['repo', 'init', ...common], quiet().io)).toBe(0);
+    expect(await runCli(['repo', 'init', ...common], capture().io)).toBe(0);
     // 2 MB/s: reading DC01's disk takes tens of seconds, so the signal lands mid-read.
     expect(
       await runCli(
         ['lab', 'fault', 'DC01', 'slow-storage', 'on', '--value', '2', '--lab', lab],
-        quiet().io,
+        capture().io,
       ),
     ).toBe(0);
 
@@ -62,7 +58,7 @@ describe('hvbc under signals', () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/Canceling: cleanup runs before exit/);
 
-    const inv = quiet();
+    const inv = capture();
     expect(await runCli(['inventory', '--json', '--lab', lab], inv.io)).toBe(0);
     const dc01 = (
       JSON.parse(inv.out.join('\n')) as {
@@ -71,10 +67,10 @@ describe('hvbc under signals', () => {
     ).vms.find((v) => v.name === 'DC01');
     expect(dc01?.checkpoints.filter((c) => c.type !== 'reference-point')).toEqual([]);
 
-    expect(await runCli(['repo', 'check', ...common], quiet().io)).toBe(0);
+    expect(await runCli(['repo', 'check', ...common], capture().io)).toBe(0);
     expect(
-      await runCli(['lab', 'fault', 'DC01', 'slow-storage', 'off', '--lab', lab], quiet().io),
+      await runCli(['lab', 'fault', 'DC01', 'slow-storage', 'off', '--lab', lab], capture().io),
     ).toBe(0);
-    expect(await runCli(['backup', 'DC01', ...common], quiet().io)).toBe(0);
+    expect(await runCli(['backup', 'DC01', ...common], capture().io)).toBe(0);
   }, 60_000);
 });

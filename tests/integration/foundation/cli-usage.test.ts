@@ -2,17 +2,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../electron/cli/main';
+import { capture } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false },
-    out,
-    err,
-  };
-}
 
 // Mistakes on the command line: usage errors exit 2 in the tool's words, scripts get JSON, nothing is changed.
 describe('hvbc usage errors', () => {

@@ -4,17 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../electron/cli/main';
 import { createServices } from '../../../electron/services/services';
 import { TaskManager } from '../../../electron/services/tasks/task-manager';
+import { capture } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false },
-    out,
-    err,
-  };
-}
 
 describe('services', () => {
   const tmp = tempDir();

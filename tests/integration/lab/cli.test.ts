@@ -2,18 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCommand, parseBytes } from '../../../electron/cli/commands/lab';
+import { capture } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 import { smallLab } from './helpers';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l), isTTY: false },
-    out,
-    err,
-  };
-}
 
 async function run(...argv: string[]) {
   const c = capture();
