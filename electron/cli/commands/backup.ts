@@ -139,6 +139,7 @@ export async function restoreCommand(argv: string[], io: CliIO): Promise<number>
         },
   );
   return withServices(values.lab, values.repo, async (s) => {
+    req.pointId = await resolvePointId(s, req.pointId);
     if (inPlace && values.confirm === undefined) return inPlacePreview(s, req.pointId, io, json);
     let rec;
     try {
@@ -219,6 +220,21 @@ async function inPlacePreview(
 /** A VM name as the admin would type it on a command line. */
 function quoteArg(s: string): string {
   return /^[A-Za-z0-9._-]+$/.test(s) ? s : `"${s.replace(/"/g, '\\"')}"`;
+}
+
+/** A point id as typed: the whole id, or a prefix that only one point starts with (as git takes commit ids). */
+async function resolvePointId(s: Services, typed: string): Promise<string> {
+  const points = await (await s.repos.get()).listPoints();
+  if (points.some((p) => p.id === typed)) return typed;
+  const matches = points.filter((p) => p.id.startsWith(typed));
+  if (matches.length === 1 && matches[0]) return matches[0].id;
+  throw new HvbcError(
+    'NOT_FOUND',
+    matches.length > 1
+      ? `${matches.length} restore points start with ${typed} (${matches.map((p) => p.id).join(', ')}): give more of the id.`
+      : `There is no restore point ${typed}. List them with "hvbc points [<vm>]".`,
+    { pointId: typed },
+  );
 }
 
 export async function pointsCommand(argv: string[], io: CliIO): Promise<number> {

@@ -75,6 +75,34 @@ describe('hvbc usage errors', () => {
     expect(c.err.join('\n')).toMatch(/No VM and no restore points named "NOPE"/);
   });
 
+  it('restore takes a unique prefix of a point id, and lists the points an ambiguous one matches', async () => {
+    const r2 = path.join(tmp.dir, 'repo-prefix');
+    const common = ['--repo', r2, '--lab', lab];
+    expect(await runCli(['repo', 'init', ...common], capture().io)).toBe(0);
+    expect(await runCli(['backup', 'WEB01', ...common], capture().io)).toBe(0);
+    expect(await runCli(['backup', 'WEB01', ...common], capture().io)).toBe(0);
+    const ids = readdirSync(path.join(r2, 'points')).sort();
+    expect(ids).toHaveLength(2);
+    const a = capture();
+    expect(await runCli(['restore', '2', '--to', path.join(tmp.dir, 'rp0'), ...common], a.io)).toBe(
+      1,
+    );
+    expect(a.err.join('\n')).toMatch(/2 restore points start with 2 .*give more of the id/);
+    const last = ids[1] ?? '';
+    const b = capture();
+    expect(
+      await runCli(
+        ['restore', last.slice(0, -1), '--to', path.join(tmp.dir, 'rp1'), ...common],
+        b.io,
+      ),
+    ).toBe(0);
+    expect(b.out.join('\n')).toMatch(/Restored WEB01/);
+    expect(readdirSync(path.join(tmp.dir, 'rp1')).sort()).toEqual([
+      'Virtual Hard Disks',
+      'Virtual Machines',
+    ]);
+  });
+
   it('retention counts must be whole numbers of 1 or more', async () => {
     for (const bad of ['0', '1.5', 'abc', '0x2', '1e3']) {
       const a = capture();
