@@ -136,6 +136,8 @@ export class Repository {
   private gcPending = new Set<string>();
   /** Stored copies ("id:pack") that check --read-data found damaged: never deduplicated against again. */
   private damagedCopies = new Set<string>();
+  /** Records of damaged copies that reads found, still being written. */
+  private readonly damageRecords: Array<Promise<void>> = [];
   private gcPendingTime = 0;
   private readonly manifests = new Map<string, PointManifest>();
   private pool: Promise<ChunkProcessor> | null = null;
@@ -755,6 +757,7 @@ export class Repository {
     } finally {
       for (const r of readers.values()) await r.then((x) => x.close()).catch(() => undefined);
       await pool?.closeFiles().catch(() => undefined);
+      await Promise.all(this.damageRecords.splice(0)); // before the read reports the damage
       await lock.release();
     }
   }
@@ -837,6 +840,9 @@ export class Repository {
   }
 
   private damaged(id: string, pack: string, context: string): HvbcError {
+    // A read that finds a copy damaged records it, as check --read-data does (best effort: the error is the news).
+    const e = this.index.get(id);
+    if (e && e.pack === pack) this.damageRecords.push(this.markDamaged([e]).catch(() => undefined));
     return new HvbcError(
       'REPO_CORRUPT',
       `Chunk ${id} (${context}) in pack ${pack} is damaged. Run a repository check with read-data to find every affected restore point.`,

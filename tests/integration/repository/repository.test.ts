@@ -288,7 +288,11 @@ describe('repository: check', () => {
     const victim = (await repo.diskChunks(p1.summary.id, 'd')).find((id) => id !== 'zero');
     await damageChunk(repo, d, victim as string, 0x08);
 
-    // Without the check the damage is unknown, so a backup deduplicates against it (as any deduplicating store).
+    // A restore that meets the damage records it too; the check finds the same.
+    await expect(readBack(repo, p1.summary.id, 'd', data.length)).rejects.toMatchObject({
+      code: 'REPO_CORRUPT',
+    });
+    expect(readdirSync(path.join(d, 'damaged'))).toHaveLength(1);
     const found = await repo.check({ readData: true });
     expect(found.corruptChunks).toEqual([victim]);
     expect(found.errors.join(' ')).toMatch(/next backup of each affected VM stores them anew/);
