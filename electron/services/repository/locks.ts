@@ -161,7 +161,7 @@ export async function acquireLock(
       await lock.release();
       throw new HvbcError(
         'REPO_LOCKED',
-        `The repository is busy: ${describeLock(holder.info)}. Wait for it to finish and try again; if that process is gone, the lock expires after ${Math.round(timing.staleMs / 60000)} minutes.`,
+        `The repository is busy: ${describeLock(holder.info)}. Wait for it to finish and try again.${holder.info.host === hostname() ? '' : ` If that process is gone, its lock expires ${Math.round(timing.staleMs / 60000)} minutes after its last refresh (a process on this host is noticed at once).`}`,
         { holder: holder.info, wanted: kind },
       );
     }
