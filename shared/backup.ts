@@ -197,6 +197,7 @@ export interface CheckResult {
   corruptChunks: string[];
   affectedPoints: string[];
   errors: string[];
+  /** Structure check: distinct chunks (data and chunk maps) the points use; read-data: stored chunks re-read. */
   chunksChecked: number;
 }
 

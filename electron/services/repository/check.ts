@@ -94,7 +94,6 @@ export async function runCheck(deps: CheckDeps, opts: CheckOptions): Promise<Che
     }
   };
   const pointKeys = await deps.backend.list('points/');
-  let refs = 0;
   for (const key of pointKeys) {
     if (opts.signal?.aborted) throw canceled();
     const point = key.slice('points/'.length);
@@ -143,7 +142,6 @@ export async function runCheck(deps: CheckDeps, opts: CheckOptions): Promise<Che
       for (let o = 0; o < table.length; o += 32) {
         const id = table.toString('hex', o, o + 32);
         if (id === ZERO_ID) continue;
-        refs++;
         use(id, point);
         if (!goodEntry(id)) {
           missing.add(id);
@@ -204,8 +202,9 @@ export async function runCheck(deps: CheckDeps, opts: CheckOptions): Promise<Che
           `Unused chunk ${id} is damaged (no restore point needs it; gc will remove it).`,
         );
   } else {
-    checked = refs;
-    opts.onProgress?.(refs, refs);
+    // Distinct chunks (data and chunk maps) the points use: a shared one counts once, as in the read-data count.
+    checked = users.size;
+    opts.onProgress?.(checked, checked);
   }
   for (const id of missing) for (const p of users.get(id) ?? []) affected.add(p);
   const result: CheckResult = {

@@ -328,7 +328,8 @@ describe('repository: check', () => {
     expect(victim).toBeDefined();
     await damageChunk(repo, d, victim as string, 0x40);
 
-    expect((await repo.check()).ok).toBe(true); // structure is intact
+    const structure = await repo.check();
+    expect(structure.ok).toBe(true); // structure is intact
     const progress: number[] = [];
     const r = await repo.check({ readData: true, onProgress: (done) => progress.push(done) });
     expect(r.ok).toBe(false);
@@ -337,6 +338,8 @@ describe('repository: check', () => {
     expect(r.affectedPoints).toEqual([p1.summary.id, p2.summary.id].sort());
     expect(r.affectedPoints).not.toContain(p3.summary.id);
     expect(r.chunksChecked).toBeGreaterThan(10);
+    // Every stored chunk is used once here, so both checks count the same chunks (data and chunk maps).
+    expect(structure.chunksChecked).toBe(r.chunksChecked);
     expect(progress.at(-1)).toBe(r.chunksChecked);
     // The same verdict with the chunks re-hashed on this thread (no worker threads).
     const inline = await open(d, { threads: 0 });
