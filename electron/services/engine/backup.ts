@@ -8,6 +8,7 @@ import type {
 } from '../../../shared/backup';
 import type { Vm } from '../../../shared/model';
 import type { TaskProgress } from '../../../shared/tasks';
+import { backupCreatedBy, isOwnedByJob } from '../planner/rules/checkpoints';
 import type { EstateProvider } from '../providers/types';
 import { chunkRangesFor } from '../repository/chunking';
 import type { PointSummary, Repository } from '../repository/repository';
@@ -157,9 +158,7 @@ function skipped(vm: Vm, req: BackupRequest, status: 'canceled' | 'failed'): VmB
 
 /** Say so when a backup that did not finish (a killed process) left a recovery checkpoint on the VM. */
 function warnLeftovers(vm: Vm, running: string[], ctx: TaskContext): void {
-  const left = vm.checkpoints.filter(
-    (c) => c.type === 'recovery' && !running.some((id) => c.createdBy?.includes(id)),
-  );
+  const left = vm.checkpoints.filter((c) => c.type === 'recovery' && !isOwnedByJob(c, [], running));
   if (left.length === 0) return;
   ctx.warn(
     `${vm.name} still has ${left.length === 1 ? 'a recovery checkpoint' : `${left.length} recovery checkpoints`} from a backup that did not finish (${left.map((c) => `"${c.name}"`).join(', ')}): each one deepens the disk chain. Remove ${left.length === 1 ? 'it' : 'them'} with "hvbc doctor" (Remove-VMSnapshot, which merges online) when no backup of ${vm.name} runs.`,
@@ -205,7 +204,7 @@ async function backupOneVm(
       consistency: req.consistency,
       requireConsistency: req.requireConsistency,
       name: `Backup ${new Date().toISOString()}`,
-      createdBy: `backup task ${ctx.id}`,
+      createdBy: backupCreatedBy(ctx.id),
       taskId: ctx.id,
       signal: ctx.signal,
     });

@@ -14,6 +14,7 @@ import { visibleDisks } from './plan';
 import { runPreflight } from './preflight';
 import { selectVms } from './select';
 import { backupMethodOf } from './versions';
+import { isOwnedByJob } from './rules/checkpoints';
 
 /** Optional provider capability: the guest-cluster conditions behind errors 32768/32770/32775. */
 export interface GuestClusterProbe {
@@ -122,7 +123,6 @@ export async function gatherFacts(
 ): Promise<PreflightFacts> {
   const vms = selectVms(inv, vmIds);
   const say = opts.onProgress ?? (() => undefined);
-  const tasks = new Set(opts.activeTaskIds ?? []);
   const vssWriters: Record<string, VssWriter[]> = {};
   const vssErrors: Record<string, string> = {};
   const rctByDisk: Record<string, RctFact> = {};
@@ -135,7 +135,7 @@ export async function gatherFacts(
         ...(opts.activeCheckpointIds ?? []),
         ...inv.vms.flatMap((v) =>
           v.checkpoints
-            .filter((c) => c.createdBy !== undefined && tasks.has(c.createdBy))
+            .filter((c) => isOwnedByJob(c, [], opts.activeTaskIds ?? []))
             .map((c) => c.id),
         ),
       ]),

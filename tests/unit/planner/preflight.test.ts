@@ -2,6 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { runPreflight } from '../../../electron/services/planner/preflight';
 import { preflightRules, type PreflightRule } from '../../../electron/services/planner/rules';
+import {
+  backupCreatedBy,
+  isOwnedByJob,
+} from '../../../electron/services/planner/rules/checkpoints';
 import type { LabDefinition } from '../../../electron/services/providers/lab/definition';
 import type { Inventory, VssWriter } from '../../../shared/model';
 import type { PreflightFacts, PreflightResult } from '../../../shared/planner';
@@ -328,6 +332,21 @@ describe('pre-flight rules: pass and fail', () => {
         'X',
       ).status,
     ).toBe('not-applicable');
+  });
+
+  it('a checkpoint a running backup task made is owned by it, in the form the backup engine records', () => {
+    const cp = (createdBy: string) => ({
+      id: 'cp-2',
+      name: 'Backup',
+      type: 'recovery' as const,
+      parentId: null,
+      created: '2023-12-01T00:00:00Z',
+      createdBy,
+    });
+    expect(isOwnedByJob(cp(backupCreatedBy('t-1')), [], ['t-1'])).toBe(true);
+    expect(isOwnedByJob(cp('t-1'), [], ['t-1'])).toBe(true);
+    expect(isOwnedByJob(cp(backupCreatedBy('t-1')), [], ['t-2'])).toBe(false);
+    expect(isOwnedByJob(cp('backup task t-10'), [], ['t-1'])).toBe(false);
   });
 
   it('lingering-checkpoints: a recovery checkpoint no job owns fails; owned by a running job passes; deep chains fail', () => {

@@ -2,7 +2,15 @@
 import type { Checkpoint, Vm } from '../../../../shared/model';
 import type { PreflightRule } from './types';
 
-/** A recovery checkpoint is owned by a job when the job says so (id list) or made it (createdBy = its task id). */
+/** What a backup task records as the maker of its checkpoint (createdBy). */
+export function backupCreatedBy(taskId: string): string {
+  return `backup task ${taskId}`;
+}
+
+/**
+ * A recovery checkpoint is owned by a job when the job says so (id list) or made it: createdBy is the running
+ * task's id, or what a backup task records (backupCreatedBy).
+ */
 export function isOwnedByJob(
   cp: Checkpoint,
   activeCheckpointIds: readonly string[],
@@ -10,7 +18,7 @@ export function isOwnedByJob(
 ): boolean {
   return (
     activeCheckpointIds.includes(cp.id) ||
-    (cp.createdBy !== undefined && activeTaskIds.includes(cp.createdBy))
+    activeTaskIds.some((id) => cp.createdBy === id || cp.createdBy === backupCreatedBy(id))
   );
 }
 
