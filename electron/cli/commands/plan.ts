@@ -7,7 +7,7 @@ import type {
   RepairLog,
   RepairPlan,
 } from '../../../shared/planner';
-import { activeTaskIds, recordRepair } from '../../services/handlers/planner';
+import { recordRepair } from '../../services/handlers/planner';
 import {
   osLabel,
   planBackup,
@@ -197,7 +197,7 @@ export async function preflightCommand(argv: string[], io: CliIO): Promise<numbe
           ? { changeRatePercent: num('change-rate', values['change-rate']) }
           : {}),
         ...(values.window ? { windowHours: num('window', values.window) } : {}),
-        activeTaskIds: activeTaskIds(s),
+        activeTaskIds: s.tasks.activeIds(),
         ...(values.json || !io.isTTY ? {} : { onProgress: (m: string) => io.error(m) }),
       },
     );
@@ -261,7 +261,7 @@ export async function doctorCommand(argv: string[], io: CliIO): Promise<number> 
     return 0;
   }
   return withServices(values.lab, undefined, async (s) => {
-    const running = activeTaskIds(s);
+    const running = s.tasks.activeIds();
     const minAge = values['min-age'] !== undefined ? Number(values['min-age']) : undefined;
     const { inv, report } = await scanLive(s.provider, {
       activeTaskIds: running,

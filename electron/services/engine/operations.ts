@@ -9,7 +9,7 @@ import type {
   RestoreRequest,
 } from '../../../shared/backup';
 import { HvbcError } from '../../../shared/errors';
-import { TERMINAL_TASK_STATES, type TaskRecord } from '../../../shared/tasks';
+import type { TaskRecord } from '../../../shared/tasks';
 import type { Repository } from '../repository/repository';
 import { selectRetention } from '../repository/retention';
 import type { Services } from '../services';
@@ -63,10 +63,7 @@ export async function onRepo<T>(
   ctx: TaskContext,
   body: () => Promise<T>,
 ): Promise<T> {
-  const others = s.tasks
-    .list()
-    .some((t) => t.id !== ctx.id && (t.state === 'running' || t.state === 'canceling'));
-  if (!others) await repo.retryWorkers();
+  if (!s.tasks.activeIds().some((id) => id !== ctx.id)) await repo.retryWorkers();
   try {
     return await body();
   } finally {
@@ -85,7 +82,11 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
   const title = `Back up ${names.length <= 3 ? names.join(', ') : `${names.length} VMs`}${req.full ? ' (full)' : ''}`;
   const rec = s.tasks.start('backup', title, (ctx) =>
     onRepo(s, repo, ctx, () =>
-      runBackup({ provider: s.provider, repo, runningTaskIds: () => runningTaskIds(s) }, req, ctx),
+      runBackup(
+        { provider: s.provider, repo, runningTaskIds: () => s.tasks.activeIds() },
+        req,
+        ctx,
+      ),
     ),
   );
   return recordWhenDone(s, rec, req.vmIds);
@@ -109,13 +110,6 @@ async function assertTargetTyped(targetDir: string): Promise<void> {
       `${parent} (where the restore folder would go) does not exist. Check the drive and path, or create that folder first. Nothing was written.`,
       { targetDir },
     );
-}
-
-function runningTaskIds(s: Services): string[] {
-  return s.tasks
-    .list()
-    .filter((t) => !TERMINAL_TASK_STATES.includes(t.state))
-    .map((t) => t.id);
 }
 
 export async function startRestore(s: Services, req: RestoreRequest): Promise<TaskRecord> {

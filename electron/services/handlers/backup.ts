@@ -4,7 +4,6 @@ import type { backupMethods, RepoInfo } from '../../../shared/contract/backup';
 import { HvbcError } from '../../../shared/errors';
 import { gate, overridesByResult } from '../../../shared/preflight-gate';
 import { runPreflightLive } from '../planner';
-import { activeTaskIds } from './planner';
 import { startBackup, startCheck, startForget, startGc, startRestore } from '../engine/operations';
 import type { Services } from '../services';
 import type { HandlerSlice } from './types';
@@ -20,7 +19,9 @@ async function repoInfo(s: Services): Promise<RepoInfo> {
  * errors block, and every failing warning needs an override with a reason (recorded with the run).
  */
 async function checkPreflight(s: Services, req: BackupRequest): Promise<void> {
-  const report = await runPreflightLive(s.provider, req.vmIds, { activeTaskIds: activeTaskIds(s) });
+  const report = await runPreflightLive(s.provider, req.vmIds, {
+    activeTaskIds: s.tasks.activeIds(),
+  });
   const g = gate(report, overridesByResult(report, req.overrides));
   if (g.errors.length > 0 || g.pending.length > 0) {
     const list = [...g.errors, ...g.pending].map(

@@ -3,7 +3,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { plannerMethods } from '../../../shared/contract/planner';
-import type { TaskRecord } from '../../../shared/tasks';
 import { HvbcError } from '../../../shared/errors';
 import {
   analyzeGraph,
@@ -24,16 +23,6 @@ type PM = typeof plannerMethods;
 export type PlannerHandlers = {
   [K in keyof PM]: (params: z.input<PM[K]['params']>) => Promise<PM[K]['result']>;
 };
-
-const ACTIVE: ReadonlyArray<TaskRecord['state']> = ['queued', 'running', 'canceling'];
-
-/** Ids of tasks still running: checkpoints they made (createdBy) belong to a job, not to the doctor. */
-export function activeTaskIds(s: Services): string[] {
-  return s.tasks
-    .list()
-    .filter((t) => ACTIVE.includes(t.state))
-    .map((t) => t.id);
-}
 
 /** The slice for the handler table. */
 export function plannerHandlers(s: Services): HandlerSlice<PM> {
@@ -64,12 +53,12 @@ export function plannerHandlerMap(s: Services): PlannerHandlers {
         ...(p.dryRun !== undefined ? { dryRun: p.dryRun } : {}),
         ...(p.changeRatePercent !== undefined ? { changeRatePercent: p.changeRatePercent } : {}),
         ...(p.windowHours !== undefined ? { windowHours: p.windowHours } : {}),
-        activeTaskIds: activeTaskIds(s),
+        activeTaskIds: s.tasks.activeIds(),
       }),
     'doctor.scan': async (p) =>
-      (await scanLive(s.provider, { ...p, activeTaskIds: activeTaskIds(s) })).report,
+      (await scanLive(s.provider, { ...p, activeTaskIds: s.tasks.activeIds() })).report,
     'doctor.repair': async (p) => {
-      const running = activeTaskIds(s);
+      const running = s.tasks.activeIds();
       const { inv, report } = await scanLive(s.provider, { activeTaskIds: running });
       const plan = planRepair(inv, report, p.findingIds);
       const log = await repair(s.provider, plan, { dryRun: p.dryRun, activeTaskIds: running });

@@ -159,6 +159,13 @@ export class TaskManager {
     return [...this.tasks.values()].map((e) => structuredClone(e.record)).reverse();
   }
 
+  /** Ids of the tasks not yet ended (queued, running, canceling): checkpoints they made belong to them. */
+  activeIds(): string[] {
+    return [...this.tasks.values()]
+      .filter((e) => !TERMINAL_TASK_STATES.includes(e.record.state))
+      .map((e) => e.record.id);
+  }
+
   cancel(id: string): TaskRecord {
     const e = this.tasks.get(id);
     if (!e) throw new HvbcError('NOT_FOUND', `No task with id ${id}.`);
