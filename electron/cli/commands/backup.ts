@@ -224,9 +224,15 @@ function quoteArg(s: string): string {
 
 /** A point id as typed: the whole id, or a prefix that only one point starts with (as git takes commit ids). */
 async function resolvePointId(s: Services, typed: string): Promise<string> {
-  const points = await (await s.repos.get()).listPoints();
-  if (points.some((p) => p.id === typed)) return typed;
-  const matches = points.filter((p) => p.id.startsWith(typed));
+  const repo = await s.repos.get();
+  // A whole id reads one manifest; only a prefix needs the list (a damaged point still says so).
+  try {
+    await repo.getPoint(typed);
+    return typed;
+  } catch (e) {
+    if (!(e instanceof HvbcError && e.code === 'NOT_FOUND')) throw e;
+  }
+  const matches = (await repo.listPoints()).filter((p) => p.id.startsWith(typed));
   if (matches.length === 1 && matches[0]) return matches[0].id;
   throw new HvbcError(
     'NOT_FOUND',
