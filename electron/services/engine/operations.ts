@@ -1,6 +1,4 @@
 // Long operations started as tasks (backup, restore, check, gc, retention), shared by handlers, CLI and scheduler.
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type {
   BackupRequest,
   BackupRunResult,
@@ -17,6 +15,7 @@ import type { TaskContext } from '../tasks/task-manager';
 import { runBackup } from './backup';
 import { historyRecordOf } from './job-history';
 import { restorePoint } from './restore';
+import { assertTargetTyped } from './restore-target';
 import { assertInPlacePossible } from './restore-in-place';
 
 /** Bytes a finished backup read and stored, for the history charts (nothing for other tasks). */
@@ -90,26 +89,6 @@ export async function startBackup(s: Services, req: BackupRequest): Promise<Task
     ),
   );
   return recordWhenDone(s, rec, req.vmIds);
-}
-
-/**
- * A restore folder the admin typed: not blank, and its parent exists (a typo in the drive or path must not
- * quietly make a new tree there). Nothing is created either way.
- */
-async function assertTargetTyped(targetDir: string): Promise<void> {
-  if (!targetDir.trim())
-    throw new HvbcError(
-      'VALIDATION',
-      'The restore folder is blank: give a folder, or leave it out for the default one. Nothing was written.',
-    );
-  const parent = path.dirname(path.resolve(targetDir));
-  const st = await fs.stat(parent).catch(() => null);
-  if (!st?.isDirectory())
-    throw new HvbcError(
-      'VALIDATION',
-      `${parent} (where the restore folder would go) does not exist. Check the drive and path, or create that folder first. Nothing was written.`,
-      { targetDir },
-    );
 }
 
 export async function startRestore(s: Services, req: RestoreRequest): Promise<TaskRecord> {

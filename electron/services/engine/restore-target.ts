@@ -35,6 +35,37 @@ export async function assertEmptyTarget(dir: string): Promise<void> {
     );
 }
 
+/**
+ * A restore folder the admin typed: not blank, and its parent exists (a typo in the drive or path must not
+ * quietly make a new tree there). Nothing is created either way.
+ */
+export async function assertTargetTyped(targetDir: string): Promise<void> {
+  if (!targetDir.trim())
+    throw new HvbcError(
+      'VALIDATION',
+      'The restore folder is blank: give a folder, or leave it out for the default one. Nothing was written.',
+    );
+  const parent = path.dirname(path.resolve(targetDir));
+  const st = await fs.stat(parent).catch(() => null);
+  if (!st?.isDirectory())
+    throw new HvbcError(
+      'VALIDATION',
+      `${parent} (where the restore folder would go) does not exist. Check the drive and path, or create that folder first. Nothing was written.`,
+      { targetDir },
+    );
+}
+
+/** Refuses a target inside the repository: restored disks there would look like damage to its checks. */
+export function assertOutsideRepository(targetDir: string, repoDir: string): void {
+  const inRepo = path.relative(path.resolve(repoDir), targetDir);
+  if (!inRepo.startsWith('..') && !path.isAbsolute(inRepo))
+    throw new HvbcError(
+      'VALIDATION',
+      `${targetDir} is inside the repository (${repoDir}): restored disks there would look like damage to its checks. Choose a folder outside it; nothing was written.`,
+      { targetDir },
+    );
+}
+
 /** Write the marker (before the first disk) that says the folder's restore has not finished. */
 export async function markIncomplete(dir: string, what: string): Promise<string> {
   const file = path.join(dir, INCOMPLETE_MARKER);

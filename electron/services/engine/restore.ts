@@ -12,6 +12,7 @@ import { createVhdx, openChain } from '../vhdx';
 import { ioError } from '../vhdx/errors';
 import {
   assertEmptyTarget,
+  assertOutsideRepository,
   markIncomplete,
   restoreTargetProblem,
   targetVolume,
@@ -141,13 +142,7 @@ export async function restorePoint(
   const targetDir = path.resolve(
     req.targetDir ?? path.join(opts.dataDir, 'restores', `${safeName(point.vmName)}-${stamp}`),
   );
-  const inRepo = path.relative(path.resolve(repo.dir), targetDir);
-  if (!inRepo.startsWith('..') && !path.isAbsolute(inRepo))
-    throw new HvbcError(
-      'VALIDATION',
-      `${targetDir} is inside the repository (${repo.dir}): restored disks there would look like damage to its checks. Choose a folder outside it; nothing was written.`,
-      { targetDir },
-    );
+  assertOutsideRepository(targetDir, repo.dir);
   await assertEmptyTarget(targetDir);
   const diskDir = path.join(targetDir, 'Virtual Hard Disks');
   const entries = Object.entries(point.disks).map(([key, d]) => {
