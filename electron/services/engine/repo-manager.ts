@@ -2,7 +2,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HvbcError } from '../../../shared/errors';
-import { Repository, type RepoOptions } from '../repository/repository';
+import { LocalFolderBackend } from '../repository/backend';
+import { dataWithoutConfig, Repository, type RepoOptions } from '../repository/repository';
 
 export interface RepoSettings {
   path: string;
@@ -50,15 +51,7 @@ async function hasRepository(dir: string): Promise<boolean> {
 }
 
 async function notFound(dir: string): Promise<HvbcError> {
-  const data = await Promise.all(
-    ['points', 'index', 'packs'].map((d) =>
-      fs.readdir(path.join(dir, d)).then(
-        (x) => x.length > 0,
-        () => false,
-      ),
-    ),
-  );
-  if (data.some(Boolean))
+  if (await dataWithoutConfig(new LocalFolderBackend(dir)).catch(() => null))
     return new HvbcError(
       'REPO_NOT_FOUND',
       `${dir} holds backup data but its config file is missing, so it cannot be opened. Put the config file back from a copy of the repository; do not create a new repository there. Nothing was changed.`,

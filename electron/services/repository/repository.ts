@@ -124,6 +124,16 @@ function canceled(what: string): HvbcError {
   return new HvbcError('CANCELED', `${what} was canceled.`);
 }
 
+/**
+ * The first of points/, index/, packs/ that holds objects (backup data, whose config may be lost), else null.
+ * The small folders first: a repository has points long before its packs are many.
+ */
+export async function dataWithoutConfig(backend: Backend): Promise<string | null> {
+  for (const prefix of ['points/', 'index/', 'packs/'])
+    if ((await backend.list(prefix)).length > 0) return prefix;
+  return null;
+}
+
 export class Repository {
   readonly chunkSize: number;
   /** In-memory index: chunk id → where it is stored. */
@@ -182,13 +192,13 @@ export class Repository {
         { dir },
       );
     }
-    for (const prefix of ['points/', 'index/', 'packs/'])
-      if ((await backend.list(prefix)).length > 0)
-        throw new HvbcError(
-          'CONFLICT',
-          `${dir} holds backup data (${prefix}) but no config file: it is a repository whose config was lost. Put the config file back from a copy of the repository (its data cannot be read without it); a new repository goes in another folder. Nothing was written.`,
-          { dir },
-        );
+    const orphaned = await dataWithoutConfig(backend);
+    if (orphaned)
+      throw new HvbcError(
+        'CONFLICT',
+        `${dir} holds backup data (${orphaned}) but no config file: it is a repository whose config was lost. Put the config file back from a copy of the repository (its data cannot be read without it); a new repository goes in another folder. Nothing was written.`,
+        { dir },
+      );
     let master: Buffer | null = null;
     let encryption: RepoConfig['encryption'] = null;
     if (opts.passphrase !== undefined) {
