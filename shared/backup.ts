@@ -188,6 +188,11 @@ export interface RepoStats {
   compressionRatio: number;
   /** Free and total bytes of the volume (or share) that holds the repository; null when it does not say. */
   volume: { freeBytes: number; sizeBytes: number } | null;
+  /**
+   * Restore points left out of these figures because their manifest, or a disk's chunk map, cannot be read, each
+   * with why (and its VM and time when the manifest read); `repo check` names what they affect.
+   */
+  unreadablePoints: Array<{ id: string; why: string; vmName?: string; time?: string }>;
 }
 
 /** `repo check` (and `--read-data`): every missing or corrupt chunk and every restore point that uses one. */

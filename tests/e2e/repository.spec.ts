@@ -1,4 +1,6 @@
 // Repository: figures and points per VM; a structure check and a full data verification run as tasks with their results.
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
 import { RepositoryPage } from './pages/repository';
@@ -30,6 +32,25 @@ test('repository check and verify run as tasks; points per VM are listed with si
   const gc = await repo.runMaintenance('Garbage collection', 'gc-result');
   await expect(gc).toContainText('Garbage collection done');
   await app.shot('repository-gc');
+
+  // A restore point whose manifest cannot be read is named on the page, not silently left out.
+  const bad = path.join(
+    process.env.HVBC_E2E_DATA ?? '',
+    'repository',
+    'points',
+    '20250101T000000Z-0badf00d',
+  );
+  writeFileSync(bad, 'not a manifest');
+  try {
+    await app.open();
+    await app.go('Repository');
+    const note = page.getByTestId('unreadable-points');
+    await expect(note).toContainText('1 restore point cannot be read');
+    await expect(note).toContainText('20250101T000000Z-0badf00d');
+    await app.shot('repository-unreadable-point');
+  } finally {
+    rmSync(bad, { force: true });
+  }
 
   await app.go('Jobs');
   await expect(

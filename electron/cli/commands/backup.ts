@@ -377,7 +377,11 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
           ? JSON.stringify(st, null, 2)
           : `${s.repos.path}: ${st.points} points of ${st.vms.length} VMs; logical ${gib(st.logicalBytes)}, stored ${gib(st.storedBytes)}; dedupe ×${st.dedupeRatio.toFixed(2)}, compression ×${st.compressionRatio.toFixed(2)}${st.volume ? `; ${gib(st.volume.freeBytes)} free of ${gib(st.volume.sizeBytes)} on its volume` : ''}`,
       );
-      return 0;
+      for (const u of st.unreadablePoints)
+        io.error(
+          `!! restore point ${u.id}${u.vmName ? ` (${u.vmName}, ${u.time ?? ''})` : ''} is left out: ${u.why} (run "hvbc repo check --read-data" to see what it affects)`,
+        );
+      return st.unreadablePoints.length ? 1 : 0; // the figures are incomplete
     }
     const num = (flag: string, x: string | undefined): number | undefined => {
       if (x === undefined) return undefined;

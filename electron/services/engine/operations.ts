@@ -157,7 +157,10 @@ export interface ForgetOptions {
   dryRun: boolean;
 }
 
-/** Apply retention per VM; a VM whose newest point is missing or fails to read keeps everything. */
+/**
+ * Apply retention per VM over the points that read: one that cannot be read is not counted (it could not be restored,
+ * so it never takes a good point's place) and is named in a warning.
+ */
 export async function startForget(s: Services, o: ForgetOptions): Promise<TaskRecord> {
   const repo = await s.repos.get();
   if (!o.keepLast && !o.daily && !o.weekly && !o.monthly && !o.yearly) {
@@ -169,8 +172,14 @@ export async function startForget(s: Services, o: ForgetOptions): Promise<TaskRe
   const rec = s.tasks.start(
     'repo-forget',
     o.dryRun ? 'Retention (dry run)' : 'Apply retention',
-    async () => {
-      const points = await repo.listPoints(o.vmId ? { vmId: o.vmId } : {});
+    async (ctx) => {
+      const points = await repo.listPoints({
+        ...(o.vmId ? { vmId: o.vmId } : {}),
+        onUnreadable: (id, why) =>
+          ctx.warn(
+            `Restore point ${id} cannot be read, so retention did not count it (nor remove it): ${why}`,
+          ),
+      });
       const byVm = new Map<string, typeof points>();
       for (const p of points) byVm.set(p.vmId, [...(byVm.get(p.vmId) ?? []), p]);
       const removed: string[] = [];

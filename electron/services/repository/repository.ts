@@ -986,12 +986,26 @@ export class Repository {
   async stats(): Promise<RepoStats> {
     this.assertOpen();
     await this.refreshIndex();
-    const points = await this.listPoints();
+    const unreadablePoints: RepoStats['unreadablePoints'] = [];
+    const unreadable = (id: string, why: string) => unreadablePoints.push({ id, why });
+    const noMaps = (p: PointSummary, e: unknown) =>
+      unreadablePoints.push({
+        id: p.id,
+        why: e instanceof Error ? e.message : String(e),
+        vmName: p.vmName,
+        time: p.time,
+      });
     const vms = new Map<string, RepoStats['vms'][number]>();
     const unique = new Set<string>();
+    let count = 0;
     let logicalBytes = 0;
     let dataBytes = 0;
-    for (const p of points) {
+    for (const p of await this.listPoints({ onUnreadable: unreadable })) {
+      // A point counts only when its chunk maps read too (it could not be restored otherwise).
+      const ids = await this.chunksOf(p.id).catch((e: unknown) => (noMaps(p, e), null));
+      if (!ids) continue;
+      for (const id of ids) unique.add(id);
+      count++;
       logicalBytes += p.logicalBytes;
       dataBytes += p.dataBytes;
       const v = vms.get(p.vmId) ?? {
@@ -1008,14 +1022,6 @@ export class Repository {
       if (p.time < v.oldest) v.oldest = p.time;
       if (p.time > v.newest) v.newest = p.time;
       vms.set(p.vmId, v);
-      const m = await this.getPoint(p.id);
-      for (const [diskKey, d] of Object.entries(m.disks)) {
-        const t = await this.loadTable(p.id, diskKey, d);
-        for (let o = 0; o < t.length; o += 32) {
-          const id = t.toString('hex', o, o + 32);
-          if (id !== ZERO_ID) unique.add(id);
-        }
-      }
     }
     let uniqueRawBytes = 0;
     let storedBytes = 0;
@@ -1038,7 +1044,7 @@ export class Repository {
     return {
       chunkSize: this.chunkSize,
       encrypted: this.encrypted,
-      points: points.length,
+      points: count,
       vms: [...vms.values()],
       logicalBytes,
       dataBytes,
@@ -1051,7 +1057,22 @@ export class Repository {
       dedupeRatio: uniqueRawBytes ? dataBytes / uniqueRawBytes : 1,
       compressionRatio: storedBytes ? uniqueRawBytes / storedBytes : 1,
       volume: await this.space(),
+      unreadablePoints,
     };
+  }
+
+  /** The distinct non-zero chunks the disks of a point use (from their chunk maps). */
+  private async chunksOf(pointId: string): Promise<Set<string>> {
+    const m = await this.getPoint(pointId);
+    const ids = new Set<string>();
+    for (const [diskKey, d] of Object.entries(m.disks)) {
+      const t = await this.loadTable(pointId, diskKey, d);
+      for (let o = 0; o < t.length; o += 32) {
+        const id = t.toString('hex', o, o + 32);
+        if (id !== ZERO_ID) ids.add(id);
+      }
+    }
+    return ids;
   }
 
   /** Free and total bytes of the repository's storage, where the backend says. */

@@ -53,6 +53,11 @@ describe('hvbc usage errors', () => {
     expect(await runCli(['points', 'dc01', '--json', ...common], a.io)).toBe(1);
     expect(a.err.join('\n')).toMatch(new RegExp(`!! restore point ${first}: .*hvbc repo check`));
     expect((JSON.parse(a.out.join('\n')) as unknown[]).length).toBe(1);
+    // repo stats leaves it out of its figures, says so, and exits 1 (the figures are incomplete).
+    const st = capture();
+    expect(await runCli(['repo', 'stats', ...common], st.io)).toBe(1);
+    expect(st.out.join('\n')).toMatch(/: 1 points of 1 VMs/);
+    expect(st.err.join('\n')).toMatch(new RegExp(`!! restore point ${first} is left out: `));
     // Points are also found by the name they recorded: in this estate DC01 is another VM (another id), as
     // when a VM was deleted and created again.
     const lab2 = path.join(tmp.dir, 'other-lab');

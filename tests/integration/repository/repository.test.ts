@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, statfsSync } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
 import { dataDigest } from '../../../electron/services/repository/digest';
@@ -279,6 +287,30 @@ describe('repository: write and read back', () => {
 });
 
 describe('repository: check', () => {
+  it('stats names the points whose manifest or chunk map cannot be read and leaves them out of its figures', async () => {
+    const d = dir('stats-unreadable');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const lost = await writeFull(repo, 'vmA', { d: makeDisk(21, 6 * cs, cs) });
+    const noMap = await writeFull(repo, 'vmB', { d: makeDisk(22, 6 * cs, cs) });
+    const good = await writeFull(repo, 'vmC', { d: makeDisk(23, 6 * cs, cs) });
+    writeFileSync(path.join(d, 'points', lost.summary.id), 'garbage');
+    const mapId = (await repo.getPoint(noMap.summary.id)).disks.d?.maps[0];
+    await damageChunk(repo, d, mapId as string, 0x10);
+
+    const st = await (await open(d)).stats();
+    expect(st.points).toBe(1);
+    expect(st.vms.map((v) => v.vmId)).toEqual(['vmC']);
+    expect(st.logicalBytes).toBe(good.summary.logicalBytes);
+    expect(st.unreadablePoints.map((u) => u.id).sort()).toEqual(
+      [lost.summary.id, noMap.summary.id].sort(),
+    );
+    const map = st.unreadablePoints.find((u) => u.id === noMap.summary.id);
+    expect(map).toMatchObject({ vmName: noMap.summary.vmName, time: noMap.summary.time });
+    expect(map?.why).toMatch(/chunk map/);
+    expect(st.unreadablePoints.find((u) => u.id === lost.summary.id)?.vmName).toBeUndefined();
+  });
+
   it('a damaged chunk found by check --read-data is stored anew by the next backup, which heals older points', async () => {
     const d = dir('heal');
     const repo = await init(d);

@@ -5,6 +5,7 @@ import { InitRepoForm } from '../../components/RepoForms';
 import { useRepoInfo } from '../../features/repo/queries';
 import { Maintenance } from './Maintenance';
 import { Retention } from './Retention';
+import { UnreadablePoints } from './UnreadablePoints';
 import { VmPoints } from './VmPoints';
 
 export function RepositoryPage() {
@@ -36,6 +37,7 @@ export function RepositoryPage() {
         <>
           <section className="card">
             <RepoFacts info={info.data} />
+            {info.data.stats && <UnreadablePoints points={info.data.stats.unreadablePoints} />}
           </section>
           <Maintenance />
           <section className="card" aria-labelledby="vmpoints-title">

@@ -67,8 +67,8 @@ export function Retention() {
         </button>
       </form>
       <p className="muted small">
-        Per VM: the newest points are kept as asked; a VM whose newest point cannot be read keeps
-        everything.
+        Per VM: the newest points are kept as asked. A point that cannot be read is not counted (so
+        it never takes a good point&apos;s place) and is named in the result.
       </p>
       {taskId && <TaskDetail taskId={taskId} showEvents={false} />}
       <Dialog
