@@ -165,6 +165,7 @@ export class PointWriterImpl implements PointWriter {
         meta: { ...rest, ...extraMeta },
         disks,
       };
+      await internals.assertSameRepository();
       const file = sealFile('point', encodeManifest(m), internals.keys.dataKey);
       if (!(await internals.backend.putIfAbsent(`points/${this.id}`, file))) {
         throw new HvbcError('INTERNAL', `Restore point ${this.id} already exists.`);

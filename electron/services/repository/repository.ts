@@ -226,7 +226,19 @@ export class Repository {
       );
     }
     await ensureZstd();
-    return new Repository(dir, backend, config, deriveKeys(master), opts);
+    const repo = new Repository(dir, backend, config, deriveKeys(master), opts);
+    // On shares without hard links, putIfAbsent is a rename: a second init at the same moment may have won.
+    await repo.assertSameRepository().catch(async (e: unknown) => {
+      await repo.close();
+      throw e instanceof HvbcError && e.code === 'CONFLICT'
+        ? new HvbcError(
+            'VALIDATION',
+            `Another "repo init" created a backup repository at ${dir} at the same moment. Open that one instead, or choose an empty folder.`,
+            { dir },
+          )
+        : e;
+    });
+    return repo;
   }
 
   static async open(dir: string, opts: RepoOptions = {}): Promise<Repository> {
@@ -1113,7 +1125,38 @@ export class Repository {
       refreshIndex: () => this.refreshIndex(),
       hasEntry: (id: string) => this.index.has(id),
       cache: (m: PointManifest) => this.manifests.set(m.id, m),
+      assertSameRepository: () => this.assertSameRepository(),
     };
+  }
+
+  /**
+   * The config on storage must still be the one this instance opened: a folder re-created by another init, or a
+   * share unmounted under a running backup (its path now an empty local folder), must not get a point that no
+   * one can read.
+   */
+  private async assertSameRepository(): Promise<void> {
+    let raw: Buffer;
+    try {
+      raw = await this.backend.get('config');
+    } catch {
+      throw new HvbcError(
+        'REPO_NOT_FOUND',
+        `The repository's config is gone from ${this.dir}: was the share disconnected or the folder moved? Nothing was recorded; reconnect it and run the operation again.`,
+        { dir: this.dir },
+      );
+    }
+    let id: unknown;
+    try {
+      id = (JSON.parse(raw.toString('utf8')) as { id?: unknown }).id;
+    } catch {
+      id = undefined;
+    }
+    if (id !== this.config.id)
+      throw new HvbcError(
+        'CONFLICT',
+        `The repository at ${this.dir} was replaced while this ran (its config is not the one opened: another "repo init" or a copy put in its place). Nothing was recorded; open the repository again and rerun the operation.`,
+        { dir: this.dir },
+      );
   }
 }
 

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { Repository, chunkRangesFor, selectRetention } from '../../../electron/services/repository';
+import { LocalFolderBackend, type Backend } from '../../../electron/services/repository/backend';
 import { dataDigest } from '../../../electron/services/repository/digest';
 import { useRepos } from './fixtures';
 import { KiB, MiB, damageChunk, makeDisk, mutate, readBack, writeFull } from './helpers';
@@ -47,6 +48,75 @@ describe('repository: init and open', () => {
     expect(def.chunkSize).toBe(256 * KiB);
     await expect(r.getPoint('20250101T000000Z-00000000')).rejects.toMatchObject({
       code: 'NOT_FOUND',
+    });
+  });
+});
+
+describe('repository: replaced under a running writer', () => {
+  it('a point is not recorded when the config changed or vanished since the repository was opened', async () => {
+    const d = dir('replaced');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const cfg = path.join(d, 'config');
+    const mine = readFileSync(cfg);
+    const begin = async () => {
+      const w = await repo.beginPoint({ vmId: 'vmR', vmName: 'R', kind: 'full' });
+      const dw = await w.beginDisk('d', { virtualSize: 2 * cs });
+      await dw.writeChunk(0, makeDisk(31, cs, cs));
+      await dw.finish();
+      return w;
+    };
+    // Another "repo init" put its own config in place (as a rename does on a share without hard links).
+    const other = dir('other');
+    await (await init(other)).close();
+    const w1 = await begin();
+    writeFileSync(cfg, readFileSync(path.join(other, 'config')));
+    await expect(w1.commit()).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('was replaced while this ran'),
+    });
+    await w1.abort();
+    // The share went away: its path is an empty folder now.
+    writeFileSync(cfg, mine);
+    const w2 = await begin();
+    rmSync(cfg);
+    await expect(w2.commit()).rejects.toMatchObject({
+      code: 'REPO_NOT_FOUND',
+      message: expect.stringContaining('config is gone'),
+    });
+    await w2.abort();
+    expect(existsSync(path.join(d, 'points')) ? readdirSync(path.join(d, 'points')) : []).toEqual(
+      [],
+    );
+    // Back in place, the next backup is recorded.
+    writeFileSync(cfg, mine);
+    const ok = await writeFull(repo, 'vmR', { d: makeDisk(32, 2 * cs, cs) });
+    expect((await repo.listPoints()).map((p) => p.id)).toEqual([ok.summary.id]);
+  });
+
+  it('of two inits at the same moment on a share without hard links, the one whose config lost says so', async () => {
+    const d = dir('init-race');
+    const other = dir('init-race-other');
+    await (await init(other)).close();
+    // putIfAbsent as such a share does it (a rename), with the other init renaming its config over right after.
+    const b = new LocalFolderBackend(d);
+    const racing: Backend = {
+      list: (prefix) => b.list(prefix),
+      get: (key) => b.get(key),
+      getRange: (key, offset, length) => b.getRange(key, offset, length),
+      stat: (key) => b.stat(key),
+      put: (key, data) => b.put(key, data),
+      delete: (key) => b.delete(key),
+      putIfAbsent: async (key, data) => {
+        if (await b.stat(key)) return false;
+        await b.put(key, data);
+        if (key === 'config') await b.put(key, readFileSync(path.join(other, 'config')));
+        return true;
+      },
+    };
+    await expect(init(d, { backend: racing })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('Another "repo init" created a backup repository'),
     });
   });
 });
