@@ -19,6 +19,7 @@ import { previewInPlace } from '../../services/engine/restore-in-place';
 import type { Services } from '../../services/services';
 import type { CliIO } from '../io';
 import { commonOptions, withServices } from '../with-services';
+import { repoTaskLines } from '../repo-task-text';
 import { exitCodeOf, followTask } from '../task-progress';
 
 const common = commonOptions;
@@ -418,7 +419,16 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
             null,
             2,
           )
-        : `${done.title}: ${done.state}${done.error ? ` — ${done.error.message}` : ''}${done.result ? `\n${JSON.stringify(done.result, null, 2)}` : ''}`,
+        : [
+            `${done.title}: ${done.state}${done.error ? ` — ${done.error.message}` : ''}`,
+            ...(done.result
+              ? repoTaskLines(
+                  sub as 'check' | 'gc' | 'forget',
+                  done.result,
+                  values['read-data'] ?? false,
+                )
+              : []),
+          ].join('\n'),
     );
     return exitCodeOf(done);
   });

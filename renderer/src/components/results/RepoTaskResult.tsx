@@ -5,6 +5,13 @@ import type {
   ForgetResult as ForgetResultData,
   GcResult as GcResultData,
 } from '../../../../shared/backup';
+import {
+  checkDetail,
+  checkHeadline,
+  forgetDetail,
+  forgetHeadline,
+  gcSummary,
+} from '../../../../shared/repo-result-text';
 
 export function CheckResult({ r, readData }: { r: CheckResultData; readData: boolean }) {
   return (
@@ -13,24 +20,13 @@ export function CheckResult({ r, readData }: { r: CheckResultData; readData: boo
       role={r.ok ? 'status' : 'alert'}
       data-testid="check-result"
     >
-      <strong>
-        {r.ok
-          ? readData
-            ? 'Verified: every chunk re-hashed and intact.'
-            : 'Structure is consistent.'
-          : 'The repository is damaged.'}
-      </strong>{' '}
-      {r.chunksChecked.toLocaleString()} chunks checked
+      <strong>{checkHeadline(r, readData)}</strong> {checkDetail(r)}
       {!r.ok && (
-        <>
-          ; {r.missingChunks.length} missing, {r.corruptChunks.length} corrupt, affecting{' '}
-          {r.affectedPoints.length} restore points.
-          <ul className="small">
-            {r.errors.slice(0, 10).map((e, i) => (
-              <li key={i}>{e}</li>
-            ))}
-          </ul>
-        </>
+        <ul className="small">
+          {r.errors.slice(0, 10).map((e, i) => (
+            <li key={i}>{e}</li>
+          ))}
+        </ul>
       )}
     </div>
   );
@@ -39,12 +35,7 @@ export function CheckResult({ r, readData }: { r: CheckResultData; readData: boo
 export function GcResult({ r }: { r: GcResultData }) {
   return (
     <div className="banner ok" role="status" data-testid="gc-result">
-      <strong>Garbage collection done.</strong> Freed {bytes(r.bytesFreed)}; {r.packsDeleted} packs
-      deleted, {r.packsRewritten} rewritten.
-      {r.deferredChunks > 0 &&
-        ` ${r.deferredChunks} chunks kept for now because backups were running; a later run removes them.`}
-      {r.youngChunks > 0 &&
-        ` ${r.youngChunks} unused chunks were written less than 10 minutes ago and are left for a later run (a backup may still be using them).`}
+      <strong>Garbage collection done.</strong> {gcSummary(r, bytes)}
     </div>
   );
 }
@@ -52,9 +43,7 @@ export function GcResult({ r }: { r: GcResultData }) {
 export function ForgetResult({ r }: { r: ForgetResultData }) {
   return (
     <div className="banner ok" role="status" data-testid="forget-result">
-      <strong>{r.dryRun ? 'Retention preview (nothing removed):' : 'Retention applied:'}</strong>{' '}
-      {r.removed.length} restore point{r.removed.length === 1 ? '' : 's'}{' '}
-      {r.dryRun ? 'would be' : 'were'} removed, {r.kept.length} kept.
+      <strong>{forgetHeadline(r)}</strong> {forgetDetail(r)}
     </div>
   );
 }

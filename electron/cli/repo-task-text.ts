@@ -1,0 +1,43 @@
+// What `hvbc repo check | gc | forget` print on a terminal when their task ends (--json prints the record instead).
+import type { CheckResult, ForgetResult, GcResult } from '../../shared/backup';
+import {
+  checkDetail,
+  checkHeadline,
+  forgetDetail,
+  forgetHeadline,
+  gcSummary,
+} from '../../shared/repo-result-text';
+
+function size(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+/** Lines describing a finished repository task's result. */
+export function repoTaskLines(
+  sub: 'check' | 'gc' | 'forget',
+  result: unknown,
+  readData: boolean,
+): string[] {
+  if (sub === 'check') {
+    const r = result as CheckResult;
+    const lines = [`${checkHeadline(r, readData)} ${checkDetail(r)}`];
+    for (const e of r.errors) lines.push(`  ${e}`);
+    if (r.affectedPoints.length)
+      lines.push(`Affected restore points: ${r.affectedPoints.join(', ')}`);
+    return lines;
+  }
+  if (sub === 'gc') return [`Garbage collection done. ${gcSummary(result as GcResult, size)}`];
+  const r = result as ForgetResult;
+  const lines = [`${forgetHeadline(r)} ${forgetDetail(r)}`];
+  for (const id of r.removed) lines.push(`  ${r.dryRun ? 'would remove' : 'removed'} ${id}`);
+  for (const id of r.kept) lines.push(`  kept ${id}`);
+  if (r.dryRun && r.removed.length) lines.push('Run it again with --apply to remove them.');
+  return lines;
+}
