@@ -7,17 +7,7 @@ import {
   forgetHeadline,
   gcSummary,
 } from '../../shared/repo-result-text';
-
-function size(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
+import { fmtBytes } from '../services/planner/select';
 
 /** Lines describing a finished repository task's result. */
 export function repoTaskLines(
@@ -33,7 +23,7 @@ export function repoTaskLines(
       lines.push(`Affected restore points: ${r.affectedPoints.join(', ')}`);
     return lines;
   }
-  if (sub === 'gc') return [`Garbage collection done. ${gcSummary(result as GcResult, size)}`];
+  if (sub === 'gc') return [`Garbage collection done. ${gcSummary(result as GcResult, fmtBytes)}`];
   const r = result as ForgetResult;
   const lines = [`${forgetHeadline(r)} ${forgetDetail(r)}`];
   for (const id of r.removed) lines.push(`  ${r.dryRun ? 'would remove' : 'removed'} ${id}`);
