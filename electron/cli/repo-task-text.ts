@@ -9,6 +9,9 @@ import {
 } from '../../shared/repo-result-text';
 import { fmtBytes } from '../services/planner/select';
 
+/** Problems listed on a terminal; --json has all of them. */
+const MAX_ERRORS = 50;
+
 /** Lines describing a finished repository task's result. */
 export function repoTaskLines(
   sub: 'check' | 'gc' | 'forget',
@@ -18,7 +21,9 @@ export function repoTaskLines(
   if (sub === 'check') {
     const r = result as CheckResult;
     const lines = [`${checkHeadline(r, readData)} ${checkDetail(r)}`];
-    for (const e of r.errors) lines.push(`  ${e}`);
+    for (const e of r.errors.slice(0, MAX_ERRORS)) lines.push(`  ${e}`);
+    if (r.errors.length > MAX_ERRORS)
+      lines.push(`  … and ${r.errors.length - MAX_ERRORS} more (--json lists them all)`);
     if (r.affectedPoints.length)
       lines.push(`Affected restore points: ${r.affectedPoints.join(', ')}`);
     return lines;
