@@ -48,6 +48,12 @@ test('repository check and verify run as tasks; points per VM are listed with si
     await expect(note).toContainText('1 restore point cannot be read');
     await expect(note).toContainText('20250101T000000Z-0badf00d');
     await app.shot('repository-unreadable-point');
+    // …and where a point is picked for a restore.
+    await app.go('Restore & drills');
+    await expect(page.getByTestId('restore-unreadable-points')).toContainText(
+      '1 restore point cannot be read, so it cannot be restored.',
+    );
+    await app.shot('restore-unreadable-point');
   } finally {
     rmSync(bad, { force: true });
   }

@@ -19,6 +19,7 @@ function Restore({ inv }: { inv: Inventory }) {
   const { vmId, pointId, restoreTaskId, pickVm, pickPoint, restoreStarted } = useRestoreUi();
   const exists = repo.data?.exists === true;
   const withPoints = repo.data?.stats?.vms ?? [];
+  const unreadable = repo.data?.stats?.unreadablePoints.length ?? 0;
   const points = usePoints(vmId, exists && vmId !== null);
   const list = useMemo(() => points.data ?? [], [points.data]);
   // Default to the newest point when a VM is picked.
@@ -39,6 +40,16 @@ function Restore({ inv }: { inv: Inventory }) {
   return (
     <div className="split">
       <nav className="list" aria-label="VMs with restore points">
+        {unreadable > 0 && (
+          <p className="note bad small" role="alert" data-testid="restore-unreadable-points">
+            {unreadable === 1
+              ? '1 restore point cannot be read, so it cannot be restored.'
+              : `${unreadable} restore points cannot be read, so they cannot be restored.`}{' '}
+            <button type="button" className="link" onClick={() => setPage('repository')}>
+              See Repository
+            </button>
+          </p>
+        )}
         {withPoints.length === 0 && <p className="muted small">No VM has a restore point yet.</p>}
         {withPoints.map((v) => (
           <button
