@@ -7,7 +7,7 @@ import {
   forgetHeadline,
   gcSummary,
 } from '../../shared/repo-result-text';
-import { fmtBytes } from '../services/planner/select';
+import { fmtBytes } from '../../shared/format-bytes';
 
 /** Problems listed on a terminal; --json has all of them. */
 const MAX_ERRORS = 50;

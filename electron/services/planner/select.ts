@@ -2,6 +2,8 @@
 import { HvbcError } from '../../../shared/errors';
 import type { Inventory, Vm } from '../../../shared/model';
 
+export { fmtBytes } from '../../../shared/format-bytes';
+
 /** VMs named by id or (case-insensitive) name, in the order given; all VMs when refs is empty or absent. */
 export function selectVms(inv: Inventory, refs?: readonly string[]): Vm[] {
   if (!refs || refs.length === 0) return inv.vms;
@@ -23,17 +25,6 @@ export function selectVms(inv: Inventory, refs?: readonly string[]): Vm[] {
     );
   }
   return out;
-}
-
-export function fmtBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
 export function fmtSeconds(s: number): string {
