@@ -13,8 +13,8 @@ export function UnreadablePoints({ points }: { points: RepoStats['unreadablePoin
             ? '1 restore point cannot be read and is left out'
             : `${n} restore points cannot be read and are left out`}
         </strong>{' '}
-        of the figures and the lists below. <em>Verify all data</em> names the chunks and points the
-        damage affects; the next backup of a VM stores good copies of damaged chunks it still has.
+        of these figures. <em>Verify all data</em> names the chunks and points the damage affects;
+        the next backup of a VM stores good copies of damaged chunks it still has.
       </span>
       <ul>
         {points.map((p) => (
