@@ -44,6 +44,10 @@ export const backupMethods = {
     z.object({ vmId: z.string().optional() }).strict(),
     'Restore points, newest last.',
   ),
+  'repo.quarantinePoint': method<{ pointId: string; movedTo: string }>()(
+    z.object({ pointId: z.string().min(1) }).strict(),
+    'Move a restore point whose manifest is damaged aside (to quarantine/points/ in the repository), so gc and the figures no longer wait for it.',
+  ),
   'repo.check': method<TaskRecord>()(
     z.object({ readData: z.boolean().default(false) }).strict(),
     'Check the repository structure (and re-hash every chunk with readData) as a task.',

@@ -1,5 +1,5 @@
 // Repository: figures and points per VM; a structure check and a full data verification run as tasks with their results.
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from './fixtures';
 import { BackupWizard } from './pages/backup';
@@ -34,12 +34,9 @@ test('repository check and verify run as tasks; points per VM are listed with si
   await app.shot('repository-gc');
 
   // A restore point whose manifest cannot be read is named on the page, not silently left out.
-  const bad = path.join(
-    process.env.HVBC_E2E_DATA ?? '',
-    'repository',
-    'points',
-    '20250101T000000Z-0badf00d',
-  );
+  const repoDir = path.join(process.env.HVBC_E2E_DATA ?? '', 'repository');
+  const bad = path.join(repoDir, 'points', '20250101T000000Z-0badf00d');
+  const aside = path.join(repoDir, 'quarantine', 'points', '20250101T000000Z-0badf00d');
   writeFileSync(bad, 'not a manifest');
   try {
     await app.open();
@@ -54,8 +51,17 @@ test('repository check and verify run as tasks; points per VM are listed with si
       '1 restore point cannot be read, so it cannot be restored.',
     );
     await app.shot('restore-unreadable-point');
+    // Moved aside after a confirmation: gone from the page, kept in quarantine/ for a repair from a copy.
+    await app.go('Repository');
+    await note.getByRole('button', { name: 'Move aside…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Move the damaged restore point aside?' });
+    await dialog.getByRole('button', { name: 'Move aside', exact: true }).click();
+    await expect(note).toBeHidden();
+    expect(existsSync(bad)).toBe(false);
+    expect(readFileSync(aside, 'utf8')).toBe('not a manifest');
   } finally {
     rmSync(bad, { force: true });
+    rmSync(aside, { force: true });
   }
 
   await app.go('Jobs');

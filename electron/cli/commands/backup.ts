@@ -296,8 +296,9 @@ function parseChunkSize(text: string): number {
 
 export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       ...common,
       'read-data': { type: 'boolean' },
@@ -312,9 +313,13 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
       apply: { type: 'boolean' },
     },
   });
-  if (!sub || values.help || !['init', 'check', 'gc', 'stats', 'forget'].includes(sub)) {
+  if (
+    !sub ||
+    values.help ||
+    !['init', 'check', 'gc', 'stats', 'forget', 'quarantine'].includes(sub)
+  ) {
     io.log(
-      'hvbc repo init [--path P] [--encrypt] [--chunk-size 256K|512K|1M|2M|4M]   (passphrase from HVBC_REPO_PASSPHRASE)\nhvbc repo check [--read-data]\nhvbc repo gc\nhvbc repo stats\nhvbc repo forget --keep-last N [--daily N --weekly N --monthly N --yearly N] [--apply]\n  (all take --repo PATH, --lab PATH, --json)',
+      'hvbc repo init [--path P] [--encrypt] [--chunk-size 256K|512K|1M|2M|4M]   (passphrase from HVBC_REPO_PASSPHRASE)\nhvbc repo check [--read-data]\nhvbc repo gc\nhvbc repo stats\nhvbc repo forget --keep-last N [--daily N --weekly N --monthly N --yearly N] [--apply]\nhvbc repo quarantine <point-id>   (moves a point whose manifest is damaged aside)\n  (all take --repo PATH, --lab PATH, --json)',
     );
     return values.help ? 0 : 2;
   }
@@ -325,6 +330,7 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
     gc: [],
     stats: [],
     forget: ['keep-last', 'daily', 'weekly', 'monthly', 'yearly', 'apply'],
+    quarantine: [],
   };
   const shared = Object.keys(common);
   const stray = Object.keys(values).filter((k) => !shared.includes(k) && !own[sub]?.includes(k));
@@ -333,8 +339,26 @@ export async function repoCommand(argv: string[], io: CliIO): Promise<number> {
       new Error(`hvbc repo ${sub} does not take ${stray.map((k) => `--${k}`).join(', ')}`),
       { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' },
     );
+  if (positionals.length !== (sub === 'quarantine' ? 1 : 0))
+    throw Object.assign(
+      new Error(
+        sub === 'quarantine'
+          ? 'hvbc repo quarantine takes one restore point id'
+          : `hvbc repo ${sub} takes no arguments`,
+      ),
+      { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' },
+    );
   const json = values.json ?? false;
   return withServices(values.lab, sub === 'init' ? undefined : values.repo, async (s) => {
+    if (sub === 'quarantine') {
+      const r = await (await s.repos.get()).quarantinePoint(positionals[0] ?? '');
+      io.log(
+        json
+          ? JSON.stringify(r, null, 2)
+          : `Moved restore point ${r.pointId} aside to ${path.join(s.repos.path, ...r.movedTo.split('/'))}: gc and the figures no longer wait for it. With a copy of the repository, put the point's file back into points/ instead; gc now frees the data only that point used.`,
+      );
+      return 0;
+    }
     if (sub === 'init') {
       const passphrase = process.env.HVBC_REPO_PASSPHRASE;
       if (values.encrypt && !passphrase)

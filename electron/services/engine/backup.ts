@@ -227,9 +227,12 @@ async function backupOneVm(
     for (const d of disks) {
       let changed: Array<{ offset: number; length: number }> | null = null;
       let fullReason: string | undefined;
+      let baseIssue: string | null = null;
       if (req.full) fullReason = 'A full backup was requested.';
       else if (!base) fullReason = 'First backup of this VM in this repository.';
       else if (!base.diskKeys.has(d.diskId)) fullReason = 'This disk is new since the last backup.';
+      else if ((baseIssue = await repo.baseProblem(base.pointId, d.diskId)))
+        fullReason = `The last restore point ${base.pointId} ${baseIssue}: this backup reads the whole disk, so the new point does not inherit the damage.`;
       else if (!rctHost)
         fullReason = `${vm.hostNode} runs Windows Server ${hostOs}, which has no native change tracking (RCT arrived in 2016): every backup reads the whole disk.`;
       else if (!base.referencePointId)

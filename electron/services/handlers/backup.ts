@@ -52,6 +52,7 @@ export function backupHandlers(s: Services): HandlerSlice<typeof backupMethods> 
       return repoInfo(s);
     },
     'repo.points': async (p) => (await s.repos.get()).listPoints(p.vmId ? { vmId: p.vmId } : {}),
+    'repo.quarantinePoint': async (p) => (await s.repos.get()).quarantinePoint(p.pointId),
     'repo.check': (p) => startCheck(s, p.readData),
     'repo.gc': () => startGc(s),
     'repo.forget': (p) => startForget(s, p),

@@ -441,6 +441,43 @@ export class Repository {
     return !!e && !this.badCopy(e);
   }
 
+  /**
+   * Why disk `diskKey` of point `pointId` must not be the base of an incremental (null when it may): its manifest or
+   * chunk map cannot be read, or chunks it uses are missing or recorded damaged with no good copy. An incremental
+   * carries the base's unchanged chunks over, so it would inherit the damage; a full reads them again.
+   */
+  async baseProblem(pointId: string, diskKey: string): Promise<string | null> {
+    this.assertOpen();
+    let table: Buffer;
+    try {
+      const d = (await this.getPoint(pointId)).disks[diskKey];
+      if (!d) return `has no disk "${diskKey}"`;
+      table = await this.loadTable(pointId, diskKey, d);
+    } catch (e) {
+      if (e instanceof HvbcError && (e.code === 'REPO_CORRUPT' || e.code === 'NOT_FOUND'))
+        return `cannot be read (${e.message.replace(/\.$/, '')})`;
+      throw e;
+    }
+    await this.refreshIndex();
+    let missing = 0;
+    let damaged = 0;
+    const seen = new Set<string>();
+    for (let o = 0; o < table.length; o += 32) {
+      const id = table.toString('hex', o, o + 32);
+      if (id === ZERO_ID || seen.has(id)) continue;
+      seen.add(id);
+      const e = this.index.get(id);
+      if (!e) missing++;
+      else if (this.damagedCopies.has(`${e.id}:${e.pack}`)) damaged++;
+    }
+    if (!missing && !damaged) return null;
+    const parts = [
+      ...(damaged ? [`${damaged} damaged`] : []),
+      ...(missing ? [`${missing} missing`] : []),
+    ];
+    return `uses ${parts.join(' and ')} chunk${missing + damaged === 1 ? '' : 's'} (found by a check or a restore)`;
+  }
+
   /** Store a small blob (chunk maps) from the main thread. */
   private async storeInline(data: Buffer): Promise<{ id: string; stored: number }> {
     const id = chunkId(data, this.keys.idKey);
@@ -901,6 +938,40 @@ export class Repository {
     await this.refreshIndex();
     const e = this.index.get(id);
     return e ? { ...e, packPath: packKey(e.pack) } : null;
+  }
+
+  /**
+   * Move a restore point whose manifest is damaged (read whole, but not decodable) out of points/ into
+   * quarantine/points/, so that gc and the figures no longer wait for it and a copy can still be put back. A point
+   * that reads is refused (retention removes those), and so is one that cannot be read at all (storage errors).
+   */
+  async quarantinePoint(id: string): Promise<{ pointId: string; movedTo: string }> {
+    this.assertOpen();
+    if (typeof id !== 'string' || !isPointId(id))
+      throw new HvbcError('NOT_FOUND', `There is no restore point ${String(id)}.`, { pointId: id });
+    let damaged: HvbcError | null = null;
+    try {
+      await this.getPoint(id);
+    } catch (e) {
+      if (!(e instanceof HvbcError) || e.code !== 'REPO_CORRUPT') throw e;
+      damaged = e;
+    }
+    if (!damaged)
+      throw new HvbcError(
+        'VALIDATION',
+        `Restore point ${id} reads fine, so it is not moved aside. Remove restore points with retention ("hvbc repo forget").`,
+        { pointId: id },
+      );
+    const movedTo = `quarantine/points/${id}`;
+    const lock = await acquireLock(this.backend, 'prune', `moving aside ${id}`, this.timing);
+    try {
+      await this.backend.putIfAbsent(movedTo, await this.backend.get(`points/${id}`));
+      await this.backend.delete(`points/${id}`);
+      this.manifests.delete(id);
+    } finally {
+      await lock.release();
+    }
+    return { pointId: id, movedTo };
   }
 
   async deletePoint(id: string): Promise<void> {

@@ -61,4 +61,25 @@ describe('hvbc repo tasks on a terminal', () => {
     );
     expect(deep.out).toContain(`Affected restore points: ${newer}`);
   });
+
+  it('quarantine moves a point with a damaged manifest aside and refuses anything else', async () => {
+    // A repository of its own (the test before damaged a pack of the first one).
+    common[1] = path.join(tmp.dir, 'repo2');
+    expect((await run('repo', 'init')).code).toBe(0);
+    expect((await run('backup', 'DC01')).code).toBe(0);
+    expect((await run('backup', 'DC01')).code).toBe(0);
+    const points = readdirSync(path.join(tmp.dir, 'repo2', 'points'));
+    const victim = points[0] ?? '';
+    writeFileSync(path.join(tmp.dir, 'repo2', 'points', victim), 'garbage');
+    const good = points.find((p) => p !== victim) ?? '';
+    const refused = await run('repo', 'quarantine', good);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('reads fine, so it is not moved aside');
+    expect((await run('repo', 'quarantine')).code).toBe(2);
+    const moved = await run('repo', 'quarantine', victim);
+    expect(moved.code).toBe(0);
+    expect(moved.out).toContain(`Moved restore point ${victim} aside to `);
+    expect(readdirSync(path.join(tmp.dir, 'repo2', 'points'))).not.toContain(victim);
+    expect(readdirSync(path.join(tmp.dir, 'repo2', 'quarantine', 'points'))).toEqual([victim]);
+  });
 });

@@ -478,6 +478,37 @@ describe('repository: check', () => {
     expect((await repo.check({ readData: true })).ok).toBe(true);
   });
 
+  it('a point with a damaged manifest is moved aside (only that one), after which gc runs again', async () => {
+    const d = dir('quarantine');
+    const repo = await init(d);
+    const cs = repo.chunkSize;
+    const lost = await writeFull(repo, 'vmQ', { d: makeDisk(41, 6 * cs, cs) });
+    const kept = await writeFull(repo, 'vmK', { d: makeDisk(42, 6 * cs, cs) });
+    writeFileSync(path.join(d, 'points', lost.summary.id), 'garbage');
+    const again = await open(d);
+    // While it is damaged gc refuses to sweep (it cannot tell what the point uses).
+    await expect(again.gc({ graceMs: 0 })).rejects.toMatchObject({ code: 'REPO_CORRUPT' });
+    await expect(again.quarantinePoint(kept.summary.id)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('reads fine'),
+    });
+    await expect(again.quarantinePoint('20250101T000000Z-00000000')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await again.quarantinePoint(lost.summary.id)).toEqual({
+      pointId: lost.summary.id,
+      movedTo: `quarantine/points/${lost.summary.id}`,
+    });
+    expect(readdirSync(path.join(d, 'points'))).toEqual([kept.summary.id]);
+    expect(readFileSync(path.join(d, 'quarantine', 'points', lost.summary.id), 'utf8')).toBe(
+      'garbage',
+    );
+    expect((await again.stats()).unreadablePoints).toEqual([]);
+    const g = await again.gc({ graceMs: 0 });
+    expect(g.bytesFreed).toBeGreaterThan(0);
+    expect((await again.check({ readData: true })).ok).toBe(true);
+  });
+
   it('check names every chunk of a deleted pack and the points that need them', async () => {
     const d = dir('delpack');
     const repo = await init(d);

@@ -54,3 +54,13 @@ export function useRepoForget() {
     onError: (e) => notifyError('Could not start retention', e),
   });
 }
+
+/** Move a point whose manifest is damaged aside; the figures are read again. */
+export function useQuarantinePoint() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (pointId: string) => api().call('repo.quarantinePoint', { pointId }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: repoKeys.all }),
+    onError: (e) => notifyError('Could not move the restore point aside', e),
+  });
+}
