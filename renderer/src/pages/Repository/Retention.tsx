@@ -1,6 +1,6 @@
 // Retention (keep-last and GFS): always previewed as a dry run first, then applied after a confirmation.
 import { useState, type FormEvent } from 'react';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { TaskDetail } from '../../components/TaskDetail';
 import { useRepoForget } from '../../features/repo/mutations';
 
@@ -71,27 +71,15 @@ export function Retention() {
         it never takes a good point&apos;s place) and is named in the result.
       </p>
       {taskId && <TaskDetail taskId={taskId} showEvents={false} />}
-      <Dialog
+      <ConfirmDialog
         open={confirm}
         title="Remove restore points?"
+        confirm="Remove points"
+        onConfirm={() => {
+          setConfirm(false);
+          forget.mutate({ ...params, dryRun: false }, { onSuccess: (t) => setTaskId(t.id) });
+        }}
         onClose={() => setConfirm(false)}
-        actions={
-          <>
-            <button type="button" onClick={() => setConfirm(false)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                setConfirm(false);
-                forget.mutate({ ...params, dryRun: false }, { onSuccess: (t) => setTaskId(t.id) });
-              }}
-            >
-              Remove points
-            </button>
-          </>
-        }
       >
         <p>
           Restore points outside{' '}
@@ -101,7 +89,7 @@ export function Retention() {
           are removed for every VM. Their data is freed by the next garbage collection. Run a
           preview first if unsure.
         </p>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }

@@ -2,7 +2,7 @@
 // One whose manifest is damaged can be moved aside after a confirmation (gc waits for it otherwise).
 import { useState } from 'react';
 import type { RepoStats } from '../../../../shared/backup';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useQuarantinePoint } from '../../features/repo/mutations';
 import { when } from '../../format';
 
@@ -42,27 +42,15 @@ export function UnreadablePoints({ points }: { points: RepoStats['unreadablePoin
           ))}
         </ul>
       </div>
-      <Dialog
+      <ConfirmDialog
         open={asked !== null}
         title="Move the damaged restore point aside?"
+        confirm="Move aside"
+        onConfirm={() => {
+          if (asked) quarantine.mutate(asked);
+          setAsked(null);
+        }}
         onClose={() => setAsked(null)}
-        actions={
-          <>
-            <button type="button" onClick={() => setAsked(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                if (asked) quarantine.mutate(asked);
-                setAsked(null);
-              }}
-            >
-              Move aside
-            </button>
-          </>
-        }
       >
         <p>
           Its manifest <span className="mono">{asked}</span> cannot be read, so the point cannot be
@@ -70,7 +58,7 @@ export function UnreadablePoints({ points }: { points: RepoStats['unreadablePoin
           garbage collection, which waits while it is damaged, then frees the data only it used. If
           you have a copy of the repository, put the point&apos;s file back from it instead.
         </p>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -2,7 +2,7 @@
 import { Fragment, useState } from 'react';
 import type { Inventory } from '../../../../shared/model';
 import type { PolicyStatus } from '../../../../shared/drills';
-import { Dialog } from '../../components/Dialog';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorNote } from '../../components/ErrorNote';
 import { useDeletePolicy, useRunPolicyNow } from '../../features/policies/mutations';
 import { usePolicies, usePolicyRuns } from '../../features/policies/queries';
@@ -202,29 +202,17 @@ export function PoliciesCard({ inv }: { inv: Inventory | undefined }) {
           onClose={() => setEditing(null)}
         />
       )}
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
         title={`Delete policy ${deleting?.policy.name ?? ''}?`}
-        onClose={() => setDeleting(null)}
-        actions={
-          <>
-            <button type="button" onClick={() => setDeleting(null)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() =>
-                deleting && del.mutate(deleting.policy.id, { onSettled: () => setDeleting(null) })
-              }
-            >
-              Delete
-            </button>
-          </>
+        confirm="Delete"
+        onConfirm={() =>
+          deleting && del.mutate(deleting.policy.id, { onSettled: () => setDeleting(null) })
         }
+        onClose={() => setDeleting(null)}
       >
         <p>Its schedule stops. Restore points it made stay in the repository.</p>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }
