@@ -7,9 +7,9 @@ import { decodeBlob, openFile } from './blob';
 import type { ChunkProcessor, ChunkStatus } from './chunk-pool';
 import { chunkId, type RepoKeys } from './crypto';
 import {
-  ZERO_ID,
   decodeChunkMap,
   decodeManifest,
+  nonZeroIds,
   packKey,
   type IndexEntry,
   type PointManifest,
@@ -139,9 +139,7 @@ export async function runCheck(deps: CheckDeps, opts: CheckOptions): Promise<Che
         affected.add(point);
         continue;
       }
-      for (let o = 0; o < table.length; o += 32) {
-        const id = table.toString('hex', o, o + 32);
-        if (id === ZERO_ID) continue;
+      for (const id of nonZeroIds(table)) {
         use(id, point);
         if (!goodEntry(id)) {
           missing.add(id);

@@ -159,6 +159,14 @@ export function decodeChunkMap(buf: Buffer, key = 'chunk map'): Buffer {
   return buf.subarray(12);
 }
 
+/** The ids of a chunk table's non-zero chunks, in table order (repeats included). */
+export function* nonZeroIds(table: Buffer): Generator<string> {
+  for (let o = 0; o < table.length; o += 32) {
+    const id = table.toString('hex', o, o + 32);
+    if (id !== ZERO_ID) yield id;
+  }
+}
+
 /** Chunk ids of a table ('zero' for all-zero chunks): for tests and tools; the repository works on the table. */
 export function tableToIds(table: Buffer): Array<string | 'zero'> {
   const out: Array<string | 'zero'> = [];

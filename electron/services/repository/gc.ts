@@ -7,10 +7,10 @@ import { LocalFolderBackend, type Backend } from './backend';
 import { openFile, sealFile } from './blob';
 import type { RepoKeys } from './crypto';
 import {
-  ZERO_ID,
   decodeChunkMap,
   decodeManifest,
   encodeIndex,
+  nonZeroIds,
   packKey,
   type IndexEntry,
 } from './format';
@@ -76,10 +76,7 @@ export async function runGc(deps: GcDeps, opts: GcOptions): Promise<GcResult> {
             `gc stopped: the chunk map ${mapId} of ${id}/${diskKey} is missing. Run a repository check.`,
           );
         const t = decodeChunkMap(await deps.readEntry(e, `chunk map of ${id}/${diskKey}`), mapId);
-        for (let o = 0; o < t.length; o += 32) {
-          const cid = t.toString('hex', o, o + 32);
-          if (cid !== ZERO_ID) live.add(cid);
-        }
+        for (const cid of nonZeroIds(t)) live.add(cid);
       }
     }
     seenPoints.add(key);

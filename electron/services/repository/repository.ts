@@ -36,7 +36,9 @@ import {
   decodeIndex,
   decodeManifest,
   isPointId,
+  nonZeroIds,
   packKey,
+  tableToIds,
   validateChunkSize,
   type DiskManifest,
   type IndexEntry,
@@ -462,9 +464,7 @@ export class Repository {
     // Only the bad ids are collected (a 2 TiB disk has 8 million entries).
     const missingIds = new Set<string>();
     const damagedIds = new Set<string>();
-    for (let o = 0; o < table.length; o += 32) {
-      const id = table.toString('hex', o, o + 32);
-      if (id === ZERO_ID) continue;
+    for (const id of nonZeroIds(table)) {
       const e = this.index.get(id);
       if (!e) missingIds.add(id);
       else if (this.damagedCopies.has(`${e.id}:${e.pack}`)) damagedIds.add(id);
@@ -925,13 +925,7 @@ export class Repository {
     const d = m.disks[diskKey];
     if (!d) throw new HvbcError('NOT_FOUND', `Restore point ${pointId} has no disk "${diskKey}".`);
     await this.refreshIndex();
-    const t = await this.loadTable(pointId, diskKey, d);
-    const out: Array<string | 'zero'> = [];
-    for (let o = 0; o < t.length; o += 32) {
-      const id = t.toString('hex', o, o + 32);
-      out.push(id === ZERO_ID ? 'zero' : id);
-    }
-    return out;
+    return tableToIds(await this.loadTable(pointId, diskKey, d));
   }
 
   /** Where a chunk is stored (for tools and tests): its pack, the pack's path in the repository, offset, length. */
@@ -950,12 +944,12 @@ export class Repository {
     this.assertOpen();
     if (typeof id !== 'string' || !isPointId(id))
       throw new HvbcError('NOT_FOUND', `There is no restore point ${String(id)}.`, { pointId: id });
-    let damaged: HvbcError | null = null;
+    let damaged = false;
     try {
       await this.getPoint(id);
     } catch (e) {
       if (!(e instanceof HvbcError) || e.code !== 'REPO_CORRUPT') throw e;
-      damaged = e;
+      damaged = true;
     }
     if (!damaged)
       throw new HvbcError(
@@ -1149,13 +1143,8 @@ export class Repository {
   private async chunksOf(pointId: string): Promise<Set<string>> {
     const m = await this.getPoint(pointId);
     const ids = new Set<string>();
-    for (const [diskKey, d] of Object.entries(m.disks)) {
-      const t = await this.loadTable(pointId, diskKey, d);
-      for (let o = 0; o < t.length; o += 32) {
-        const id = t.toString('hex', o, o + 32);
-        if (id !== ZERO_ID) ids.add(id);
-      }
-    }
+    for (const [diskKey, d] of Object.entries(m.disks))
+      for (const id of nonZeroIds(await this.loadTable(pointId, diskKey, d))) ids.add(id);
     return ids;
   }
 

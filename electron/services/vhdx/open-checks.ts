@@ -16,8 +16,6 @@ import {
 } from './layout';
 import type { LogOp } from './log';
 
-const roundUp = (n: number, a: number): number => Math.ceil(n / a) * a;
-
 /**
  * Check every BAT entry once at open: valid states, PARTIALLY_PRESENT only with a parent and with
  * a sector bitmap, allocated blocks inside the file (as qemu does). Returns the end of the highest
@@ -93,7 +91,7 @@ export function validateBat(g: BatGeometry, bat: Buffer, fileSize: number): numb
   }
   if (g.hasParent && chunkHasPartial)
     throw corrupt('the last chunk has partially present blocks but no sector bitmap entry.');
-  return roundUp(maxEnd, ALIGN);
+  return Math.ceil(maxEnd / ALIGN) * ALIGN;
 }
 
 /** True when every write of the log sequence is already on disk (and the file is long enough). */
