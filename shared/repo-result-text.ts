@@ -1,5 +1,6 @@
 // Pure: the sentences that sum up a repository task's result (check, gc, retention), for the console and the CLI.
 import type { CheckResult, ForgetResult, GcResult } from './backup';
+import { fmtBytes } from './format-bytes';
 
 const plural = (n: number, one: string, many = `${one}s`): string =>
   `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
@@ -16,9 +17,9 @@ export function checkDetail(r: CheckResult): string {
   return `${checked}; ${r.missingChunks.length} missing, ${r.corruptChunks.length} corrupt, affecting ${plural(r.affectedPoints.length, 'restore point')}.`;
 }
 
-export function gcSummary(r: GcResult, size: (bytes: number) => string): string {
+export function gcSummary(r: GcResult): string {
   const parts = [
-    `Freed ${size(r.bytesFreed)}; ${plural(r.packsDeleted, 'pack')} deleted, ${r.packsRewritten} rewritten.`,
+    `Freed ${fmtBytes(r.bytesFreed)}; ${plural(r.packsDeleted, 'pack')} deleted, ${r.packsRewritten} rewritten.`,
   ];
   if (r.deferredChunks > 0)
     parts.push(

@@ -7,7 +7,6 @@ import {
   forgetHeadline,
   gcSummary,
 } from '../../shared/repo-result-text';
-import { fmtBytes } from '../../shared/format-bytes';
 
 /** Problems listed on a terminal; --json has all of them. */
 const MAX_ERRORS = 50;
@@ -28,7 +27,7 @@ export function repoTaskLines(
       lines.push(`Affected restore points: ${r.affectedPoints.join(', ')}`);
     return lines;
   }
-  if (sub === 'gc') return [`Garbage collection done. ${gcSummary(result as GcResult, fmtBytes)}`];
+  if (sub === 'gc') return [`Garbage collection done. ${gcSummary(result as GcResult)}`];
   const r = result as ForgetResult;
   const lines = [`${forgetHeadline(r)} ${forgetDetail(r)}`];
   for (const id of r.removed) lines.push(`  ${r.dryRun ? 'would remove' : 'removed'} ${id}`);

@@ -31,18 +31,23 @@ describe('repository result sentences', () => {
   });
 
   it('gc: what was freed, and what was left for a later run and why', () => {
-    const size = (n: number) => `${n} B`;
     expect(
-      gcSummary(
-        { packsDeleted: 1, packsRewritten: 0, bytesFreed: 10, deferredChunks: 0, youngChunks: 0 },
-        size,
-      ),
+      gcSummary({
+        packsDeleted: 1,
+        packsRewritten: 0,
+        bytesFreed: 10,
+        deferredChunks: 0,
+        youngChunks: 0,
+      }),
     ).toBe('Freed 10 B; 1 pack deleted, 0 rewritten.');
     expect(
-      gcSummary(
-        { packsDeleted: 0, packsRewritten: 2, bytesFreed: 0, deferredChunks: 3, youngChunks: 1 },
-        size,
-      ),
+      gcSummary({
+        packsDeleted: 0,
+        packsRewritten: 2,
+        bytesFreed: 0,
+        deferredChunks: 3,
+        youngChunks: 1,
+      }),
     ).toBe(
       'Freed 0 B; 0 packs deleted, 2 rewritten. 3 chunks kept for now because backups were running; a later run removes them. 1 unused chunk written less than 10 minutes ago is left for a later run (a backup may still be using them).',
     );

@@ -1,5 +1,4 @@
 // Results of repository tasks: check / verify (missing or corrupt chunks), garbage collection, retention.
-import { bytes } from '../../format';
 import type {
   CheckResult as CheckResultData,
   ForgetResult as ForgetResultData,
@@ -35,7 +34,7 @@ export function CheckResult({ r, readData }: { r: CheckResultData; readData: boo
 export function GcResult({ r }: { r: GcResultData }) {
   return (
     <div className="banner ok" role="status" data-testid="gc-result">
-      <strong>Garbage collection done.</strong> {gcSummary(r, bytes)}
+      <strong>Garbage collection done.</strong> {gcSummary(r)}
     </div>
   );
 }
